@@ -1,0 +1,37 @@
+"""The ``keepwise`` command line (Typer). Commands are thin: parse, call the library, render."""
+
+from __future__ import annotations
+
+import typer
+
+from keepwise import __version__
+from keepwise.cli import store as _store
+
+app = typer.Typer(
+    name="keepwise",
+    help="keepwise: retention-first CRM and customer-churn analytics.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"keepwise {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """keepwise: retention-first CRM and customer-churn analytics."""
+
+
+# Each command module registers its commands on the app.
+_store.register(app)
+
+
+def main() -> None:
+    app()

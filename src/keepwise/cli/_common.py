@@ -1,0 +1,100 @@
+"""Shared CLI plumbing: the console, option types and user-error handling."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from keepwise.errors import KeepwiseError
+
+console = Console()
+err_console = Console(stderr=True)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="KEEPWISE_DB",
+        help="Store URL (sqlite:///path.db or postgresql+psycopg://user@host/db). "
+        "Default: sqlite:///./keepwise.db",
+        show_default=False,
+    ),
+]
+
+
+class OutputFormat(str, Enum):
+    table = "table"
+    csv = "csv"
+    json = "json"
+
+
+FormatOption = Annotated[
+    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
+]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Write the output to this file instead of stdout.")
+]
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn keepwise errors into a message on stderr and a non-zero exit, without a traceback."""
+    try:
+        yield
+    except KeepwiseError as exc:
+        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        raise typer.Exit(code=exc.exit_code) from None
+    except FileNotFoundError as exc:
+        err_console.print(f"[bold red]error:[/] file not found: {exc.filename}", highlight=False)
+        raise typer.Exit(code=1) from None
+    except PermissionError as exc:
+        err_console.print(f"[bold red]error:[/] permission denied: {exc.filename}", highlight=False)
+        raise typer.Exit(code=1) from None
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        raise typer.Exit(code=130) from None
+
+
+def render_frame(frame: Any, fmt: OutputFormat, out: Path | None, *, title: str | None = None) -> None:
+    """Render a pandas DataFrame as a Rich table, CSV or JSON records (stable field names)."""
+    import pandas as pd
+
+    df: pd.DataFrame = frame
+    if fmt is OutputFormat.json:
+        text = df.to_json(orient="records", date_format="iso", force_ascii=False, indent=2)
+    elif fmt is OutputFormat.csv:
+        text = df.to_csv(index=False)
+    else:
+        text = None
+    if text is not None:
+        if out is None:
+            sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        else:
+            out.write_text(text, encoding="utf-8")
+        return
+    from rich.table import Table
+
+    table = Table(title=title, show_lines=False)
+    for column in df.columns:
+        table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(df[column]) else "left")
+    for row in df.itertuples(index=False):
+        table.add_row(*("" if pd.isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row))
+    if out is None:
+        console.print(table)
+    else:
+        with out.open("w", encoding="utf-8") as fh:
+            Console(file=fh, width=200).print(table)
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2, default=str)
