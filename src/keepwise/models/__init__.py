@@ -6,7 +6,10 @@ from keepwise.models.customer import CUSTOMER_KINDS, CUSTOMER_STATUSES, Customer
 from keepwise.models.feedback import FEEDBACK_KINDS, Feedback
 from keepwise.models.interaction import DIRECTIONS, INTERACTION_CHANNELS, Interaction
 from keepwise.models.order import ORDER_STATUSES, Order
+from keepwise.models.score import RISK_TIERS, ChurnScore, Warning
+from keepwise.models.task import TASK_STATUSES, Task
 from keepwise.models.ticket import TICKET_PRIORITIES, Ticket
+from keepwise.models.user import LOCALES, USER_ROLES, ApiToken, AuditLog, User
 
 #: Tables a user can import, in the order they must be loaded (customers first).
 TABLES: dict[str, type[Base]] = {
@@ -19,7 +22,17 @@ TABLES: dict[str, type[Base]] = {
 }
 
 __all__ = [
+    "ApiToken",
+    "AuditLog",
     "Base",
+    "ChurnScore",
+    "Task",
+    "User",
+    "Warning",
+    "LOCALES",
+    "RISK_TIERS",
+    "TASK_STATUSES",
+    "USER_ROLES",
     "Contact",
     "Customer",
     "Feedback",
