@@ -1,0 +1,190 @@
+"""Matching a file's headers to a table's fields, and user mapping files.
+
+A mapping file says which of the file's columns holds which field, for headers keepwise
+does not recognise on its own. JSON or TOML, by extension (``.json``, ``.toml``)::
+
+    {"单据号": "external_id", "会员卡号": "customer_id", "实收": "amount", "备用列": null}
+
+    # mapping.toml
+    单据号 = "external_id"
+    会员卡号 = "customer_id"
+
+A ``null``/empty field ignores the column. One file can serve several tables with a section
+per table (``{"orders": {...}, "customers": {...}}`` or ``[orders]`` in TOML); a
+``columns`` section is read the same way. Entries naming columns a file lacks are ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from keepwise.errors import ConfigError, NotFoundError, Problem, ValidationError
+from keepwise.schema.fields import CONTRACTS, TableContract, normalize_header
+
+#: Headers that, in files other than customers, hold the customer's name (used for
+#: customers created with ``create_missing_customers``).
+CUSTOMER_NAME_HEADERS = frozenset(
+    normalize_header(h)
+    for h in ("customer_name", "customer name", "client name", "客户名称", "客户名", "客户姓名", "会员名称")
+)
+
+
+def load_mapping(path: str | Path, table: str) -> dict[str, str | None]:
+    """Read a JSON or TOML mapping file: ``{source header: field or None}`` for ``table``.
+
+    Raises
+    ------
+    NotFoundError
+        The file does not exist.
+    ConfigError
+        The file is not JSON/TOML, is not a flat mapping of strings, or names unknown fields.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise NotFoundError(f"mapping file not found: {path}")
+    text = path.read_text(encoding="utf-8-sig")
+    data: object
+    try:
+        if path.suffix.lower() == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix.lower() == ".json":
+            data = json.loads(text)
+        else:
+            try:
+                data = json.loads(text)
+            except json.JSONDecodeError:
+                data = tomllib.loads(text)
+    except (json.JSONDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"mapping file {path}: not valid JSON or TOML ({exc})") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"mapping file {path}: expected an object of 'column': 'field' pairs")
+    if isinstance(data.get(table), dict):
+        data = data[table]
+    elif isinstance(data.get("columns"), dict):
+        data = data["columns"]
+    assert isinstance(data, dict)
+    # Sections for the other tables are not ours.
+    data = {k: v for k, v in data.items() if not (k in CONTRACTS and isinstance(v, dict))}
+    fields = CONTRACTS[table].by_name
+    mapping: dict[str, str | None] = {}
+    for source, target in data.items():
+        if target in (None, ""):
+            mapping[str(source)] = None
+            continue
+        if not isinstance(target, str):
+            raise ConfigError(f"mapping file {path}: {source!r} must map to a field name, not {target!r}")
+        if target not in fields:
+            close = difflib.get_close_matches(target, list(fields), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"mapping file {path}: {target!r} is not a field of {table}{hint}; "
+                f"fields: {', '.join(fields)}"
+            )
+        mapping[str(source)] = target
+    return mapping
+
+
+@dataclass
+class ColumnPlan:
+    """Which file column feeds which field.
+
+    Attributes
+    ----------
+    fields:
+        field name -> column position in the file.
+    headers:
+        The file's headers, by position.
+    extras:
+        Positions of columns that feed no field (customers keep them in ``attributes``).
+    customer_name:
+        Position of a customer-name column in non-customer files, if any.
+    """
+
+    fields: dict[str, int]
+    headers: list[str]
+    extras: list[int] = field(default_factory=list)
+    customer_name: int | None = None
+
+    def header_of(self, name: str) -> str:
+        """The file's header for ``name`` (what users see in problem reports)."""
+        return self.headers[self.fields[name]]
+
+
+def match_columns(
+    headers: list[str], contract: TableContract, mapping: dict[str, str | None] | None, file: str
+) -> ColumnPlan:
+    """Match ``headers`` to ``contract``'s fields: mapping file first, then names and aliases.
+
+    Raises
+    ------
+    ValidationError
+        Required fields have no column (the message lists the headers found and close
+        matches), or two columns claim the same field.
+    """
+    mapping = mapping or {}
+    by_norm = {normalize_header(k): v for k, v in mapping.items()}
+    index = contract.header_index()
+    claims: dict[str, list[tuple[int, int]]] = {}  # field -> [(priority, position)]
+    ignored: set[int] = set()
+    for pos, header in enumerate(headers):
+        norm = normalize_header(header)
+        if header in mapping or norm in by_norm:
+            target = mapping[header] if header in mapping else by_norm[norm]
+            if target is None:
+                ignored.add(pos)
+            else:
+                claims.setdefault(target, []).append((0, pos))
+        elif norm in index:
+            name = index[norm]
+            claims.setdefault(name, []).append((1 if norm == normalize_header(name) else 2, pos))
+    problems: list[Problem] = []
+    chosen: dict[str, int] = {}
+    for name, options in claims.items():
+        options.sort()
+        best = [pos for prio, pos in options if prio == options[0][0]]
+        if len(best) > 1:
+            cols = " and ".join(repr(headers[p]) for p in best)
+            problems.append(
+                Problem(file, 1, headers[best[1]], None,
+                        f"columns {cols} both look like {name!r}: rename one, or name the right one "
+                        f"in a mapping file (--mapping)")
+            )
+        chosen[name] = best[0]
+    used = set(chosen.values())
+    extras = [p for p in range(len(headers)) if p not in used and p not in ignored]
+    missing = [name for name in contract.required if name not in chosen]
+    if missing:
+        problems.append(Problem(file, 1, None, None, _missing_message(missing, headers, extras, contract)))
+    if problems:
+        raise ValidationError(problems, summary=f"cannot import {file} into {contract.name}")
+    customer_name = None
+    if contract.name != "customers":
+        customer_name = next(
+            (p for p in extras if normalize_header(headers[p]) in CUSTOMER_NAME_HEADERS), None
+        )
+    return ColumnPlan(chosen, list(headers), extras, customer_name)
+
+
+def _missing_message(missing: list[str], headers: list[str], extras: list[int], contract: TableContract) -> str:
+    fields = contract.by_name
+    parts = []
+    for name in missing:
+        known = [a for a in fields[name].aliases if not a.isascii()][:2] + [name]
+        candidates = {normalize_header(headers[p]): headers[p] for p in extras}
+        spellings = [normalize_header(a) for a in (name, *fields[name].aliases)]
+        close = {
+            candidates[c]
+            for s in spellings
+            for c in difflib.get_close_matches(s, list(candidates), n=2, cutoff=0.75)
+        }
+        hint = f"; close: {', '.join(repr(c) for c in sorted(close))}" if close else ""
+        parts.append(f"{name} (e.g. {', '.join(known)}{hint})")
+    found = ", ".join(repr(h) for h in headers) or "none"
+    return (
+        f"missing required column(s): {'; '.join(parts)}. Headers found: {found}. "
+        f"Rename the columns or map them with --mapping FILE (see docs/data-model.md)"
+    )

@@ -1,0 +1,112 @@
+"""Bulk upserts by external id, on SQLite and PostgreSQL alike.
+
+``INSERT ... ON CONFLICT (external_id) DO UPDATE SET ... WHERE <any column is distinct>``:
+rows whose values did not change are not touched (their ``updated_at`` stays), so a
+re-import of the same file writes nothing. Used by the importer inside its single
+transaction; callers own the connection and its transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, Connection, Table, Text, cast, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
+
+#: Keys per ``IN (...)`` query: well under SQLite's 32,766 bound parameters.
+LOOKUP_BATCH = 5_000
+
+
+@dataclass
+class UpsertCounts:
+    """Rows inserted, updated (some value changed) and unchanged by an upsert."""
+
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    def __iadd__(self, other: UpsertCounts) -> UpsertCounts:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        return self
+
+
+def ids_by_external_id(conn: Connection, table: Table, keys: Iterable[str]) -> dict[str, int]:
+    """Map the given external ids that exist in ``table`` to their primary keys."""
+    wanted = list(dict.fromkeys(keys))
+    found: dict[str, int] = {}
+    for start in range(0, len(wanted), LOOKUP_BATCH):
+        batch = wanted[start : start + LOOKUP_BATCH]
+        query = select(table.c.external_id, table.c.id).where(table.c.external_id.in_(batch))
+        found.update({key: pk for key, pk in conn.execute(query)})
+    return found
+
+
+def _insert(conn: Connection, table: Table) -> Any:
+    name = conn.dialect.name
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert
+    elif name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:  # pragma: no cover - keepwise supports SQLite and PostgreSQL only
+        raise NotImplementedError(f"bulk upsert is not implemented for {name}")
+    return insert(table)
+
+
+def _distinct(column: Any, new: Any) -> ColumnElement[bool]:
+    # PostgreSQL's json type has no equality operator: compare JSON as text.
+    if isinstance(column.type, JSON):
+        return cast(column, Text).is_distinct_from(cast(new, Text))
+    result: ColumnElement[bool] = column.is_distinct_from(new)
+    return result
+
+
+def upsert(
+    conn: Connection,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    *,
+    update_columns: Sequence[str] | None = None,
+    key: str = "external_id",
+) -> UpsertCounts:
+    """Insert ``rows`` or update the rows with the same ``key``, counting what changed.
+
+    Parameters
+    ----------
+    conn:
+        A connection inside the caller's transaction.
+    table:
+        The target table; ``key`` must carry a unique constraint.
+    rows:
+        Dicts with the same keys each. Missing values are ``None``.
+    update_columns:
+        Columns an existing row takes from the new one (default: every key but ``key``).
+        Columns not listed keep their stored values. An empty list inserts new rows only.
+
+    Returns
+    -------
+    UpsertCounts
+        ``inserted`` new keys, ``updated`` existing keys with some value changed, and
+        ``unchanged`` existing keys whose listed columns already held the same values.
+    """
+    if not rows:
+        return UpsertCounts()
+    keys = [row[key] for row in rows]
+    existing = set(ids_by_external_id(conn, table, keys)) if key == "external_id" else set()
+    columns = list(update_columns) if update_columns is not None else [c for c in rows[0] if c != key]
+    stmt = _insert(conn, table)
+    if columns:
+        changes: dict[str, Any] = {c: stmt.excluded[c] for c in columns}
+        if "updated_at" in table.c:
+            changes["updated_at"] = func.now()
+        where = or_(*(_distinct(table.c[c], stmt.excluded[c]) for c in columns))
+        stmt = stmt.on_conflict_do_update(index_elements=[table.c[key]], set_=changes, where=where)
+    else:
+        stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[key]])
+    written = {r[0] for r in conn.execute(stmt.returning(table.c[key]), list(rows))}
+    inserted = len(written - existing)
+    updated = len(written & existing)
+    return UpsertCounts(inserted, updated, len(rows) - inserted - updated)
