@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from keepwise import __version__
+from keepwise.cli import importer as _importer
 from keepwise.cli import store as _store
 
 app = typer.Typer(
@@ -31,6 +32,7 @@ def _root(
 
 # Each command module registers its commands on the app.
 _store.register(app)
+_importer.register(app)
 
 
 def main() -> None:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from keepwise.errors import KeepwiseError
 
@@ -52,7 +53,7 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except KeepwiseError as exc:
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True, soft_wrap=True)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
         raise typer.Exit(code=exc.exit_code) from None
     except FileNotFoundError as exc:
         err_console.print(f"[bold red]error:[/] file not found: {exc.filename}", highlight=False)
