@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from keepwise import __version__
+from keepwise.cli import demo as _demo
 from keepwise.cli import importer as _importer
 from keepwise.cli import store as _store
 
@@ -33,6 +34,7 @@ def _root(
 # Each command module registers its commands on the app.
 _store.register(app)
 _importer.register(app)
+_demo.register(app)
 
 
 def main() -> None:

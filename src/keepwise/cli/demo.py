@@ -1,0 +1,149 @@
+"""`keepwise demo`: generate the demo company, load it through the importer, serve the dashboard."""
+
+from __future__ import annotations
+
+import importlib.util
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from keepwise import store
+from keepwise.cli._common import DbOption, console, user_errors
+from keepwise.demo import MAX_CUSTOMERS, generate
+from keepwise.demo.loader import existing_rows, load_demo
+from keepwise.errors import StoreError
+
+
+class DemoKind(StrEnum):
+    b2c = "b2c"
+    b2b = "b2b"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo")(demo)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("{task.description:<24}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    )
+
+
+def demo(
+    customers: Annotated[
+        int,
+        typer.Option(
+            "--customers",
+            "-n",
+            min=1,
+            max=MAX_CUSTOMERS,
+            help="Number of customers (1 to 1,000,000).",
+        ),
+    ] = 5000,
+    kind: Annotated[
+        DemoKind,
+        typer.Option(
+            "--kind",
+            case_sensitive=False,
+            help="b2c: an online retailer; b2b: a supplier to companies.",
+        ),
+    ] = DemoKind.b2c,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed: the same seed gives the same company.")
+    ] = 0,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="Folder for the CSV files (ground truth in OUT/ground_truth/)."),
+    ] = Path("demo-data"),
+    db: DbOption = None,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="Empty the store's customers and their records first.")
+    ] = False,
+    no_serve: Annotated[
+        bool, typer.Option("--no-serve", help="Load the data, then exit (no web server).")
+    ] = False,
+    host: Annotated[
+        str, typer.Option("--host", help="Address the web server listens on.")
+    ] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port of the web server.")] = 8000,
+) -> None:
+    """Build a demo company whose churn has causes the analytics can find, and load it.
+
+    Writes customers, contacts, orders, interactions, tickets and feedback as CSV files,
+    imports them through the importer, keeps the ground truth (who churned, when and why)
+    apart in OUT/ground_truth/, and then serves the dashboard unless --no-serve.
+    """
+    with user_errors():
+        url = store.normalize_url(db)
+        counts = existing_rows(url)
+        if any(counts.values()) and not replace:
+            held = ", ".join(f"{name} {n:,}" for name, n in counts.items() if n)
+            raise StoreError(
+                f"the store {url} already holds data ({held}); use --replace to empty it first, "
+                "or --db to load the demo into another store"
+            )
+        with _progress() as bar:
+            task = bar.add_task("generating customers", total=customers)
+            summary = generate(
+                out, customers=customers, kind=kind.value, seed=seed,
+                progress=lambda done, _total: bar.update(task, completed=done),
+            )  # fmt: skip
+            tasks: dict[str, int] = {}
+
+            def loading(table: str, done: int, total: int | None) -> None:
+                if table not in tasks:
+                    tasks[table] = bar.add_task(f"loading {table}", total=total)
+                bar.update(tasks[table], completed=done, total=total)
+
+            load_demo(url, summary.out_dir, replace=replace, progress=loading)
+        counts = store.row_counts(url)
+    table = Table(title=f"demo company ({kind.value.upper()}, seed {seed}) loaded into {url}")
+    table.add_column("table")
+    table.add_column("rows", justify="right")
+    for name, n in counts.items():
+        table.add_row(name, f"{n:,}")
+    console.print(table)
+    console.print(
+        f"history {summary.start_date} to {summary.end_date}; generated in {summary.seconds:.1f} s\n"
+        f"data files:   {summary.out_dir.resolve()}\n"
+        f"ground truth: {summary.ground_truth.resolve()} "
+        f"({summary.churned:,} of {summary.customers:,} customers churned; never loaded into the store)",
+        highlight=False,
+    )
+    if no_serve:
+        return
+    if not _web_available():
+        console.print(
+            "The web app is not available in this version yet: the data is loaded, explore it with "
+            f"`keepwise info --db {url}`.",
+            highlight=False,
+        )
+        return
+    console.print(
+        f"serving the dashboard on http://{host}:{port}/ (Ctrl+C to stop)", highlight=False
+    )
+    with user_errors():
+        _serve(url, host, port)
+
+
+def _web_available() -> bool:
+    """Whether this keepwise has the web app (``keepwise.web.server``)."""
+    try:
+        return importlib.util.find_spec("keepwise.web.server") is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def _serve(url: str, host: str, port: int) -> None:
+    from keepwise import web
+
+    web.serve(url, host, port, demo=True)  # type: ignore[attr-defined]
