@@ -1,0 +1,377 @@
+"""The analytics behind the pages: load the store once, scope it, turn reports into chart data.
+
+Nothing here computes a metric: it calls :mod:`keepwise.analytics` and reshapes the
+resulting DataFrames into the small JSON specs that ``static/js/keepwise.js`` draws.
+Loading the store into DuckDB takes a moment on a big store, so the dataset is cached per
+store URL until the store's data generation changes (writes through the web layer) or
+:data:`DATASET_TTL_SECONDS` pass (imports from the CLI). DuckDB connections are not
+thread-safe, so every computation runs under one lock.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import date, timedelta
+from typing import Any, TypeVar
+
+import pandas as pd
+
+from keepwise.errors import KeepwiseError
+from keepwise.web.i18n import N_, gettext
+
+log = logging.getLogger(__name__)
+
+DATASET_TTL_SECONDS = 120.0
+RESULT_TTL_SECONDS = 120.0
+SEGMENT_FIELDS = ("kind", "region", "group_name", "industry")
+
+T = TypeVar("T")
+_lock = threading.RLock()
+_datasets: dict[str, tuple[float, int, Any]] = {}
+_results: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
+
+
+def _generation() -> int:
+    try:
+        from keepwise.store.audit import data_generation
+    except ImportError:  # pragma: no cover - store helpers not present
+        return 0
+    return data_generation()
+
+
+def clear_cache() -> None:
+    """Forget cached datasets and results (tests; after an import through the web)."""
+    with _lock:
+        _datasets.clear()
+        _results.clear()
+
+
+def get_dataset(url: str) -> Any | None:
+    """The store at ``url`` as a :class:`keepwise.analytics.dataset.Dataset`, or ``None`` if empty."""
+    from keepwise.analytics.dataset import load_dataset
+    from keepwise.errors import NotFoundError
+
+    with _lock:
+        now, gen = time.monotonic(), _generation()
+        hit = _datasets.get(url)
+        if hit and hit[1] == gen and now - hit[0] < DATASET_TTL_SECONDS:
+            return hit[2]
+        try:
+            ds = load_dataset(url)
+            if int(ds.orders.count().execute()) == 0:
+                ds = None
+        except NotFoundError:
+            ds = None
+        _datasets[url] = (now, gen, ds)
+        return ds
+
+
+def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
+    """``compute()`` once per ``key`` and data generation (under the analytics lock)."""
+    with _lock:
+        now, gen = time.monotonic(), _generation()
+        hit = _results.get(key)
+        if hit and hit[1] == gen and now - hit[0] < RESULT_TTL_SECONDS:
+            return hit[2]  # type: ignore[no-any-return]
+        value = compute()
+        _results[key] = (time.monotonic(), gen, value)
+        return value
+
+
+def scope_dataset(ds: Any, *, owner: str | None = None, segment: str | None = None) -> Any:
+    """``ds`` restricted to one owner's customers and/or one segment (``"region:East"``)."""
+    if ds is None or (owner is None and not segment) or ds.customers is None:
+        return ds
+    c = ds.customers
+    if owner is not None:
+        c = c.filter(c.owner == owner)
+    if segment:
+        field, _, value = segment.partition(":")
+        if field not in SEGMENT_FIELDS or field not in c.columns:
+            raise KeepwiseError(f"unknown segment {segment!r}")
+        c = c.filter(c[field] == value)
+    keys = c.select("customer_id")
+
+    def only(table: Any) -> Any:
+        if table is None or "customer_id" not in table.columns:
+            return table
+        return table.semi_join(keys, "customer_id")
+
+    return dataclasses.replace(
+        ds,
+        customers=c,
+        orders=only(ds.orders),
+        orders_all=only(ds.orders_all),
+        interactions=only(ds.interactions),
+        tickets=only(ds.tickets),
+        feedback=only(ds.feedback),
+        contacts=only(ds.contacts),
+    )
+
+
+def segment_options(url: str, owner: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Values of each segment field, for the dashboard's segment filter."""
+
+    def compute() -> list[tuple[str, list[tuple[str, str]]]]:
+        ds = scope_dataset(get_dataset(url), owner=owner)
+        if ds is None or ds.customers is None:
+            return []
+        groups = []
+        for field in SEGMENT_FIELDS:
+            if field not in ds.customers.columns:
+                continue
+            col = ds.customers[field]
+            values = ds.customers.filter(col.notnull()).select(field).distinct().order_by(field).limit(50)
+            found = [str(v) for v in values.to_pandas()[field].tolist() if str(v).strip()]
+            if found:
+                groups.append((field, [(f"{field}:{v}", v) for v in found]))
+        return groups
+
+    return cached(("segments", url, owner), compute)
+
+
+def _safe(name: str, missing: dict[str, str], fn: Callable[[], T]) -> T | None:
+    """Run one report; a failure leaves its panel empty with the reason instead of failing the page."""
+    try:
+        return fn()
+    except ImportError:
+        missing[name] = N_("This analysis is not installed in this version.")
+    except KeepwiseError as exc:
+        missing[name] = str(exc)
+    except Exception:  # noqa: BLE001 - one broken chart must not take the dashboard down
+        log.exception("dashboard panel %s failed", name)
+        missing[name] = N_("This chart could not be computed; the error has been logged.")
+    return None
+
+
+def _num(value: Any) -> float | None:
+    if value is None:
+        return None
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return float(value)
+
+
+def last_complete(df: pd.DataFrame) -> pd.Series | None:
+    """The last complete period of a churn/revenue report (else its last row)."""
+    if df is None or df.empty:
+        return None
+    done = df[df["is_complete"]] if "is_complete" in df.columns else df
+    return (done if not done.empty else df).iloc[-1]
+
+
+def trend_spec(churn: pd.DataFrame, locale: str) -> dict[str, Any] | None:
+    if churn is None or len(churn) < 2:
+        return None
+    return {
+        "type": "line",
+        "format": "percent",
+        "x": [str(p) for p in churn["period"]],
+        "series": [
+            {"name": gettext("Churn rate", locale), "data": [_num(v) for v in churn["churn_rate"]]},
+            {"name": gettext("Retention rate", locale), "data": [_num(v) for v in churn["retention_rate"]]},
+        ],
+    }
+
+
+def cohort_spec(long: pd.DataFrame, locale: str, *, since: date | None = None) -> dict[str, Any] | None:
+    from keepwise.analytics.cohorts import cohort_matrix
+
+    if long is None or long.empty:
+        return None
+    wide = cohort_matrix(long, value="customer_retention")
+    if since is not None:
+        wide = wide[[c >= since for c in wide.index]]
+    wide = wide.tail(18)
+    if wide.empty:
+        return None
+    months = [c for c in wide.columns if c <= 12]
+    data = []
+    for yi, (_, row) in enumerate(wide.iterrows()):
+        for xi, k in enumerate(months):
+            value = _num(row.get(k))
+            if value is not None and (value > 0 or k == 0):
+                data.append([xi, yi, round(value, 4)])
+    return {
+        "type": "heatmap",
+        "x": [str(k) for k in months],
+        "x_name": gettext("Months since first order", locale),
+        "y": [c.strftime("%Y-%m") for c in wide.index],
+        "data": data,
+    }
+
+
+def rfm_spec(rfm: pd.DataFrame, locale: str) -> dict[str, Any] | None:
+    from keepwise.analytics.rfm import segment_summary
+
+    if rfm is None or rfm.empty:
+        return None
+    summary = segment_summary(rfm)
+    name_col = "segment_name_zh" if locale == "zh_CN" else "segment_name"
+    return {
+        "type": "treemap",
+        "count_label": gettext("Customers", locale),
+        "revenue_label": gettext("Revenue", locale),
+        "data": [
+            {"name": str(r[name_col]), "value": int(r["customers"]), "revenue": _num(r["monetary_sum"]), "key": r["segment"]}
+            for _, r in summary.iterrows()
+        ],
+    }
+
+
+def histogram_spec(values: pd.Series, locale: str, *, bins: int = 8) -> dict[str, Any] | None:
+    """A bar chart of ``values`` in ``bins`` equal-count-friendly bands (quantile edges)."""
+    values = pd.to_numeric(values, errors="coerce").dropna()
+    if values.empty:
+        return None
+    edges = sorted(set(values.quantile([i / bins for i in range(bins + 1)]).round(0).tolist()))
+    if len(edges) < 2:
+        edges = [float(values.min()), float(values.max()) + 1]
+    counts = pd.cut(values, bins=edges, include_lowest=True, duplicates="drop").value_counts(sort=False)
+    from babel.numbers import format_compact_decimal
+
+    def short(v: float) -> str:
+        return format_compact_decimal(v, locale=locale, fraction_digits=1)
+
+    return {
+        "type": "bar",
+        "x": [f"{short(iv.left)}–{short(iv.right)}" for iv in counts.index],
+        "series": [{"name": gettext("Customers", locale), "data": [int(c) for c in counts.tolist()]}],
+    }
+
+
+def dashboard_data(
+    url: str,
+    *,
+    owner: str | None,
+    freq: str,
+    months: int,
+    segment: str | None,
+    locale: str,
+) -> dict[str, Any]:
+    """Everything the dashboard draws from the analytics (KPIs from metrics, charts)."""
+
+    def compute() -> dict[str, Any]:
+        from keepwise.analytics import metrics
+
+        missing: dict[str, str] = {}
+        d: dict[str, Any] = {"has_data": False, "kpis": {}, "charts": {}, "missing": missing, "rfm": None}
+        ds = scope_dataset(get_dataset(url), owner=owner, segment=segment)
+        if ds is None:
+            return d
+        try:
+            _, as_of = metrics.data_dates(ds)
+        except KeepwiseError:
+            return d
+        d["has_data"] = True
+        d["as_of"] = as_of
+        start = as_of - timedelta(days=int(months * 30.44)) if months else None
+        churn = _safe("trend", missing, lambda: metrics.churn_report(ds, freq=freq, start=start, as_of=as_of))
+        revenue = _safe("nrr", missing, lambda: metrics.revenue_report(ds, freq=freq, start=start, as_of=as_of))
+        last = last_complete(churn) if churn is not None else None
+        last_rev = last_complete(revenue) if revenue is not None else None
+        d["kpis"] = {
+            "customers": int(last["customers_end"]) if last is not None else None,
+            "customers_new": int(last["customers_new"]) if last is not None else None,
+            "churn_rate": _num(last["churn_rate"]) if last is not None else None,
+            "retention_rate": _num(last["retention_rate"]) if last is not None else None,
+            "nrr": _num(last_rev["net_revenue_retention"]) if last_rev is not None else None,
+            "period_label": str(last["period"]) if last is not None else "",
+        }
+        d["charts"]["trend"] = trend_spec(churn, locale) if churn is not None else None
+
+        def cohorts() -> Any:
+            from keepwise.analytics.cohorts import cohort_report
+
+            return cohort_spec(cohort_report(ds, as_of=as_of, max_months=12), locale, since=start)
+
+        d["charts"]["cohorts"] = _safe("cohorts", missing, cohorts)
+
+        def rfm() -> Any:
+            from keepwise.analytics.rfm import rfm_report
+
+            return rfm_report(ds, as_of=as_of)
+
+        rfm_frame = _safe("rfm", missing, rfm)
+        d["rfm"] = rfm_frame
+        d["charts"]["rfm"] = _safe("rfm", missing, lambda: rfm_spec(rfm_frame, locale))
+        d["charts"]["clv"] = _safe("clv", missing, lambda: clv_spec(ds, as_of, locale))
+        return d
+
+    return cached(("dashboard", url, owner, freq, months, segment, locale), compute)
+
+
+def clv_frame(ds: Any, as_of: date) -> pd.DataFrame | None:
+    """Predicted customer lifetime value per customer (``customer_id``, ``clv``, ``tier``)."""
+    from keepwise.analytics.clv import customer_value
+
+    result = customer_value(ds.orders, ds.customers, calibration_end=as_of)
+    frame = result.customers.reset_index()
+    return frame[["customer_id", "clv", "tier"]]
+
+
+def clv_spec(ds: Any, as_of: date, locale: str) -> dict[str, Any] | None:
+    df = clv_frame(ds, as_of)
+    return histogram_spec(df["clv"], locale) if df is not None else None
+
+
+ANALYSIS_DIMENSIONS = ("kind", "industry", "region", "channel", "frequency_band", "monetary_band")
+
+
+def analysis_data(url: str, *, owner: str | None, locale: str, by: str | None = None) -> dict[str, Any]:
+    """Segment breakdowns, the churned-customer profile and survival curves."""
+
+    def compute() -> dict[str, Any]:
+        from keepwise.analytics import metrics
+        from keepwise.analytics.segments import churned_profile, segment_report
+
+        missing: dict[str, str] = {}
+        out: dict[str, Any] = {"has_data": False, "missing": missing}
+        ds = scope_dataset(get_dataset(url), owner=owner)
+        if ds is None:
+            return out
+        _, as_of = metrics.data_dates(ds)
+        out.update(has_data=True, as_of=as_of)
+        dims = [d for d in ANALYSIS_DIMENSIONS if ds.customers is not None or d.endswith("_band")]
+        segments = _safe("segments", missing, lambda: segment_report(ds, by=dims, as_of=as_of))
+        out["segments"] = _records(segments)
+        out["profile"] = _records(_safe("profile", missing, lambda: churned_profile(segments))) if segments is not None else []
+        out["survival"] = _safe("survival", missing, lambda: survival_spec(ds, as_of, locale, by=by))
+        return out
+
+    return cached(("analysis", url, owner, locale, by), compute)
+
+
+def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if df is None or df.empty:
+        return []
+    return [{k: (None if _num_or_none(v) is None and not isinstance(v, str) else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+
+
+def _num_or_none(v: Any) -> Any:
+    try:
+        return None if pd.isna(v) else v
+    except (TypeError, ValueError):
+        return v
+
+
+def survival_spec(ds: Any, as_of: date, locale: str, *, by: str | None = None) -> dict[str, Any] | None:
+    """Kaplan-Meier survival curves (overall, or one per segment of ``by``)."""
+    from keepwise.analytics import survival  # type: ignore[attr-defined]
+
+    curves = survival.km_curves(ds, as_of=as_of, by=by)  # type: ignore[attr-defined]
+    if curves is None or curves.empty:
+        return None
+    series = []
+    group_col = "group" if "group" in curves.columns else None
+    groups = curves.groupby(group_col, sort=False) if group_col else [(gettext("All customers", locale), curves)]
+    for name, part in groups:
+        series.append({"name": str(name), "data": [[float(t), float(s)] for t, s in zip(part["timeline"], part["survival"])]})
+    return {"type": "step", "x_name": gettext("Days since first order", locale), "series": series}

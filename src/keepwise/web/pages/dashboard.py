@@ -1,0 +1,116 @@
+"""Dashboard: KPIs, churn/retention trend, cohorts, RFM segments, risk tiers and CLV."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import HTMLResponse
+
+from keepwise.store.paging import sees_all_customers
+from keepwise.web.deps import PageUser, SessionDep
+from keepwise.web.i18n import N_, gettext
+from keepwise.web.pages import _analytics
+from keepwise.web.pages._common import render, request_locale, store_url
+
+router = APIRouter()
+
+FREQS = {"month": N_("Monthly"), "quarter": N_("Quarterly")}
+WINDOWS = {12: N_("Last 12 months"), 24: N_("Last 24 months"), 6: N_("Last 6 months"), 0: N_("All history")}
+SEGMENT_GROUPS = {"kind": N_("Customer type"), "region": N_("Region"), "group_name": N_("Group"), "industry": N_("Industry")}
+
+
+def _filters(freq: str, months: int, segment: str) -> dict[str, Any]:
+    return {
+        "freq": freq if freq in FREQS else "month",
+        "months": months if months in WINDOWS else 12,
+        "segment": segment or "",
+    }
+
+
+def _owner(user: Any) -> str | None:
+    """Sales reps see their own book of customers; admins and managers see everyone."""
+    return None if sees_all_customers(user) else str(user.username)
+
+
+@router.get("/", response_class=HTMLResponse, name="dashboard")
+def dashboard(
+    request: Request,
+    user: PageUser,
+    freq: str = "month",
+    months: int = 12,
+    segment: str = "",
+) -> HTMLResponse:
+    locale = request_locale(request, user)
+    filters = _filters(freq, months, segment)
+    options = _analytics.segment_options(store_url(request), _owner(user))
+    segment_options = [(gettext(SEGMENT_GROUPS.get(f, f), locale), values) for f, values in options]
+    return render(
+        request,
+        "pages/dashboard.html",
+        user,
+        title=gettext("Dashboard", locale),
+        active="dashboard",
+        filters=filters,
+        query=urlencode(filters),
+        freq_options=[(k, gettext(v, locale)) for k, v in FREQS.items()],
+        months_options=[(k, gettext(v, locale)) for k, v in WINDOWS.items()],
+        segment_options=segment_options,
+    )
+
+
+@router.get("/dashboard/body", response_class=HTMLResponse, name="dashboard_body")
+def dashboard_body(
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    freq: str = "month",
+    months: int = 12,
+    segment: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
+    """The dashboard's KPIs and charts (loaded by htmx after the page shell)."""
+    locale = request_locale(request, user)
+    filters = _filters(freq, months, segment)
+    d = _analytics.dashboard_data(
+        store_url(request),
+        owner=_owner(user),
+        freq=filters["freq"],
+        months=filters["months"],
+        segment=filters["segment"] or None,
+        locale=locale,
+    )
+    d = dict(d)
+    d["charts"] = dict(d.get("charts", {}))
+    d["kpis"] = dict(d.get("kpis", {}))
+    d["freq_label"] = gettext(FREQS[filters["freq"]], locale)
+    if filters["segment"]:
+        d["segment_label"] = filters["segment"].partition(":")[2]
+    risk = _risk_summary(session, user, locale)
+    d["kpis"]["at_risk"] = risk["at_risk"]
+    d["kpis"]["revenue_at_risk"] = risk["revenue_at_risk"]
+    d["charts"]["risk"] = risk["chart"]
+    return render(request, "partials/dashboard_body.html", user, d=d)
+
+
+def _risk_summary(session: Any, user: Any, locale: str) -> dict[str, Any]:
+    """Current risk tiers and revenue at risk from the store's churn scores."""
+    from keepwise.store import web_queries
+
+    summary = web_queries.dashboard_summary(session, user)
+    tiers = summary.get("risk_tiers") or {}
+    chart = None
+    if any(tiers.values()):
+        keys = ["low", "medium", "high"]
+        chart = {
+            "type": "bar",
+            "x": [gettext(k, locale) for k in keys],
+            "keys": keys,
+            "colors_by_category": True,
+            "series": [{"name": gettext("Customers", locale), "data": [int(tiers.get(k, 0)) for k in keys]}],
+        }
+    return {
+        "at_risk": summary.get("customers_at_risk"),
+        "revenue_at_risk": summary.get("revenue_at_risk"),
+        "chart": chart,
+    }
