@@ -7,6 +7,7 @@ import typer
 from keepwise import __version__
 from keepwise.cli import demo as _demo
 from keepwise.cli import importer as _importer
+from keepwise.cli import metrics as _metrics
 from keepwise.cli import store as _store
 
 app = typer.Typer(
@@ -35,6 +36,7 @@ def _root(
 _store.register(app)
 _importer.register(app)
 _demo.register(app)
+_metrics.register(app)
 
 
 def main() -> None:

@@ -1,0 +1,318 @@
+"""Churn, retention and revenue retention per period (month, quarter, year).
+
+The expression functions (:func:`period_churn`, :func:`revenue_retention`) take Ibis
+tables and return Ibis expressions; the ``*_report`` functions take a
+:class:`~keepwise.analytics.dataset.Dataset`, fill in default dates and materialise a
+pandas DataFrame with stable column names. Definitions: ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from keepwise.analytics.activity import activity_spells, day_number, first_active_days
+from keepwise.analytics.config import ActivityConfig
+from keepwise.analytics.dataset import Dataset
+from keepwise.analytics.periods import order_period_start, periods_table, to_date
+
+CHURN_COLUMNS = [
+    "period",
+    "period_start",
+    "period_end",
+    "is_complete",
+    "customers_start",
+    "customers_new",
+    "customers_churned",
+    "customers_reactivated",
+    "customers_end",
+    "customers_retained",
+    "churn_events",
+    "churn_rate",
+    "net_churn_rate",
+    "retention_rate",
+    "survival_rate",
+]
+REVENUE_COLUMNS = [
+    "period",
+    "period_start",
+    "period_end",
+    "is_complete",
+    "revenue",
+    "revenue_new",
+    "customers_start",
+    "revenue_start_prev",
+    "revenue_start",
+    "revenue_start_capped",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+]
+
+
+def _ratio(num: Any, den: Any) -> Any:
+    return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
+
+
+def customer_period_status(
+    orders: ibis.Table,
+    customers: ibis.Table | None = None,
+    *,
+    periods: ibis.Table,
+    as_of: date,
+    activity: ActivityConfig = ActivityConfig(),
+) -> ibis.Table:
+    """One row per customer and period in which the customer had an active day or started.
+
+    Returns ``customer_id``, ``period_start``, ``is_active_start``, ``is_active_end``,
+    ``is_new``, ``churn_events`` (spells ending inside the period).
+    """
+    spells = activity_spells(orders, customers, as_of=as_of, config=activity)
+    firsts = first_active_days(spells)
+    s = spells.join(firsts, "customer_id")
+    p = periods.select("period_start", "start_day", "end_day")
+    j = s.join(p, [s.spell_start <= p.end_day, s.spell_end >= p.start_day])
+    covers_start = (j.spell_start <= j.start_day) & (j.spell_end >= j.start_day)
+    covers_end = (j.spell_start <= j.end_day) & (j.spell_end >= j.end_day)
+    is_new = (j.first_day > j.start_day) & (j.first_day <= j.end_day)
+    ends_inside = (j.spell_end >= j.start_day) & (j.spell_end < j.end_day)
+    j = j.mutate(
+        a_start=covers_start.cast("int64"),
+        a_end=covers_end.cast("int64"),
+        a_new=is_new.cast("int64"),
+        a_ends=ends_inside.cast("int64"),
+    )
+    g = j.group_by(["customer_id", "period_start"]).agg(
+        is_active_start=j.a_start.max(),
+        is_active_end=j.a_end.max(),
+        is_new=j.a_new.max(),
+        churn_events=j.a_ends.sum(),
+    )
+    return g
+
+
+def period_churn(
+    orders: ibis.Table,
+    customers: ibis.Table | None = None,
+    *,
+    freq: str = "month",
+    start: date,
+    end: date,
+    as_of: date,
+    activity: ActivityConfig = ActivityConfig(),
+) -> ibis.Table:
+    """Customers at start, new, churned and at end, and the churn/retention rates per period.
+
+    Parameters
+    ----------
+    orders, customers
+        Completed orders; optional customers (contracts).
+    freq
+        ``"month"``, ``"quarter"`` or ``"year"``.
+    start, end
+        The first and last reported periods are those containing these dates.
+    as_of
+        Orders after this date are ignored; the last period ends on it.
+    activity
+        The activity definition (inactivity window).
+
+    Returns
+    -------
+    ibis.Table
+        Columns :data:`CHURN_COLUMNS`, one row per period, ordered by period:
+        ``churn_rate = customers_churned / customers_start``,
+        ``net_churn_rate = (customers_start - customers_end) / customers_start``,
+        ``retention_rate = (customers_end - customers_new) / customers_start``,
+        ``survival_rate = customers_retained / customers_start``.
+    """
+    periods = periods_table(freq, start, end, as_of)
+    status = customer_period_status(
+        orders, customers, periods=periods, as_of=as_of, activity=activity
+    )
+    st = status.mutate(
+        churned=((status.is_active_start == 1) & (status.is_active_end == 0)).cast("int64"),
+        retained=((status.is_active_start == 1) & (status.is_active_end == 1)).cast("int64"),
+        reactivated=(
+            (status.is_active_start == 0) & (status.is_new == 0) & (status.is_active_end == 1)
+        ).cast("int64"),
+    )
+    agg = st.group_by("period_start").agg(
+        customers_start=st.is_active_start.sum(),
+        customers_new=st.is_new.sum(),
+        customers_churned=st.churned.sum(),
+        customers_reactivated=st.reactivated.sum(),
+        customers_end=st.is_active_end.sum(),
+        customers_retained=st.retained.sum(),
+        churn_events=st.churn_events.sum(),
+    )
+    counts = [c for c in agg.columns if c != "period_start"]
+    t = periods.left_join(agg, "period_start")
+    t = t.select(
+        "period",
+        "period_start",
+        "period_end",
+        "is_complete",
+        **{c: t[c].fill_null(0).cast("int64") for c in counts},
+    )
+    t = t.mutate(
+        churn_rate=_ratio(t.customers_churned, t.customers_start),
+        net_churn_rate=_ratio(t.customers_start - t.customers_end, t.customers_start),
+        retention_rate=_ratio(t.customers_end - t.customers_new, t.customers_start),
+        survival_rate=_ratio(t.customers_retained, t.customers_start),
+    )
+    return t.select(*CHURN_COLUMNS).order_by("period_start")
+
+
+def revenue_retention(
+    orders: ibis.Table,
+    customers: ibis.Table | None = None,
+    *,
+    freq: str = "month",
+    start: date,
+    end: date,
+    as_of: date,
+    activity: ActivityConfig = ActivityConfig(),
+) -> ibis.Table:
+    """Gross and net revenue retention per period.
+
+    For the customers active at the start of a period: ``revenue_start_prev`` is their
+    revenue in the previous period, ``revenue_start`` their revenue in this period, and
+    ``revenue_start_capped`` the sum of each one's revenue capped at their previous-period
+    revenue. ``net_revenue_retention = revenue_start / revenue_start_prev``,
+    ``gross_revenue_retention = revenue_start_capped / revenue_start_prev``.
+
+    Returns
+    -------
+    ibis.Table
+        Columns :data:`REVENUE_COLUMNS`, one row per period.
+    """
+    periods = periods_table(freq, start, end, as_of)
+    status = customer_period_status(
+        orders, customers, periods=periods, as_of=as_of, activity=activity
+    )
+    o = orders.filter(orders.ordered_at.date() <= ibis.date(as_of.isoformat()))
+    o = o.mutate(period_start=order_period_start(o.ordered_at, freq))
+    rev = o.group_by(["customer_id", "period_start"]).agg(revenue=o.amount.sum())
+    starters = status.filter(status.is_active_start == 1).select("customer_id", "period_start")
+    p = periods.select("period_start", "prev_period_start")
+    starters = starters.join(p, "period_start")
+    cur = rev.rename(cur_period="period_start", rev_cur="revenue")
+    prev = rev.rename(prev_period="period_start", rev_prev="revenue")
+    s = starters.left_join(
+        cur, [starters.customer_id == cur.customer_id, starters.period_start == cur.cur_period]
+    ).select(starters, cur.rev_cur)
+    s = s.left_join(
+        prev, [s.customer_id == prev.customer_id, s.prev_period_start == prev.prev_period]
+    ).select(s, prev.rev_prev)
+    s = s.mutate(rev_cur=s.rev_cur.fill_null(0.0), rev_prev=s.rev_prev.fill_null(0.0))
+    by_start = s.group_by("period_start").agg(
+        customers_start=s.count(),
+        revenue_start_prev=s.rev_prev.sum(),
+        revenue_start=s.rev_cur.sum(),
+        revenue_start_capped=ibis.least(s.rev_cur, s.rev_prev).sum(),
+    )
+    news = status.filter(status.is_new == 1).select("customer_id", "period_start")
+    new_rev = news.join(
+        cur, [news.customer_id == cur.customer_id, news.period_start == cur.cur_period]
+    )
+    new_rev = new_rev.group_by("period_start").agg(revenue_new=new_rev.rev_cur.sum())
+    total = rev.group_by("period_start").agg(revenue=rev.revenue.sum())
+    t = periods.left_join(total, "period_start").select(periods, "revenue")
+    t = t.left_join(new_rev, "period_start").select(t, "revenue_new")
+    t = t.left_join(by_start, "period_start").select(
+        t, "customers_start", "revenue_start_prev", "revenue_start", "revenue_start_capped"
+    )
+    t = t.mutate(
+        revenue=t.revenue.fill_null(0.0),
+        revenue_new=t.revenue_new.fill_null(0.0),
+        customers_start=t.customers_start.fill_null(0).cast("int64"),
+        revenue_start_prev=t.revenue_start_prev.fill_null(0.0),
+        revenue_start=t.revenue_start.fill_null(0.0),
+        revenue_start_capped=t.revenue_start_capped.fill_null(0.0),
+    )
+    t = t.mutate(
+        gross_revenue_retention=_ratio(t.revenue_start_capped, t.revenue_start_prev),
+        net_revenue_retention=_ratio(t.revenue_start, t.revenue_start_prev),
+    )
+    return t.select(*REVENUE_COLUMNS).order_by("period_start")
+
+
+# -- materialising wrappers ------------------------------------------------------------------
+
+
+def data_dates(ds: Dataset) -> tuple[date, date]:
+    """The first and last order dates of the dataset."""
+    o = ds.orders
+    row = o.aggregate(first=o.ordered_at.min(), last=o.ordered_at.max()).execute()
+    first, last = row["first"].iloc[0], row["last"].iloc[0]
+    if pd.isna(first):
+        from keepwise.errors import NotFoundError
+
+        raise NotFoundError(f"{ds.source}: there are no completed orders")
+    return to_date(first), to_date(last)  # type: ignore[return-value]
+
+
+def resolve_dates(ds: Dataset, start: Any, end: Any, as_of: Any) -> tuple[date, date, date]:
+    """Default as-of = last order date; start = first order date; end = as-of."""
+    first, last = data_dates(ds)
+    as_of_d = to_date(as_of) or last
+    start_d = to_date(start) or first
+    end_d = to_date(end) or as_of_d
+    return start_d, end_d, as_of_d
+
+
+def _frame(expr: ibis.Table) -> pd.DataFrame:
+    df = expr.to_pandas()
+    for c in ("period_start", "period_end", "cohort"):
+        if c in df.columns:
+            df[c] = pd.to_datetime(df[c]).dt.date
+    return df.reset_index(drop=True)
+
+
+def churn_report(
+    ds: Dataset,
+    *,
+    freq: str = "month",
+    start: Any = None,
+    end: Any = None,
+    as_of: Any = None,
+    activity: ActivityConfig = ActivityConfig(),
+) -> pd.DataFrame:
+    """:func:`period_churn` on a dataset, as a DataFrame (columns :data:`CHURN_COLUMNS`)."""
+    s, e, a = resolve_dates(ds, start, end, as_of)
+    return _frame(
+        period_churn(ds.orders, ds.customers, freq=freq, start=s, end=e, as_of=a, activity=activity)
+    )
+
+
+def revenue_report(
+    ds: Dataset,
+    *,
+    freq: str = "month",
+    start: Any = None,
+    end: Any = None,
+    as_of: Any = None,
+    activity: ActivityConfig = ActivityConfig(),
+) -> pd.DataFrame:
+    """:func:`revenue_retention` on a dataset (columns :data:`REVENUE_COLUMNS`)."""
+    s, e, a = resolve_dates(ds, start, end, as_of)
+    expr = revenue_retention(
+        ds.orders, ds.customers, freq=freq, start=s, end=e, as_of=a, activity=activity
+    )
+    return _frame(expr)
+
+
+__all__ = [
+    "CHURN_COLUMNS",
+    "REVENUE_COLUMNS",
+    "churn_report",
+    "customer_period_status",
+    "data_dates",
+    "day_number",
+    "period_churn",
+    "resolve_dates",
+    "revenue_report",
+    "revenue_retention",
+]

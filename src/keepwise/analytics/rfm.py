@@ -1,0 +1,210 @@
+"""RFM: recency, frequency and monetary value, quantile scores, rule flags and named segments."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import ibis
+import pandas as pd
+
+from keepwise.analytics.activity import day_number
+from keepwise.analytics.config import RFMConfig
+from keepwise.analytics.dataset import Dataset
+from keepwise.analytics.periods import to_date
+
+# Named segments: (key, English name, Chinese name), in the order the rules are tried.
+SEGMENTS: tuple[tuple[str, str, str], ...] = (
+    ("champions", "Champions", "冠军客户"),
+    ("cant_lose", "Can't Lose", "不能失去"),
+    ("at_risk", "At Risk", "风险客户"),
+    ("loyal", "Loyal", "忠诚客户"),
+    ("new", "New Customers", "新客户"),
+    ("potential_loyalist", "Potential Loyalists", "潜力客户"),
+    ("promising", "Promising", "有望客户"),
+    ("need_attention", "Need Attention", "需关注客户"),
+    ("hibernating", "Hibernating", "休眠客户"),
+    ("lost", "Lost", "流失客户"),
+)
+SEGMENT_NAMES = {key: name for key, name, _ in SEGMENTS}
+SEGMENT_NAMES_ZH = {key: zh for key, _, zh in SEGMENTS}
+
+RFM_COLUMNS = [
+    "customer_id",
+    "first_order_date",
+    "last_order_date",
+    "recency_days",
+    "tenure_days",
+    "frequency",
+    "monetary",
+    "orders_total",
+    "monetary_total",
+    "r_score",
+    "f_score",
+    "m_score",
+    "rfm_code",
+    "rfm_score",
+    "industry_fit",
+    "weighted_score",
+    "is_recent",
+    "is_frequent",
+    "is_high_value",
+    "rule_code",
+    "segment",
+]
+
+
+def _score(value: Any, n: Any, bins: int, *, descending: bool = False) -> Any:
+    """Quantile score 1..bins: ``bins * rank / n + 1`` with the minimum rank of ties (integer maths)."""
+    order = ibis.desc(value) if descending else value
+    rank0 = ibis.rank().over(ibis.window(order_by=order))
+    return ((rank0 * bins) // n + 1).cast("int64")
+
+
+def rfm_scores(
+    orders: ibis.Table,
+    customers: ibis.Table | None = None,
+    *,
+    as_of: date,
+    config: RFMConfig = RFMConfig(),
+) -> ibis.Table:
+    """Per-customer RFM values, scores, rule flags and segment.
+
+    Parameters
+    ----------
+    orders
+        Completed orders; those after ``as_of`` are ignored.
+    customers
+        Optional, for ``industry_fit`` (the weighting of ``weighted_score``).
+    as_of
+        The reference date of recency.
+    config
+        Window, number of bins, rule thresholds and weights.
+
+    Returns
+    -------
+    ibis.Table
+        :data:`RFM_COLUMNS`, one row per customer with an order on or before ``as_of``.
+        ``recency_days`` = as_of - last order date; ``frequency`` / ``monetary`` = number
+        and sum of orders in the window; scores are quantile scores (ties share the lower
+        score; recent, frequent, high spenders score high); ``rule_code`` is three letters,
+        upper case when the rule is met (e.g. ``"RfM"``: recent, not frequent, high value).
+    """
+    as_of_day = day_number(as_of)
+    o = orders.mutate(day=orders.ordered_at.date().epoch_days().cast("int64"))
+    o = o.filter(o.day <= as_of_day)
+    in_window = (
+        o.day > as_of_day - config.window_days
+        if config.window_days is not None
+        else ibis.literal(True)
+    )
+    o = o.mutate(
+        w_amount=ibis.ifelse(in_window, o.amount, 0.0), w_order=ibis.ifelse(in_window, 1, 0)
+    )
+    per = o.group_by("customer_id").agg(
+        first_day=o.day.min(),
+        last_day=o.day.max(),
+        frequency=o.w_order.sum().cast("int64"),
+        monetary=o.w_amount.sum(),
+        orders_total=o.count().cast("int64"),
+        monetary_total=o.amount.sum(),
+    )
+    per = per.mutate(
+        recency_days=(as_of_day - per.last_day).cast("int64"),
+        tenure_days=(as_of_day - per.first_day),
+    )
+    n = per.count().over(ibis.window())
+    bins = config.bins
+    per = per.mutate(
+        r_score=_score(per.recency_days, n, bins, descending=True),
+        f_score=_score(per.frequency, n, bins),
+        m_score=_score(per.monetary, n, bins),
+    )
+    wr, wf, wm = config.weights
+    per = per.mutate(
+        rfm_code=per.r_score.cast("string").concat(
+            per.f_score.cast("string"), per.m_score.cast("string")
+        ),
+        rfm_score=(
+            per.r_score.cast("float64") * ibis.literal(wr / (wr + wf + wm), "float64")
+            + per.f_score.cast("float64") * ibis.literal(wf / (wr + wf + wm), "float64")
+            + per.m_score.cast("float64") * ibis.literal(wm / (wr + wf + wm), "float64")
+        ),
+        is_recent=per.recency_days <= config.recent_days,
+        is_frequent=per.frequency >= config.frequent_orders,
+        is_high_value=per.monetary >= config.high_value_amount,
+    )
+    per = per.mutate(
+        rule_code=ibis.ifelse(per.is_recent, "R", "r").concat(
+            ibis.ifelse(per.is_frequent, "F", "f"), ibis.ifelse(per.is_high_value, "M", "m")
+        ),
+        segment=_segment(per.r_score, per.f_score, per.m_score, bins),
+    )
+    if customers is not None and "industry_fit" in customers.columns:
+        fit = customers.select("customer_id", "industry_fit")
+        per = per.left_join(fit, "customer_id").select(per, fit.industry_fit)
+    else:
+        per = per.mutate(industry_fit=ibis.null("float64"))
+    weight = per.industry_fit.fill_null(1.0) if config.use_industry_fit else ibis.literal(1.0)
+    per = per.mutate(weighted_score=per.rfm_score * weight)
+    per = per.mutate(first_order_date=per.first_day, last_order_date=per.last_day)
+    return per.select(*RFM_COLUMNS)
+
+
+def _segment(r: Any, f: Any, m: Any, bins: int) -> Any:
+    """Named segment from the scores, rescaled to 1-5 (first matching rule wins)."""
+    if bins != 5:
+        r, f, m = ((x - 1) * 5 // bins + 1 for x in (r, f, m))
+    fm2 = f + m  # twice the mean of F and M: integer comparisons only
+    return ibis.cases(
+        ((r >= 4) & (fm2 >= 8), "champions"),
+        ((r <= 1) & (fm2 >= 8), "cant_lose"),
+        ((r <= 2) & (fm2 >= 6), "at_risk"),
+        ((r >= 3) & (fm2 >= 6), "loyal"),
+        ((r >= 4) & (f <= 1), "new"),
+        ((r >= 3) & (fm2 >= 4), "potential_loyalist"),
+        (r >= 4, "promising"),
+        (r == 3, "need_attention"),
+        (r == 2, "hibernating"),
+        else_="lost",
+    )
+
+
+def rfm_report(ds: Dataset, *, as_of: Any = None, config: RFMConfig = RFMConfig()) -> pd.DataFrame:
+    """:func:`rfm_scores` on a dataset, with dates and the segments' English and Chinese names.
+
+    Columns: :data:`RFM_COLUMNS` plus ``segment_name`` and ``segment_name_zh``; sorted by
+    ``weighted_score`` (descending), then ``customer_id``.
+    """
+    from keepwise.analytics.metrics import data_dates
+
+    as_of_d = to_date(as_of) or data_dates(ds)[1]
+    df = rfm_scores(ds.orders, ds.customers, as_of=as_of_d, config=config).to_pandas()
+    return finish_rfm_frame(df)
+
+
+def finish_rfm_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """Turn day numbers into dates, add the segment names and sort (shared with tests)."""
+    for c in ("first_order_date", "last_order_date"):
+        df[c] = pd.to_datetime(df[c], unit="D").dt.date
+    df["segment_name"] = df["segment"].map(SEGMENT_NAMES)
+    df["segment_name_zh"] = df["segment"].map(SEGMENT_NAMES_ZH)
+    df = df.sort_values(["weighted_score", "customer_id"], ascending=[False, True], kind="stable")
+    return df.reset_index(drop=True)
+
+
+def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
+    """Customers, share and mean R/F/M per named segment of an :func:`rfm_report` frame."""
+    g = rfm.groupby("segment", sort=False).agg(
+        customers=("customer_id", "size"),
+        recency_days_mean=("recency_days", "mean"),
+        frequency_mean=("frequency", "mean"),
+        monetary_mean=("monetary", "mean"),
+        monetary_sum=("monetary", "sum"),
+    )
+    g["share"] = g["customers"] / g["customers"].sum()
+    order = [key for key, _, _ in SEGMENTS if key in g.index]
+    g = g.loc[order].reset_index()
+    g.insert(1, "segment_name", g["segment"].map(SEGMENT_NAMES))
+    g.insert(2, "segment_name_zh", g["segment"].map(SEGMENT_NAMES_ZH))
+    return g

@@ -1,0 +1,480 @@
+"""`keepwise metrics churn|retention|revenue|cohorts|segments`, `keepwise rfm`, `keepwise cycles`.
+
+Every command reads a dataset (``--data``: a store URL or a folder of files; default the
+store) and prints a table, CSV or JSON (``--format``), to stdout or ``--out FILE``. The
+JSON field names are the DataFrame columns documented in ``docs/metrics.md``.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Annotated, Any
+
+import typer
+
+from keepwise.cli._common import (
+    FormatOption,
+    OutOption,
+    OutputFormat,
+    console,
+    render_frame,
+    user_errors,
+)
+
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        envvar="KEEPWISE_DB",
+        help="Store URL (sqlite:///keepwise.db, postgresql://...) or a folder with orders.csv|parquet "
+        "and optional customers.*, interactions.*, ... Default: the store.",
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Reference date YYYY-MM-DD (default: the last order date)."),
+]
+StartOption = Annotated[
+    str | None, typer.Option("--start", help="First period: the one containing this date.")
+]
+EndOption = Annotated[
+    str | None, typer.Option("--end", help="Last period: the one containing this date.")
+]
+WindowOption = Annotated[
+    int,
+    typer.Option(
+        "--window-days", min=1, help="Inactivity window of non-contractual customers, in days."
+    ),
+]
+AdaptiveOption = Annotated[
+    bool,
+    typer.Option(
+        "--adaptive/--fixed",
+        help="Adapt the inactivity window to each customer's purchase cycle (3x median gap).",
+    ),
+]
+
+
+class Period(str, Enum):
+    month = "month"
+    quarter = "quarter"
+    year = "year"
+
+
+PeriodOption = Annotated[
+    Period, typer.Option("--period", "-p", help="Period length.", case_sensitive=False)
+]
+
+
+class CohortValue(str, Enum):
+    customer_retention = "customer_retention"
+    revenue_retention = "revenue_retention"
+    active_customers = "active_customers"
+    revenue = "revenue"
+
+
+metrics_app = typer.Typer(
+    name="metrics",
+    help="Churn, retention, revenue retention, cohorts and segment breakdowns.",
+    no_args_is_help=True,
+)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(metrics_app, name="metrics")
+    app.command("rfm")(rfm)
+    app.command("cycles")(cycles)
+
+
+def _load(data: str | None) -> Any:
+    from keepwise.analytics.dataset import load_dataset
+
+    with console.status("loading data...") if console.is_terminal else _null():
+        return load_dataset(data)
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _activity(window_days: int, adaptive: bool) -> Any:
+    from keepwise.analytics.config import ActivityConfig
+
+    return ActivityConfig(window_days=window_days, adaptive=adaptive)
+
+
+CHURN_VIEW = [
+    "period",
+    "period_start",
+    "period_end",
+    "is_complete",
+    "customers_start",
+    "customers_new",
+    "customers_churned",
+    "customers_reactivated",
+    "customers_end",
+    "churn_events",
+    "churn_rate",
+    "net_churn_rate",
+]
+RETENTION_VIEW = [
+    "period",
+    "period_start",
+    "period_end",
+    "is_complete",
+    "customers_start",
+    "customers_new",
+    "customers_retained",
+    "customers_end",
+    "retention_rate",
+    "survival_rate",
+]
+
+
+@metrics_app.command("churn")
+def churn(
+    data: DataOption = None,
+    period: PeriodOption = Period.month,
+    start: StartOption = None,
+    end: EndOption = None,
+    as_of: AsOfOption = None,
+    window_days: WindowOption = 180,
+    adaptive: AdaptiveOption = False,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Customers at start, new, churned, at end, and the churn rate per period."""
+    from keepwise.analytics.metrics import churn_report
+
+    with user_errors():
+        ds = _load(data)
+        df = churn_report(
+            ds,
+            freq=period.value,
+            start=start,
+            end=end,
+            as_of=as_of,
+            activity=_activity(window_days, adaptive),
+        )
+    render_frame(df[CHURN_VIEW], fmt, out, title=f"churn per {period.value}")
+
+
+@metrics_app.command("retention")
+def retention(
+    data: DataOption = None,
+    period: PeriodOption = Period.month,
+    start: StartOption = None,
+    end: EndOption = None,
+    as_of: AsOfOption = None,
+    window_days: WindowOption = 180,
+    adaptive: AdaptiveOption = False,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Retention rate (end - new) / start and survival (still active among those at start) per period."""
+    from keepwise.analytics.metrics import churn_report
+
+    with user_errors():
+        ds = _load(data)
+        df = churn_report(
+            ds,
+            freq=period.value,
+            start=start,
+            end=end,
+            as_of=as_of,
+            activity=_activity(window_days, adaptive),
+        )
+    render_frame(df[RETENTION_VIEW], fmt, out, title=f"retention per {period.value}")
+
+
+@metrics_app.command("revenue")
+def revenue(
+    data: DataOption = None,
+    period: PeriodOption = Period.month,
+    start: StartOption = None,
+    end: EndOption = None,
+    as_of: AsOfOption = None,
+    window_days: WindowOption = 180,
+    adaptive: AdaptiveOption = False,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Gross and net revenue retention per period."""
+    from keepwise.analytics.metrics import revenue_report
+
+    with user_errors():
+        ds = _load(data)
+        df = revenue_report(
+            ds,
+            freq=period.value,
+            start=start,
+            end=end,
+            as_of=as_of,
+            activity=_activity(window_days, adaptive),
+        )
+    render_frame(df, fmt, out, title=f"revenue retention per {period.value}")
+
+
+@metrics_app.command("cohorts")
+def cohorts(
+    data: DataOption = None,
+    as_of: AsOfOption = None,
+    value: Annotated[
+        CohortValue,
+        typer.Option("--value", help="Cell value of the matrix (table and csv formats)."),
+    ] = CohortValue.customer_retention,
+    max_months: Annotated[
+        int | None, typer.Option("--max-months", min=0, help="Months since to show.")
+    ] = None,
+    long: Annotated[
+        bool, typer.Option("--long", help="One row per cohort and month (as in JSON).")
+    ] = False,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Cohort retention matrix: acquisition month x months since, by customers or revenue.
+
+    JSON output is always the long form (one record per cohort and month since).
+    """
+    from keepwise.analytics.cohorts import cohort_matrix, cohort_report
+
+    with user_errors():
+        ds = _load(data)
+        df = cohort_report(ds, as_of=as_of, max_months=max_months)
+    if long or fmt is OutputFormat.json:
+        render_frame(df, fmt, out, title="cohort retention")
+        return
+    wide = cohort_matrix(df, value=value.value)
+    wide.columns = [f"m{c}" for c in wide.columns]
+    wide = wide.reset_index()
+    wide["cohort"] = wide["cohort"].astype(str)
+    render_frame(wide, fmt, out, title=f"cohorts: {value.value}")
+
+
+@metrics_app.command("segments")
+def segments(
+    data: DataOption = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by",
+            help="Dimension (repeat or comma-separate): industry, region, channel, group, kind, owner, tag, "
+            "frequency_band, monetary_band, interaction_band, or any customers column.",
+        ),
+    ] = None,
+    as_of: AsOfOption = None,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start", help="Population = customers active on this date (default: every customer)."
+        ),
+    ] = None,
+    window_days: WindowOption = 180,
+    adaptive: AdaptiveOption = False,
+    alpha: Annotated[
+        float, typer.Option("--alpha", min=0.0, max=1.0, help="Significance level.")
+    ] = 0.05,
+    profile: Annotated[
+        bool,
+        typer.Option("--profile", help="Only the traits over-represented among churned customers."),
+    ] = False,
+    min_customers: Annotated[
+        int, typer.Option("--min-customers", min=1, help="Smallest segment in --profile.")
+    ] = 30,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Churn rate, counts, lift and significance by segment; --profile names the churned customers' traits."""
+    from keepwise.analytics.segments import DEFAULT_DIMENSIONS, churned_profile, segment_report
+
+    dims = [d.strip() for item in (by or []) for d in item.split(",") if d.strip()] or list(
+        DEFAULT_DIMENSIONS
+    )
+    with user_errors():
+        ds = _load(data)
+        if ds.customers is None:
+            dims = [d for d in dims if d in ("frequency_band", "monetary_band")] if not by else dims
+        df = segment_report(
+            ds,
+            by=dims,
+            as_of=as_of,
+            start=start,
+            activity=_activity(window_days, adaptive),
+            alpha=alpha,
+        )
+        if profile:
+            df = churned_profile(df, min_customers=min_customers)
+    render_frame(df, fmt, out, title="churned-customer profile" if profile else "churn by segment")
+
+
+def rfm(
+    data: DataOption = None,
+    as_of: AsOfOption = None,
+    window_days: Annotated[
+        int,
+        typer.Option(
+            "--window-days", min=1, help="Frequency and monetary count this many days back."
+        ),
+    ] = 365,
+    bins: Annotated[
+        int, typer.Option("--bins", min=2, max=10, help="Number of quantile scores.")
+    ] = 5,
+    recent_days: Annotated[
+        int, typer.Option("--recent-days", help="Rule: recent if last order within N days.")
+    ] = 182,
+    frequent_orders: Annotated[
+        int,
+        typer.Option(
+            "--frequent-orders", help="Rule: frequent if at least N orders in the window."
+        ),
+    ] = 3,
+    high_value: Annotated[
+        float,
+        typer.Option(
+            "--high-value", help="Rule: high value if the window's spend is at least this."
+        ),
+    ] = 500_000.0,
+    industry_fit: Annotated[
+        bool,
+        typer.Option(
+            "--industry-fit/--no-industry-fit", help="Weight the score by customers.industry_fit."
+        ),
+    ] = True,
+    summary: Annotated[bool, typer.Option("--summary", help="One row per named segment.")] = False,
+    segment: Annotated[
+        str | None, typer.Option("--segment", help="Only this segment (e.g. at_risk).")
+    ] = None,
+    top: Annotated[
+        int | None, typer.Option("--top", min=1, help="Only the first N customers.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """RFM scores 1-5, rule flags and named segments (Champions 冠军客户, At Risk 风险客户, ...)."""
+    from keepwise.analytics.config import RFMConfig
+    from keepwise.analytics.rfm import SEGMENT_NAMES, rfm_report, segment_summary
+    from keepwise.errors import ConfigError
+
+    with user_errors():
+        config = RFMConfig(
+            window_days=window_days,
+            bins=bins,
+            recent_days=recent_days,
+            frequent_orders=frequent_orders,
+            high_value_amount=high_value,
+            use_industry_fit=industry_fit,
+        )
+        if segment is not None and segment not in SEGMENT_NAMES:
+            raise ConfigError(f"unknown segment {segment!r}; known: {', '.join(SEGMENT_NAMES)}")
+        ds = _load(data)
+        df = rfm_report(ds, as_of=as_of, config=config)
+    if summary:
+        render_frame(segment_summary(df), fmt, out, title="RFM segments")
+        return
+    if segment is not None:
+        df = df[df["segment"] == segment]
+    if top is not None:
+        df = df.head(top)
+    if fmt is OutputFormat.table:
+        df = df[
+            [
+                "customer_id",
+                "recency_days",
+                "frequency",
+                "monetary",
+                "r_score",
+                "f_score",
+                "m_score",
+                "rfm_score",
+                "weighted_score",
+                "rule_code",
+                "segment_name",
+                "segment_name_zh",
+            ]
+        ]
+    render_frame(df, fmt, out, title="RFM")
+
+
+def cycles(
+    data: DataOption = None,
+    as_of: AsOfOption = None,
+    lead_days: Annotated[
+        int, typer.Option("--lead-days", min=0, help="Follow up N days before the window.")
+    ] = 7,
+    z: Annotated[
+        float, typer.Option("--z", min=0.0, help="Window half-width in standard deviations.")
+    ] = 1.0,
+    industry_risk: Annotated[
+        str | None,
+        typer.Option(
+            "--industry-risk", help="Supply-chain risk per industry, e.g. 'steel=2,retail=1.2'."
+        ),
+    ] = None,
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Only customers past their window.")
+    ] = False,
+    top: Annotated[
+        int | None, typer.Option("--top", min=1, help="Only the first N customers.")
+    ] = None,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+) -> None:
+    """Purchase cycles: interval volatility, next-order window, follow-up date, overdue flag, priority."""
+    from keepwise.analytics.config import CycleConfig
+    from keepwise.analytics.cycles import cycles_report
+
+    with user_errors():
+        risks = _parse_risks(industry_risk)
+        ds = _load(data)
+        df = cycles_report(
+            ds,
+            as_of=as_of,
+            config=CycleConfig(z=z, lead_days=lead_days),
+            industry_risk=risks,
+            overdue_only=overdue,
+        )
+    if top is not None:
+        df = df.head(top)
+    if fmt is OutputFormat.table:
+        df = df[
+            [
+                "customer_id",
+                "order_days",
+                "mean_interval_days",
+                "cv",
+                "last_order_date",
+                "window_start",
+                "window_end",
+                "follow_up_date",
+                "is_overdue",
+                "supply_chain_risk",
+                "priority",
+            ]
+        ]
+    render_frame(df, fmt, out, title="purchase cycles")
+
+
+def _parse_risks(text: str | None) -> dict[str, float] | None:
+    from keepwise.errors import ConfigError
+
+    if not text:
+        return None
+    out: dict[str, float] = {}
+    for part in text.split(","):
+        if not part.strip():
+            continue
+        name, sep, value = part.rpartition("=")
+        try:
+            if not sep or not name.strip():
+                raise ValueError
+            out[name.strip()] = float(value)
+        except ValueError:
+            raise ConfigError(
+                f"--industry-risk: cannot read {part!r}; write industry=number"
+            ) from None
+    return out
