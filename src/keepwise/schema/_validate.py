@@ -148,8 +148,10 @@ def _coerce(
             message = f"out of range: {f.name} must be between {f.minimum:g} and {f.maximum:g}"
         elif f.minimum is not None:
             message = f"out of range: {f.name} must be {f.minimum:g} or more"
-        else:
+        elif f.maximum is not None:
             message = f"out of range: {f.name} must be {f.maximum:g} or less"
+        else:
+            message = "out of range"
         log.add_mask(out_of_range, rows, header, raw, message)
         return numbers, bad | out_of_range
     if f.type == "enum":
