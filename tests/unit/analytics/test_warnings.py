@@ -1,0 +1,207 @@
+"""Early-warning score and rules: evidence rows, thresholds from data, pandas references."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from keepwise.analytics.dataset import load_dataset
+from keepwise.analytics.warnings import (
+    WARNING_COLUMNS,
+    FirstResponseRule,
+    OrderDropRule,
+    RuleSet,
+    SatisfactionDropRule,
+    ScoreConfig,
+    SilenceRule,
+    evaluate_warnings,
+    load_rules,
+    warning_scores,
+)
+from keepwise.errors import ConfigError
+
+AS_OF = dt.date(2024, 6, 30)
+T = pd.Timestamp
+
+
+def _frames() -> dict[str, pd.DataFrame]:
+    customers = pd.DataFrame({"customer_id": list("ABCDE"), "name": list("abcde")})
+    tickets = pd.DataFrame(
+        [
+            # A: 30 h and 2 h; satisfaction 5 then 3 (a drop of 2)
+            ("t1", "A", T("2024-06-01 09:00"), T("2024-06-02 15:00"), T("2024-06-03"), 5.0),
+            ("t2", "A", T("2024-06-10 09:00"), T("2024-06-10 11:00"), T("2024-06-12"), 3.0),
+            # B: 5 h
+            ("t3", "B", T("2024-06-05 09:00"), T("2024-06-05 14:00"), T("2024-06-06"), 4.0),
+            # C: unanswered since 2024-06-29 08:00 -> 40 h at the end of 2024-06-30
+            ("t4", "C", T("2024-06-29 08:00"), None, None, None),
+            # D: slow, but outside the 90-day window
+            ("t5", "D", T("2024-01-01 08:00"), T("2024-01-05 12:00"), T("2024-01-06"), 1.0),
+        ],
+        columns=["external_id", "customer_id", "opened_at", "first_response_at", "resolved_at", "satisfaction"],
+    )
+    feedback = pd.DataFrame(
+        [
+            ("f1", "B", T("2024-05-01"), "csat", 4.0),
+            ("f2", "B", T("2024-06-20"), "csat", 3.5),
+            ("f3", "C", T("2024-06-20"), "nps", 0.0),  # NPS: other scale, ignored
+        ],
+        columns=["external_id", "customer_id", "occurred_at", "kind", "score"],
+    )
+    orders = pd.DataFrame(
+        [
+            ("A", T("2024-02-10"), 1000.0), ("A", T("2024-05-10"), 700.0),
+            ("B", T("2024-02-10"), 1000.0), ("B", T("2024-05-10"), 710.0),
+            ("C", T("2024-05-10"), 500.0),
+            ("D", T("2024-03-31 23:00"), 500.0),
+            ("E", T("2023-11-10"), 100.0), ("E", T("2024-01-10"), 50.0),
+        ],
+        columns=["customer_id", "ordered_at", "amount"],
+    )
+    e_days = pd.date_range("2024-01-01", "2024-05-01", freq="7D")
+    b_days = pd.date_range("2024-01-05", "2024-06-28", freq="7D")
+    interactions = pd.DataFrame(
+        {
+            "customer_id": ["E"] * len(e_days) + ["B"] * len(b_days) + ["A", "A"],
+            "occurred_at": list(e_days) + list(b_days) + [T("2024-06-01"), T("2024-06-02")],
+        }
+    )
+    return {"customers": customers, "tickets": tickets, "feedback": feedback, "orders": orders,
+            "interactions": interactions}
+
+
+@pytest.fixture(scope="module")
+def data():  # type: ignore[no-untyped-def]
+    return load_dataset(_frames())
+
+
+def test_first_response_rule(data) -> None:  # type: ignore[no-untyped-def]
+    out = FirstResponseRule(name="slow", threshold_hours=24).evaluate(data, as_of=AS_OF)
+    assert list(out.columns) == WARNING_COLUMNS
+    assert out["customer_id"].tolist() == ["A", "C"]
+    assert out["observed"].tolist() == pytest.approx([30.0, 40.0])
+    assert out["threshold"].tolist() == [24.0, 24.0]
+    assert out["at"].tolist() == [dt.date(2024, 6, 1), dt.date(2024, 6, 29)]
+    assert "30.0 h" in out["message"].iloc[0] and "小时" in out["message_zh"].iloc[0]
+    # a longer window reaches D's January ticket (100 h)
+    wide = FirstResponseRule(name="slow", lookback_days=400).evaluate(data, as_of=AS_OF)
+    assert wide["customer_id"].tolist() == ["A", "C", "D"]
+    assert wide["observed"].iloc[2] == pytest.approx(100.0)
+
+
+def test_order_drop_rule_quarter_over_quarter(data) -> None:  # type: ignore[no-untyped-def]
+    rule = OrderDropRule(name="drop", action="health diagnosis", severity="high")
+    out = rule.evaluate(data, as_of=AS_OF)
+    assert out["customer_id"].tolist() == ["A", "D", "E"]  # B: -29% is not enough
+    assert out["observed"].tolist() == pytest.approx([-0.30, -1.0, -1.0])
+    assert set(out["at"]) == {dt.date(2024, 6, 30)}
+    assert set(out["action"]) == {"health diagnosis"}
+    assert "2024Q2" in out["message"].iloc[0] and "健康诊断" in out["message_zh"].iloc[0]
+    # mid-quarter: the last complete quarter is Q1 2024 vs Q4 2023 (E: 100 -> 50)
+    mid = rule.evaluate(data, as_of=dt.date(2024, 6, 29))
+    assert mid["customer_id"].tolist() == ["E"]
+    assert mid["observed"].tolist() == pytest.approx([-0.5])
+    assert mid["at"].tolist() == [dt.date(2024, 3, 31)]
+    # the threshold is data: -50% leaves only D
+    strict = OrderDropRule(name="drop", threshold=-0.5).evaluate(data, as_of=AS_OF)
+    assert strict["customer_id"].tolist() == ["D", "E"]
+
+
+def test_satisfaction_drop_rule(data) -> None:  # type: ignore[no-untyped-def]
+    out = SatisfactionDropRule(name="sat", min_drop=1.0).evaluate(data, as_of=AS_OF)
+    assert out["customer_id"].tolist() == ["A"]
+    assert out["observed"].tolist() == [-2.0] and out["threshold"].tolist() == [-1.0]
+    assert out["at"].tolist() == [dt.date(2024, 6, 12)]
+    loose = SatisfactionDropRule(name="sat", min_drop=0.5).evaluate(data, as_of=AS_OF)
+    assert loose["customer_id"].tolist() == ["A", "B"]
+    slope = SatisfactionDropRule(name="sat", method="slope", last_k=3).evaluate(data, as_of=AS_OF)
+    assert slope["customer_id"].tolist() == ["A", "B"]
+    assert slope["observed"].tolist() == pytest.approx([-2.0, -0.25])  # B: 4, 4, 3.5
+
+
+def test_silence_rule(data) -> None:  # type: ignore[no-untyped-def]
+    out = SilenceRule(name="quiet", factor=2.0).evaluate(data, as_of=AS_OF)
+    assert out["customer_id"].tolist() == ["E"]
+    last = pd.date_range("2024-01-01", "2024-05-01", freq="7D")[-1].date()
+    assert out["at"].tolist() == [last]
+    assert out["observed"].tolist() == [float((AS_OF - last).days)]
+    assert out["threshold"].tolist() == [14.0]
+
+
+def test_score_matches_pandas_reference(data) -> None:  # type: ignore[no-untyped-def]
+    cfg = ScoreConfig(frequency_weight=0.7, satisfaction_weight=0.3, period_days=30, lookback_periods=6)
+    got = warning_scores(data, as_of=AS_OF, config=cfg).set_index("customer_id")
+    assert sorted(got.index) == list("ABCDE")
+    inter = _frames()["interactions"]
+    end = pd.Timestamp(AS_OF) + pd.Timedelta(days=1)
+    for cid in "ABCDE":
+        ts = inter.loc[inter.customer_id == cid, "occurred_at"]
+        ts = ts[(ts < end) & (ts >= end - pd.Timedelta(days=180))]
+        blocks = ((end - ts).dt.total_seconds() // (86400 * 30)).astype(int)
+        counts = np.bincount(blocks, minlength=6)[:6] if len(blocks) else np.zeros(6)
+        assert got.loc[cid, "interaction_std"] == pytest.approx(np.std(counts, ddof=1)), cid
+    assert got.loc["A", "satisfaction_std"] == pytest.approx(np.std([5.0, 3.0], ddof=1))
+    assert got.loc["B", "satisfaction_std"] == pytest.approx(np.std([4.0, 4.0, 3.5], ddof=1))
+    assert got.loc["C", "satisfaction_std"] == 0.0
+    expected = got["interaction_std"] * 0.7 + got["satisfaction_std"] * 0.3
+    assert np.allclose(got["score"], expected)
+    assert got["score"].max() > 0
+
+
+def test_default_rules_evaluate_with_evidence(data) -> None:  # type: ignore[no-untyped-def]
+    out = evaluate_warnings(data, as_of=AS_OF)
+    assert list(out.columns) == WARNING_COLUMNS
+    pairs = set(zip(out["customer_id"], out["rule"], strict=True))
+    assert {("A", "slow_first_response"), ("C", "slow_first_response"), ("A", "order_drop"),
+            ("D", "order_drop"), ("E", "order_drop"), ("A", "satisfaction_falling"), ("E", "silence")} <= pairs
+    assert out["severity"].iloc[0] == "high"  # sorted by severity
+    assert out["message"].str.len().min() > 0 and out["message_zh"].str.len().min() > 0
+
+
+def test_rules_are_data(tmp_path: Path, data) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "rules.toml"
+    path.write_text(
+        '[score]\nfrequency_weight = 1.0\nsatisfaction_weight = 0.0\n\n'
+        '[[rules]]\nname = "very_slow"\nkind = "first_response"\nthreshold_hours = 35\nseverity = "high"\n'
+        'action = "call"\n',
+        encoding="utf-8",
+    )
+    rules = load_rules(path)
+    assert rules.score.frequency_weight == 1.0
+    out = rules.evaluate(data, as_of=AS_OF)
+    assert out["customer_id"].tolist() == ["C"] and out["rule"].tolist() == ["very_slow"]
+    jpath = tmp_path / "rules.json"
+    jpath.write_text('{"rules": [{"name": "q", "kind": "silence", "factor": 100}]}', encoding="utf-8")
+    assert load_rules(jpath).evaluate(data, as_of=AS_OF).empty
+
+
+@pytest.mark.parametrize(
+    ("text", "match"),
+    [
+        ('[[rules]]\nname = "x"\nkind = "nope"\n', "unknown kind 'nope'"),
+        ('[[rules]]\nname = "x"\nkind = "silence"\nfactr = 2\n', "unknown key.*factr"),
+        ('[[rules]]\nname = "x"\nkind = "silence"\nseverity = "huge"\n', "severity"),
+        ('[[rules]]\nname = "x"\nkind = "order_drop"\nthreshold = "a lot"\n', "must be a number"),
+        ('[scores]\n', "unknown section"),
+        ('[[rules]]\nkind = "silence"\n', "'name' and a 'kind'"),
+        ("not toml [", "cannot parse"),
+    ],
+)
+def test_bad_rules_files(tmp_path: Path, text: str, match: str) -> None:
+    path = tmp_path / "bad.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=match):
+        load_rules(path)
+
+
+def test_default_rule_set_is_packaged() -> None:
+    rules = load_rules()
+    assert isinstance(rules, RuleSet)
+    kinds = {r.kind for r in rules.rules}
+    assert kinds == {"first_response", "order_drop", "satisfaction_drop", "silence", "score"}
+    drop = next(r for r in rules.rules if r.kind == "order_drop")
+    assert drop.threshold == -0.30 and drop.action == "health diagnosis"
