@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from keepwise import store
@@ -31,7 +31,7 @@ def _progress() -> Progress:
     return Progress(
         TextColumn("{task.description:<24}"),
         BarColumn(),
-        MofNCompleteColumn(),
+        TaskProgressColumn(),
         TimeElapsedColumn(),
         console=console,
         transient=False,
@@ -78,9 +78,7 @@ def demo(
 ) -> None:
     """Build a demo company whose churn has causes the analytics can find, and load it.
 
-    Writes customers, contacts, orders, interactions, tickets and feedback as CSV files,
-    imports them through the importer, keeps the ground truth (who churned, when and why)
-    apart in OUT/ground_truth/, and then serves the dashboard unless --no-serve.
+    Writes customers, contacts, orders, interactions, tickets and feedback as CSV files, imports them through the importer, keeps the ground truth (who churned, when and why) apart in OUT/ground_truth/, and then serves the dashboard unless --no-serve.
     """
     with user_errors():
         url = store.normalize_url(db)
@@ -106,7 +104,10 @@ def demo(
 
             load_demo(url, summary.out_dir, replace=replace, progress=loading)
         counts = store.row_counts(url)
-    table = Table(title=f"demo company ({kind.value.upper()}, seed {seed}) loaded into {url}")
+    console.print(
+        f"demo company ({kind.value.upper()}, seed {seed}) loaded into {url}", highlight=False
+    )
+    table = Table()
     table.add_column("table")
     table.add_column("rows", justify="right")
     for name, n in counts.items():
