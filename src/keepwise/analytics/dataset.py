@@ -350,9 +350,9 @@ def _read_store(url: str) -> dict[str, pa.Table]:
     from keepwise.store import current_revision, get_engine
 
     sa_url = make_url(url)
-    if sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:"):
-        if not Path(sa_url.database).expanduser().is_file():
-            raise NotFoundError(
+    is_file_db = sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:")
+    if is_file_db and not Path(str(sa_url.database)).expanduser().is_file():
+        raise NotFoundError(
                 f"no store at {url}: run `keepwise init` (or give --data a folder of files)"
             )
     if current_revision(url) is None:

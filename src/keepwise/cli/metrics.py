@@ -7,7 +7,7 @@ JSON field names are the DataFrame columns documented in ``docs/metrics.md``.
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated, Any
 
 import typer
@@ -56,7 +56,7 @@ AdaptiveOption = Annotated[
 ]
 
 
-class Period(str, Enum):
+class Period(StrEnum):
     month = "month"
     quarter = "quarter"
     year = "year"
@@ -67,7 +67,7 @@ PeriodOption = Annotated[
 ]
 
 
-class CohortValue(str, Enum):
+class CohortValue(StrEnum):
     customer_retention = "customer_retention"
     revenue_retention = "revenue_retention"
     active_customers = "active_customers"
