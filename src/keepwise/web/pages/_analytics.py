@@ -375,3 +375,43 @@ def survival_spec(ds: Any, as_of: date, locale: str, *, by: str | None = None) -
     for name, part in groups:
         series.append({"name": str(name), "data": [[float(t), float(s)] for t, s in zip(part["timeline"], part["survival"])]})
     return {"type": "step", "x_name": gettext("Days since first order", locale), "series": series}
+
+
+def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any]:
+    """One customer's CLV, RFM segment and next-order window (from whole-store reports, cached)."""
+    from keepwise.analytics import metrics
+
+    def frames() -> dict[str, Any]:
+        missing: dict[str, str] = {}
+        ds = get_dataset(url)
+        if ds is None:
+            return {}
+        _, as_of = metrics.data_dates(ds)
+
+        def rfm() -> Any:
+            from keepwise.analytics.rfm import rfm_report
+
+            return rfm_report(ds, as_of=as_of).set_index("customer_id")
+
+        def cycles() -> Any:
+            from keepwise.analytics.cycles import cycles_report
+
+            return cycles_report(ds, as_of=as_of).set_index("customer_id")
+
+        def clv() -> Any:
+            frame = clv_frame(ds, as_of)
+            return frame.set_index("customer_id") if frame is not None else None
+
+        return {"rfm": _safe("rfm", missing, rfm), "cycles": _safe("cycles", missing, cycles), "clv": _safe("clv", missing, clv)}
+
+    found = cached(("customer-frames", url), frames)
+    out: dict[str, Any] = {}
+    rfm, cycles, clv = found.get("rfm"), found.get("cycles"), found.get("clv")
+    if rfm is not None and external_id in rfm.index:
+        row = rfm.loc[external_id]
+        out["segment"] = row["segment_name_zh"] if locale == "zh_CN" else row["segment_name"]
+    if cycles is not None and external_id in cycles.index:
+        out["window"] = {k: _num_or_none(v) for k, v in cycles.loc[external_id].to_dict().items()}
+    if clv is not None and external_id in clv.index:
+        out["clv"] = _num(clv.loc[external_id, "clv"])
+    return out

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 
 from keepwise.models import User
 from keepwise.web import i18n
-from keepwise.web.templating import templates
+from keepwise.web.templating import csrf_token, templates
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 _STATIC_VERSION = "1"
@@ -40,17 +40,6 @@ def store_url(request: Request) -> str:
     return normalize_url(None)
 
 
-def csrf_token(request: Request) -> str:
-    """The session's CSRF token (created on first use)."""
-    from keepwise.web.security import SESSION_CSRF_KEY, new_csrf_token
-
-    token = request.session.get(SESSION_CSRF_KEY)
-    if not token:
-        token = new_csrf_token()
-        request.session[SESSION_CSRF_KEY] = token
-    return str(token)
-
-
 def request_locale(request: Request, user: User | None) -> str:
     """The user's stored locale; for anonymous visitors the ``kw_locale`` cookie; else zh_CN."""
     if user is not None and user.locale:
@@ -67,7 +56,7 @@ def page_context(request: Request, user: User | None, **context: Any) -> dict[st
         "request": request,
         "user": user,
         "locale": locale,
-        "csrf_token": csrf_token(request),
+        "csrf_token": str(csrf_token(request)),
         "csrf_header": CSRF_HEADER,
     }
     base.update(context)

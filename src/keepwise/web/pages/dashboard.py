@@ -86,19 +86,23 @@ def dashboard_body(
     d["freq_label"] = gettext(FREQS[filters["freq"]], locale)
     if filters["segment"]:
         d["segment_label"] = filters["segment"].partition(":")[2]
-    risk = _risk_summary(session, user, locale)
+    seg_filters = {}
+    if filters["segment"]:
+        field, _, value = filters["segment"].partition(":")
+        seg_filters = {field: value}
+    risk = _risk_summary(session, user, locale, seg_filters)
     d["kpis"]["at_risk"] = risk["at_risk"]
     d["kpis"]["revenue_at_risk"] = risk["revenue_at_risk"]
     d["charts"]["risk"] = risk["chart"]
     return render(request, "partials/dashboard_body.html", user, d=d)
 
 
-def _risk_summary(session: Any, user: Any, locale: str) -> dict[str, Any]:
+def _risk_summary(session: Any, user: Any, locale: str, filters: dict[str, str]) -> dict[str, Any]:
     """Current risk tiers and revenue at risk from the store's churn scores."""
-    from keepwise.store import web_queries
+    from keepwise.store.insights import dashboard_summary
 
-    summary = web_queries.dashboard_summary(session, user)
-    tiers = summary.get("risk_tiers") or {}
+    risk = dashboard_summary(session, user, filters=filters or None)["risk"]
+    tiers = risk.get("by_tier") or {}
     chart = None
     if any(tiers.values()):
         keys = ["low", "medium", "high"]
@@ -110,7 +114,7 @@ def _risk_summary(session: Any, user: Any, locale: str) -> dict[str, Any]:
             "series": [{"name": gettext("Customers", locale), "data": [int(tiers.get(k, 0)) for k in keys]}],
         }
     return {
-        "at_risk": summary.get("customers_at_risk"),
-        "revenue_at_risk": summary.get("revenue_at_risk"),
+        "at_risk": int(tiers.get("high", 0)) + int(tiers.get("medium", 0)) if risk.get("scored") else None,
+        "revenue_at_risk": risk.get("value_at_risk") if risk.get("scored") else None,
         "chart": chart,
     }

@@ -1,0 +1,114 @@
+"""Turning store records into what the pages show: reason texts, timeline entries, next steps."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from babel.numbers import format_currency
+
+from keepwise.settings import get_settings
+from keepwise.web.i18n import N_, gettext
+
+# Values shown through ``|t`` in templates (marked here so they are extracted and translated).
+_VALUES = (
+    N_("low"), N_("medium"), N_("high"), N_("urgent"), N_("normal"),
+    N_("active"), N_("churned"), N_("prospect"), N_("paused"),
+    N_("order"), N_("interaction"), N_("ticket"), N_("feedback"),
+    N_("customers"), N_("orders"), N_("interactions"), N_("tickets"), N_("contacts"),
+    N_("admin"), N_("manager"), N_("sales_rep"),
+    N_("call"), N_("email"), N_("visit"), N_("meeting"), N_("chat"), N_("wechat"),
+    N_("inbound"), N_("outbound"), N_("nps"), N_("csat"), N_("survey"),
+)
+
+NEXT_STEPS = {
+    "high": N_("Call the decision maker this week and agree a retention plan"),
+    "medium": N_("Check in personally and review their recent experience"),
+    "low": N_("Keep the regular cadence"),
+}
+
+
+def reason_text(reason: Any, locale: str) -> str:
+    """One churn reason as a sentence, whatever shape the scorer stored it in."""
+    if reason is None:
+        return ""
+    if isinstance(reason, str):
+        return reason
+    if isinstance(reason, dict):
+        zh = locale == "zh_CN"
+        keys = (
+            ("zh", "text_zh", "label_zh", "message_zh") if zh else ("en", "text_en", "label_en", "message_en")
+        ) + ("text", "message", "label", "description", "reason", "en", "zh", "feature")
+        for key in keys:
+            value = reason.get(key)
+            if value:
+                return str(value)
+        return ", ".join(f"{k}={v}" for k, v in reason.items())
+    return str(reason)
+
+
+def reasons_list(reasons: Any, locale: str) -> list[str]:
+    if not reasons:
+        return []
+    if isinstance(reasons, str | dict):
+        reasons = [reasons]
+    return [t for t in (reason_text(r, locale) for r in reasons) if t]
+
+
+def next_step(row: Any, tier: str | None, locale: str) -> str:
+    """The suggested next step: the scorer's/playbook's when it gave one, else one per risk tier."""
+    for key in ("next_step", "suggested_action", "action"):
+        value = row.get(key) if isinstance(row, dict) else getattr(row, key, None)
+        if value:
+            return gettext(str(value), locale)
+    return gettext(NEXT_STEPS.get(tier or "", NEXT_STEPS["medium"]), locale)
+
+
+def money(value: Any, locale: str, currency: str | None = None) -> str:
+    if value is None:
+        return ""
+    return format_currency(float(value), currency or get_settings().default_currency, locale=locale)
+
+
+def timeline_entry(item: Any, locale: str) -> dict[str, Any]:
+    """A timeline entry ``{kind, at, title, detail}`` from a store timeline item (dict or record)."""
+    get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
+    kind = str(get("kind") or get("type") or "")
+    data = get("data") or get("record") or {}
+    if not isinstance(data, dict):
+        data = {k: getattr(data, k, None) for k in dir(data) if not k.startswith("_")}
+
+    def field(name: str) -> Any:
+        value = get(name)
+        return value if value is not None else data.get(name)
+
+    at = field("at") or field("occurred_at") or field("ordered_at") or field("opened_at")
+    title, detail = "", ""
+    if kind == "order":
+        title = gettext("Order", locale) + " · " + money(field("amount"), locale, field("currency"))
+        detail = " · ".join(str(x) for x in (field("product"), field("category"), gettext(str(field("status") or ""), locale)) if x)
+    elif kind == "interaction":
+        channel = field("channel")
+        title = gettext("Interaction", locale) + (" · " + gettext(str(channel), locale) if channel else "")
+        direction = field("direction")
+        bits = [gettext(str(direction), locale) if direction else None, field("handled_by"), field("note")]
+        detail = " · ".join(str(b) for b in bits if b)
+    elif kind == "ticket":
+        title = gettext("Ticket", locale) + (" · " + str(field("subject")) if field("subject") else "")
+        bits = [field("category"), gettext(str(field("priority")), locale) if field("priority") else None]
+        if field("resolved_at"):
+            bits.append(gettext("resolved", locale))
+        elif kind == "ticket":
+            bits.append(gettext("open", locale))
+        if field("satisfaction") is not None:
+            bits.append(gettext("satisfaction %(score)s/5", locale) % {"score": field("satisfaction")})
+        detail = " · ".join(str(b) for b in bits if b)
+    elif kind == "feedback":
+        fb_kind = field("kind_") or field("feedback_kind") or data.get("kind")
+        title = gettext("Feedback", locale) + (" · " + str(fb_kind).upper() if fb_kind else "")
+        score = field("score")
+        bits = [gettext("score %(score)s", locale) % {"score": score} if score is not None else None, field("comment")]
+        detail = " · ".join(str(b) for b in bits if b)
+    else:
+        title = str(field("title") or kind)
+        detail = str(field("detail") or "")
+    return {"kind": kind, "at": at, "title": title, "detail": detail}

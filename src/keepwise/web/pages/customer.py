@@ -1,0 +1,78 @@
+"""Customer 360: profile, tags, risk history with reasons, next-order window, warnings,
+contacts, follow-ups, value (CLV and RFM segment) and a paginated timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from keepwise.store.insights import customer_360, customer_timeline
+from keepwise.web.deps import PageUser, SessionDep
+from keepwise.web.pages import _analytics
+from keepwise.web.pages._common import render, request_locale, store_url
+from keepwise.web.pages._format import reasons_list, timeline_entry
+
+router = APIRouter()
+
+TIMELINE_PER_PAGE = 20
+
+
+def _timeline(session: Any, user: Any, external_id: str, page: int, locale: str) -> dict[str, Any]:
+    result = customer_timeline(session, user, external_id, page=page, per_page=TIMELINE_PER_PAGE)
+    next_url = None
+    if result.has_next:
+        next_url = f"/customers/{quote(external_id, safe='')}/timeline?" + urlencode({"page": page + 1})
+    return {
+        "timeline_items": [timeline_entry(item, locale) for item in result.items],
+        "timeline_next_url": next_url,
+        "timeline_total": result.total,
+    }
+
+
+@router.get("/customers/{external_id}", response_class=HTMLResponse, name="customer")
+def customer_page(request: Request, external_id: str, user: PageUser, session: SessionDep) -> HTMLResponse:
+    """One customer on one page (404 for customers the user may not see)."""
+    locale = request_locale(request, user)
+    info = customer_360(session, user, external_id)
+    customer = info["customer"]
+    history = [{**s, "reasons": reasons_list(s.get("reasons"), locale)} for s in info["scores"]]
+    extra = _analytics.customer_analytics(store_url(request), customer.external_id, locale)
+    stats = info["stats"]
+    value = {
+        "clv": extra.get("clv"),
+        "segment": extra.get("segment"),
+        "orders": stats.get("orders"),
+        "revenue": stats.get("revenue"),
+        "last_order": stats.get("last_order_at"),
+    }
+    tasks = [{**t, "assignee": t.get("assigned_to")} for t in info["tasks"]]
+    return render(
+        request,
+        "pages/customer.html",
+        user,
+        title=customer.name,
+        active="at_risk",
+        c=customer,
+        score=info["score"],
+        risk_history=history,
+        value=value,
+        window=extra.get("window"),
+        warnings=info["warnings"],
+        tasks=tasks,
+        contacts=info["contacts"],
+        **_timeline(session, user, customer.external_id, 1, locale),
+    )
+
+
+@router.get("/customers/{external_id}/timeline", response_class=HTMLResponse, name="customer_timeline")
+def timeline_more(
+    request: Request, external_id: str, user: PageUser, session: SessionDep, page: int = 2
+) -> HTMLResponse:
+    """The next page of the timeline (htmx "load more")."""
+    locale = request_locale(request, user)
+    return render(
+        request, "partials/timeline_items.html", user, **_timeline(session, user, external_id, max(page, 1), locale)
+    )
