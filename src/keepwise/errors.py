@@ -28,6 +28,18 @@ class NotFoundError(KeepwiseError, LookupError):
     """A requested record, file or table does not exist."""
 
 
+class AuthenticationError(KeepwiseError, PermissionError):
+    """No valid credentials were given (bad password, unknown or revoked token, disabled user)."""
+
+
+class PermissionDeniedError(KeepwiseError, PermissionError):
+    """The signed-in user's role does not allow this action."""
+
+
+class ConflictError(KeepwiseError, ValueError):
+    """The change would clash with an existing record (a duplicate ``external_id`` or username)."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in one cell (or row) of an input file.

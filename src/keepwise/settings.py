@@ -21,6 +21,10 @@ class Settings(BaseSettings):
         Currency assumed for amounts without one (``KEEPWISE_DEFAULT_CURRENCY``).
     import_chunk_rows:
         Rows read and written per chunk by the importer (bounded memory).
+    secret_key:
+        Key that signs web session cookies (``KEEPWISE_SECRET_KEY``). When unset,
+        ``keepwise serve`` on a SQLite store keeps a generated key in
+        ``<store>.secret`` next to the database file; see ``docs/web.md``.
     """
 
     model_config = SettingsConfigDict(env_prefix="KEEPWISE_", extra="ignore")
@@ -28,6 +32,7 @@ class Settings(BaseSettings):
     db: str = DEFAULT_DB_URL
     default_currency: str = "CNY"
     import_chunk_rows: int = 50_000
+    secret_key: str | None = None
 
 
 @lru_cache(maxsize=1)

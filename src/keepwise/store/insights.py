@@ -1,0 +1,607 @@
+"""What the dashboard, the at-risk list and the customer 360 page show, for pages and API alike.
+
+* :func:`at_risk_customers` - newest churn score of each customer times its value
+  (completed-order revenue of the trailing 12 months), with the score's reasons.
+* :func:`dashboard_summary` - customer counts, revenue per period, risk tiers, open work.
+* :func:`customer_360` and :func:`customer_timeline` - one customer and its history.
+* :func:`assign_follow_ups` - follow-up tasks for at-risk customers (audited).
+
+Scans over all orders are cached per process (:mod:`keepwise.store.cache`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy.orm import Session
+
+from keepwise.errors import NotFoundError, PermissionDeniedError
+from keepwise.models import ChurnScore, Customer, Order, Task, User, Warning
+from keepwise.store import cache
+from keepwise.store.audit import bump_generation, record_audit
+from keepwise.store.customers import customer_filters, get_customer
+from keepwise.store.paging import DEFAULT_PER_PAGE, Page, check_paging, customer_scope, query_problem, sees_all_customers
+from keepwise.store.records import RECORD_KINDS, list_records, record_dict
+from keepwise.store.users import get_user
+
+VALUE_WINDOW_DAYS = 365
+PERIODS = ("week", "month", "quarter")
+TIMELINE_KINDS = ("orders", "interactions", "tickets", "feedback")
+RISK_COLUMNS = [
+    "customer_id",
+    "name",
+    "owner",
+    "region",
+    "industry",
+    "group_name",
+    "kind",
+    "status",
+    "tags",
+    "probability",
+    "risk_tier",
+    "reasons",
+    "scored_at",
+    "model_version",
+    "value_12m",
+    "expected_loss",
+]
+
+
+def _url_key(session: Session) -> str:
+    return session.get_bind().url.render_as_string(hide_password=True)
+
+
+def data_as_of(session: Session) -> date:
+    """The store's "today": the date of the newest order (today when there are none).
+
+    Demo and imported data often end in the past; measuring the trailing 12 months from
+    the newest order keeps values meaningful.
+    """
+
+    def compute() -> date:
+        newest = session.execute(select(func.max(Order.ordered_at))).scalar_one_or_none()
+        if newest is None:
+            return date.today()
+        if isinstance(newest, str):
+            newest = datetime.fromisoformat(newest)
+        return newest.date() if isinstance(newest, datetime) else newest
+
+    return cache.cached(("as_of", _url_key(session)), compute)
+
+
+# --- at-risk list -------------------------------------------------------------------------------
+
+
+def _risk_frame(session: Session) -> pd.DataFrame:
+    """Every scored customer: newest score, 12-month value and expected loss (cached)."""
+
+    def compute() -> pd.DataFrame:
+        ranked = select(
+            ChurnScore.customer_id,
+            ChurnScore.probability,
+            ChurnScore.risk_tier,
+            ChurnScore.reasons,
+            ChurnScore.scored_at,
+            ChurnScore.model_version,
+            func.row_number()
+            .over(partition_by=ChurnScore.customer_id, order_by=(ChurnScore.scored_at.desc(), ChurnScore.id.desc()))
+            .label("rank"),
+        ).subquery()
+        latest = select(
+            Customer.id.label("pk"),
+            Customer.external_id.label("customer_id"),
+            Customer.name,
+            Customer.owner,
+            Customer.region,
+            Customer.industry,
+            Customer.group_name,
+            Customer.kind,
+            Customer.status,
+            Customer.tags,
+            ranked.c.probability,
+            ranked.c.risk_tier,
+            ranked.c.reasons,
+            ranked.c.scored_at,
+            ranked.c.model_version,
+        ).join(ranked, and_(ranked.c.customer_id == Customer.id, ranked.c.rank == 1))
+        rows = session.execute(latest).all()
+        frame = pd.DataFrame(rows, columns=["pk", *RISK_COLUMNS[:14]])
+        if frame.empty:
+            return pd.DataFrame(columns=RISK_COLUMNS)
+        start = datetime.combine(data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time())
+        value_rows = session.execute(
+            select(Order.customer_id, func.sum(Order.amount))
+            .where(Order.status == "completed", Order.ordered_at > start)
+            .group_by(Order.customer_id)
+        ).all()
+        values = pd.Series({pk: float(v or 0) for pk, v in value_rows}, dtype="float64")
+        frame["value_12m"] = frame["pk"].map(values).fillna(0.0)
+        frame["probability"] = frame["probability"].astype("float64")
+        frame["expected_loss"] = frame["probability"] * frame["value_12m"]
+        frame = frame.sort_values(["expected_loss", "probability"], ascending=False, kind="stable")
+        return frame.drop(columns=["pk"]).reset_index(drop=True)
+
+    return cache.cached(("risk", _url_key(session)), compute)
+
+
+def _scoped(frame: pd.DataFrame, user: User) -> pd.DataFrame:
+    if sees_all_customers(user) or frame.empty:
+        return frame
+    return frame[frame["owner"] == user.username]
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    out = []
+    for row in frame.to_dict("records"):
+        if isinstance(row["scored_at"], pd.Timestamp):
+            row["scored_at"] = row["scored_at"].to_pydatetime()
+        row.pop("tags", None)
+        out.append({k: (None if _is_missing(v) else v) for k, v in row.items()})
+    return out
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+RISK_FILTERS = ("region", "industry", "owner", "group_name", "kind", "status", "tag", "q")
+RISK_SORTS = ("expected_loss", "probability", "value_12m", "name", "customer_id", "scored_at")
+
+
+def _filter_risk(frame: pd.DataFrame, filters: Mapping[str, Any] | None) -> pd.DataFrame:
+    for key, value in (filters or {}).items():
+        if value is None or value == "":
+            continue
+        if key not in RISK_FILTERS:
+            raise query_problem(key, value, f"unknown filter; use one of {', '.join(RISK_FILTERS)}")
+        if frame.empty:
+            continue
+        if key == "q":
+            text = str(value).lower()
+            frame = frame[
+                frame["name"].fillna("").str.lower().str.contains(text, regex=False)
+                | frame["customer_id"].str.lower().str.contains(text, regex=False)
+            ]
+        elif key == "tag":
+            frame = frame[frame["tags"].map(lambda tags, v=str(value): isinstance(tags, list) and v in tags)]
+        else:
+            frame = frame[frame[key] == value]
+    return frame
+
+
+def at_risk_customers(
+    session: Session,
+    user: User,
+    *,
+    tiers: Sequence[str] | None = ("high", "medium"),
+    filters: Mapping[str, Any] | None = None,
+    sort: str | None = None,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> Page[dict[str, Any]]:
+    """Customers ``user`` may see, by newest churn score × 12-month value (biggest loss first).
+
+    Each item: ``customer_id`` (external id), ``name``, ``owner``, ``region``, ``industry``,
+    ``group_name``, ``kind``, ``status``, ``probability``, ``risk_tier``, ``reasons`` (the
+    score's list), ``scored_at``, ``model_version``, ``value_12m`` (completed revenue in the
+    365 days before :func:`data_as_of`) and ``expected_loss`` (``probability * value_12m``).
+    ``tiers=None`` lists every scored customer. ``page.extra["as_of"]`` is the value date.
+    """
+    check_paging(page, per_page)
+    frame = _scoped(_risk_frame(session), user)
+    if tiers and not frame.empty:
+        frame = frame[frame["risk_tier"].isin(list(tiers))]
+    frame = _filter_risk(frame, filters)
+    if sort:
+        name = sort.lstrip("-+")
+        if name not in RISK_SORTS:
+            raise query_problem("sort", sort, f"cannot sort by {name!r}; use one of {', '.join(RISK_SORTS)}")
+        if not frame.empty:
+            frame = frame.sort_values(name, ascending=not sort.startswith("-"), kind="stable")
+    total = len(frame)
+    chunk = frame.iloc[(page - 1) * per_page : page * per_page]
+    return Page(_records(chunk), total, page, per_page, extra={"as_of": data_as_of(session)})
+
+
+def customer_scores(session: Session, user: User, external_id: str) -> list[dict[str, Any]]:
+    """Every churn score of one visible customer, newest first."""
+    customer = get_customer(session, user, external_id)
+    rows = session.execute(
+        select(ChurnScore)
+        .where(ChurnScore.customer_id == customer.id)
+        .order_by(ChurnScore.scored_at.desc(), ChurnScore.id.desc())
+    ).scalars()
+    return [
+        {
+            "customer_id": customer.external_id,
+            "scored_at": s.scored_at,
+            "cutoff": s.cutoff,
+            "horizon_days": s.horizon_days,
+            "probability": s.probability,
+            "risk_tier": s.risk_tier,
+            "reasons": s.reasons or [],
+            "model_version": s.model_version,
+        }
+        for s in rows
+    ]
+
+
+def list_warnings(
+    session: Session,
+    user: User,
+    *,
+    status: str | None = "open",
+    severity: str | None = None,
+    customer_id: str | None = None,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> Page[dict[str, Any]]:
+    """Early warnings on customers ``user`` may see, newest first."""
+    check_paging(page, per_page)
+    stmt = select(Warning, Customer.external_id, Customer.name).join(Customer, Customer.id == Warning.customer_id)
+    stmt = stmt.where(customer_scope(user))
+    if status:
+        stmt = stmt.where(Warning.status == status)
+    if severity:
+        stmt = stmt.where(Warning.severity == severity)
+    if customer_id:
+        stmt = stmt.where(Customer.external_id == customer_id)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(
+        stmt.order_by(Warning.at.desc(), Warning.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    items = [
+        {
+            "id": w.id,
+            "customer_id": ext,
+            "customer_name": name,
+            "rule": w.rule,
+            "observed": w.observed,
+            "threshold": w.threshold,
+            "at": w.at,
+            "severity": w.severity,
+            "action": w.action,
+            "message": w.message,
+            "status": w.status,
+        }
+        for w, ext, name in rows
+    ]
+    return Page(items, int(total), page, per_page)
+
+
+# --- dashboard ----------------------------------------------------------------------------------
+
+
+def _period_expr(session: Session, column: Any, period: str) -> Any:
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        if period == "month":
+            return func.strftime("%Y-%m", column)
+        if period == "week":
+            return func.strftime("%Y-W%W", column)
+        quarter = (cast(func.strftime("%m", column), Integer) + 2) / 3
+        return func.strftime("%Y", column).concat("-Q").concat(cast(quarter, Integer))
+    if period == "month":
+        return func.to_char(column, "YYYY-MM")
+    if period == "week":
+        return func.to_char(column, 'IYYY-"W"IW')
+    return func.to_char(column, 'YYYY-"Q"Q')
+
+
+def _period_start(as_of: date, period: str, periods: int) -> date:
+    if period == "week":
+        return as_of - timedelta(weeks=periods)
+    months = periods * (3 if period == "quarter" else 1)
+    year, month = as_of.year, as_of.month - months + 1
+    while month < 1:
+        month += 12
+        year -= 1
+    if period == "quarter":
+        month -= (month - 1) % 3
+    return date(year, month, 1)
+
+
+def dashboard_summary(
+    session: Session,
+    user: User,
+    *,
+    period: str = "month",
+    periods: int = 12,
+    filters: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The dashboard's figures for the customers ``user`` may see (cached per scope and filters).
+
+    Returns a dict: ``as_of`` (date), ``period``, ``customers`` (``total``, ``by_status``,
+    ``new``: acquired in the last period), ``churn_rate`` (share of customers with status
+    churned), ``revenue`` (``series``: list of ``{"period", "revenue", "orders",
+    "customers"}`` for the last ``periods`` periods, completed orders; ``last``,
+    ``previous``, ``change``: fraction or ``None``), ``risk`` (``by_tier`` counts,
+    ``scored``, ``value_at_risk``: sum of expected losses of high and medium tiers,
+    ``top``: the 10 biggest at-risk customers), ``warnings_open`` and ``tasks_open``.
+    ``filters`` are those of :func:`keepwise.store.customers.list_customers`
+    (region, industry, owner, group_name, kind, status, tag, q).
+    """
+    if period not in PERIODS:
+        raise query_problem("period", period, f"use one of {', '.join(PERIODS)}")
+    if not 1 <= periods <= 120:
+        raise query_problem("periods", periods, "must be between 1 and 120")
+    conditions = [customer_scope(user), *customer_filters(filters)]
+    scope_key = "all" if sees_all_customers(user) else f"owner:{user.username}"
+    key = ("dashboard", _url_key(session), scope_key, period, periods, tuple(sorted((filters or {}).items())))
+    filtered = bool(filters) and any(v not in (None, "") for v in (filters or {}).values())
+
+    def compute() -> dict[str, Any]:
+        as_of = data_as_of(session)
+        by_status = dict(
+            session.execute(select(Customer.status, func.count()).where(*conditions).group_by(Customer.status)).all()
+        )
+        total = int(sum(by_status.values()))
+        start = _period_start(as_of, period, periods)
+        bucket = _period_expr(session, Order.ordered_at, period).label("period")
+        stmt = select(bucket, func.sum(Order.amount), func.count(), func.count(Order.customer_id.distinct())).where(
+            Order.status == "completed", Order.ordered_at >= datetime.combine(start, datetime.min.time())
+        )
+        if filtered or not sees_all_customers(user):
+            stmt = stmt.join(Customer, Customer.id == Order.customer_id).where(*conditions)
+        series = [
+            {"period": str(p), "revenue": float(r or 0), "orders": int(n), "customers": int(c)}
+            for p, r, n, c in session.execute(stmt.group_by(bucket).order_by(bucket)).all()
+        ]
+        last = series[-1]["revenue"] if series else 0.0
+        previous = series[-2]["revenue"] if len(series) > 1 else None
+        new_since = _period_start(as_of, period, 1)
+        new = session.execute(
+            select(func.count()).select_from(Customer).where(*conditions, Customer.acquired_at >= new_since)
+        ).scalar_one()
+        risk_frame = _filter_risk(_scoped(_risk_frame(session), user), filters)
+        by_tier = {t: int((risk_frame["risk_tier"] == t).sum()) if len(risk_frame) else 0 for t in ("high", "medium", "low")}
+        at_risk = risk_frame[risk_frame["risk_tier"].isin(["high", "medium"])] if len(risk_frame) else risk_frame
+        top = at_risk_customers(session, user, filters=filters, per_page=10).items
+        warnings_open = session.execute(
+            select(func.count()).select_from(Warning).join(Customer, Customer.id == Warning.customer_id)
+            .where(Warning.status == "open", *conditions)
+        ).scalar_one()
+        tasks_stmt = select(func.count()).select_from(Task).join(Customer, Customer.id == Task.customer_id).where(
+            Task.status == "open", *conditions
+        )
+        tasks_open = session.execute(tasks_stmt).scalar_one()
+        return {
+            "as_of": as_of,
+            "period": period,
+            "customers": {"total": total, "by_status": by_status, "new": int(new)},
+            "churn_rate": (by_status.get("churned", 0) / total) if total else None,
+            "revenue": {
+                "series": series,
+                "last": last,
+                "previous": previous,
+                "change": ((last - previous) / previous) if previous else None,
+            },
+            "risk": {
+                "by_tier": by_tier,
+                "scored": int(len(risk_frame)),
+                "value_at_risk": float(at_risk["expected_loss"].sum()) if len(at_risk) else 0.0,
+                "top": top,
+            },
+            "warnings_open": int(warnings_open),
+            "tasks_open": int(tasks_open),
+        }
+
+    return cache.cached(key, compute)
+
+
+# --- customer 360 -------------------------------------------------------------------------------
+
+
+def customer_timeline(
+    session: Session,
+    user: User,
+    external_id: str,
+    *,
+    kinds: Sequence[str] = TIMELINE_KINDS,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> Page[dict[str, Any]]:
+    """A visible customer's orders, interactions, tickets and feedback merged newest first.
+
+    Each item: ``{"kind": "order"|"interaction"|"ticket"|"feedback", "at": datetime,
+    "external_id": str, "record": {...the record's fields...}}``.
+    """
+    check_paging(page, per_page)
+    customer = get_customer(session, user, external_id)
+    unknown = [k for k in kinds if k not in TIMELINE_KINDS]
+    if unknown:
+        raise query_problem("kinds", unknown, f"use some of {', '.join(TIMELINE_KINDS)}")
+    need = page * per_page
+    items: list[dict[str, Any]] = []
+    total = 0
+    for name in kinds:
+        kind = RECORD_KINDS[name]
+        date_column = kind.column(kind.date_field)
+        base = select(kind.model).where(kind.column("customer_id") == customer.id)
+        total += int(session.execute(select(func.count()).select_from(base.subquery())).scalar_one())
+        rows = session.execute(base.order_by(date_column.desc(), kind.column("id").desc()).limit(need)).scalars()
+        for rec in rows:
+            items.append(
+                {
+                    "kind": kind.entity,
+                    "at": getattr(rec, kind.date_field),
+                    "external_id": rec.external_id,
+                    "record": record_dict(kind, rec, customer.external_id),
+                }
+            )
+    items.sort(key=lambda item: (item["at"] or datetime.min), reverse=True)
+    return Page(items[(page - 1) * per_page : need], total, page, per_page)
+
+
+def customer_360(session: Session, user: User, external_id: str) -> dict[str, Any]:
+    """Everything the customer 360 page shows except the timeline.
+
+    Returns ``customer`` (the ORM row), ``stats`` (``orders``, ``revenue``, ``revenue_12m``,
+    ``first_order_at``, ``last_order_at``, ``average_order``), ``score`` (newest score dict or
+    ``None``), ``scores`` (history, newest first), ``contacts`` (list of dicts),
+    ``warnings`` (open ones) and ``tasks`` (open ones, with the assignee's username).
+    """
+    customer = get_customer(session, user, external_id)
+    start = datetime.combine(data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time())
+    completed = and_(Order.customer_id == customer.id, Order.status == "completed")
+    n, revenue, first, last = session.execute(
+        select(func.count(), func.sum(Order.amount), func.min(Order.ordered_at), func.max(Order.ordered_at)).where(
+            completed
+        )
+    ).one()
+    revenue_12m = session.execute(select(func.sum(Order.amount)).where(completed, Order.ordered_at > start)).scalar()
+    scores = customer_scores(session, user, external_id)
+    contacts = list_records(session, user, "contacts", customer_id=external_id, sort="-decision_weight", per_page=100)
+    warnings = list_warnings(session, user, customer_id=external_id, per_page=50).items
+    task_rows = session.execute(
+        select(Task, User.username)
+        .outerjoin(User, User.id == Task.assigned_to)
+        .where(Task.customer_id == customer.id, Task.status == "open")
+        .order_by(Task.due_at.asc(), Task.id.asc())
+    ).all()
+    tasks = [_task_dict(task, customer.external_id, username) for task, username in task_rows]
+    return {
+        "customer": customer,
+        "stats": {
+            "orders": int(n),
+            "revenue": float(revenue or 0),
+            "revenue_12m": float(revenue_12m or 0),
+            "first_order_at": first,
+            "last_order_at": last,
+            "average_order": float(revenue or 0) / int(n) if n else None,
+        },
+        "score": scores[0] if scores else None,
+        "scores": scores,
+        "contacts": contacts.items,
+        "warnings": warnings,
+        "tasks": tasks,
+    }
+
+
+# --- follow-up tasks ----------------------------------------------------------------------------
+
+
+def _task_dict(task: Task, customer_external_id: str, assignee: str | None) -> dict[str, Any]:
+    return {
+        "id": task.id,
+        "customer_id": customer_external_id,
+        "assigned_to": assignee,
+        "title": task.title,
+        "kind": task.kind,
+        "source": task.source,
+        "note": task.note,
+        "due_at": task.due_at,
+        "status": task.status,
+        "created_at": task.created_at,
+    }
+
+
+def assign_follow_ups(
+    session: Session,
+    user: User,
+    customer_ids: Sequence[str],
+    assignee: str | None,
+    due_at: datetime | date | None,
+    *,
+    title: str = "Follow up: churn risk",
+    note: str | None = None,
+    source: str = "at_risk",
+    ip: str | None = None,
+) -> list[dict[str, Any]]:
+    """Create an open follow-up task for each listed visible customer; audit each; commit.
+
+    ``assignee`` is a username (default: the customer's owner if that is a user, else
+    ``user``). A sales rep may only assign tasks to themselves.
+    """
+    if not customer_ids:
+        raise query_problem("customer_ids", [], "choose at least one customer")
+    if isinstance(due_at, date) and not isinstance(due_at, datetime):
+        due_at = datetime.combine(due_at, datetime.min.time())
+    target = None
+    if assignee:
+        target = get_user(session, assignee)
+        if target is None or not target.is_active:
+            raise NotFoundError(f"no active user named {assignee!r}")
+        if not sees_all_customers(user) and target.id != user.id:
+            raise PermissionDeniedError("a sales rep can only assign follow-ups to themselves")
+    created = []
+    for external_id in dict.fromkeys(customer_ids):
+        customer = get_customer(session, user, external_id)
+        who = target
+        if who is None:
+            owner = get_user(session, customer.owner) if customer.owner else None
+            who = owner if owner is not None and owner.is_active else user
+        task = Task(
+            customer_id=customer.id,
+            assigned_to=who.id,
+            created_by=user.id,
+            title=title,
+            kind="follow_up",
+            source=source,
+            note=note,
+            due_at=due_at,
+            status="open",
+        )
+        session.add(task)
+        session.flush()
+        record_audit(
+            session,
+            user,
+            "create",
+            "task",
+            str(task.id),
+            {"customer_id": customer.external_id, "assigned_to": who.username, "due_at": due_at, "title": title},
+            ip=ip,
+        )
+        created.append(_task_dict(task, customer.external_id, who.username))
+    session.commit()
+    bump_generation()
+    return created
+
+
+def list_tasks(
+    session: Session,
+    user: User,
+    *,
+    status: str | None = "open",
+    mine: bool = False,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> Page[dict[str, Any]]:
+    """Tasks on customers ``user`` may see (``mine``: only those assigned to ``user``), by due date."""
+    check_paging(page, per_page)
+    stmt = (
+        select(Task, Customer.external_id, User.username)
+        .join(Customer, Customer.id == Task.customer_id)
+        .outerjoin(User, User.id == Task.assigned_to)
+        .where(customer_scope(user))
+    )
+    if status:
+        stmt = stmt.where(Task.status == status)
+    if mine:
+        stmt = stmt.where(Task.assigned_to == user.id)
+    total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(
+        stmt.order_by(Task.due_at.asc(), Task.id.asc()).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page([_task_dict(t, ext, name) for t, ext, name in rows], int(total), page, per_page)
+
+
+__all__ = [
+    "at_risk_customers",
+    "assign_follow_ups",
+    "customer_360",
+    "customer_scores",
+    "customer_timeline",
+    "dashboard_summary",
+    "data_as_of",
+    "list_tasks",
+    "list_warnings",
+]

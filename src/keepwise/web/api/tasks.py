@@ -1,0 +1,64 @@
+"""``/api/v1/at-risk`` and ``/api/v1/tasks``: the at-risk list and follow-up tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Request
+
+from keepwise.store import insights
+from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, list_body
+from keepwise.web.api.schemas import FollowUpCreate, ListResponse, ScorePublic, TaskPublic
+from keepwise.web.deps import CurrentUser, SessionDep, client_ip
+
+router = APIRouter(tags=["tasks"], responses=ERRORS)
+
+
+@router.get("/at-risk", response_model=ListResponse[ScorePublic], summary="At-risk customers, biggest loss first")
+def at_risk(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    tier: Annotated[list[str] | None, Query(description="Risk tiers to list (default high and medium).")] = None,
+    region: str | None = None,
+    industry: str | None = None,
+    owner: str | None = None,
+    group_name: str | None = None,
+    q: str | None = None,
+    sort: Annotated[str | None, Query(description="expected_loss (default), probability, value_12m, name")] = None,
+    page: PageParam = 1,
+    per_page: PerPageParam = DEFAULT_PER_PAGE,
+) -> dict[str, Any]:
+    filters = {"region": region, "industry": industry, "owner": owner, "group_name": group_name, "q": q}
+    result = insights.at_risk_customers(
+        session, user, tiers=tier or ("high", "medium"), filters=filters, sort=sort, page=page, per_page=per_page
+    )
+    return list_body(request, result)
+
+
+@router.get("/tasks", response_model=ListResponse[TaskPublic], summary="Follow-up tasks")
+def list_tasks(
+    request: Request,
+    session: SessionDep,
+    user: CurrentUser,
+    status: str | None = "open",
+    mine: bool = False,
+    page: PageParam = 1,
+    per_page: PerPageParam = DEFAULT_PER_PAGE,
+) -> dict[str, Any]:
+    result = insights.list_tasks(session, user, status=status, mine=mine, page=page, per_page=per_page)
+    return list_body(request, result)
+
+
+@router.post("/tasks/follow-ups", response_model=list[TaskPublic], status_code=201, summary="Assign follow-ups")
+def assign_follow_ups(request: Request, session: SessionDep, user: CurrentUser, body: FollowUpCreate) -> Any:
+    return insights.assign_follow_ups(
+        session,
+        user,
+        body.customer_ids,
+        body.assignee,
+        body.due_at,
+        title=body.title,
+        note=body.note,
+        ip=client_ip(request),
+    )

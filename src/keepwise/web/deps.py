@@ -1,0 +1,141 @@
+"""FastAPI dependencies: the database session, the signed-in user, roles and CSRF.
+
+Aliases for route signatures::
+
+    def route(session: SessionDep, user: CurrentUser) -> ...   # JSON API: 401 when anonymous
+    def page(session: SessionDep, user: PageUser) -> ...       # pages: redirect to /login
+    @router.delete(..., dependencies=[require_role("admin", "manager")])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from keepwise.errors import AuthenticationError, PermissionDeniedError
+from keepwise.models import User
+from keepwise.web import accounts
+from keepwise.web.errors import CsrfError, LoginRequired
+from keepwise.web.security import (
+    CSRF_FORM_FIELD,
+    CSRF_HEADER,
+    SESSION_CSRF_KEY,
+    SESSION_USER_KEY,
+    csrf_matches,
+)
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+
+def get_session(request: Request) -> Iterator[Session]:
+    """One SQLAlchemy session per request (store functions commit their own changes)."""
+    with request.app.state.session_factory() as session:
+        yield session
+
+
+SessionDep = Annotated[Session, Depends(get_session)]
+
+
+def bearer_token(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def optional_user(request: Request, session: SessionDep) -> User | None:
+    """The user of a bearer token or of the session cookie, else ``None``.
+
+    A bearer token that is unknown, revoked or belongs to a disabled user is an error
+    (401), not an anonymous request. Sets ``request.state.user``, ``request.state.auth``
+    (``"token"``/``"session"``) and ``request.state.locale``.
+    """
+    token = bearer_token(request)
+    user: User | None = None
+    if token is not None:
+        user = accounts.user_for_token(session, token)
+        if user is None:
+            raise AuthenticationError("invalid or revoked API token")
+        request.state.auth = "token"
+    else:
+        user_id = request.session.get(SESSION_USER_KEY)
+        if user_id is not None:
+            user = session.get(User, user_id)
+            if user is None or not user.is_active:
+                request.session.pop(SESSION_USER_KEY, None)
+                user = None
+            else:
+                request.state.auth = "session"
+    request.state.user = user
+    if user is not None:
+        request.state.locale = user.locale
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+
+
+def current_user(user: OptionalUser) -> User:
+    """The signed-in user (API): 401 in the error format when there is none."""
+    if user is None:
+        raise AuthenticationError("sign in first: send `Authorization: Bearer kw_...` or log in at /login")
+    return user
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def page_user(request: Request, user: OptionalUser) -> User:
+    """The signed-in user (pages): redirect to ``/login?next=<this page>`` when there is none."""
+    if user is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        raise LoginRequired(target)
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]
+
+
+def require_role(*roles: str) -> Any:
+    """A dependency that lets only users with one of ``roles`` through (403 otherwise)."""
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise PermissionDeniedError(f"this needs the role {' or '.join(roles)}; you are {user.role}")
+        return user
+
+    return Depends(check)
+
+
+async def csrf_protect(request: Request) -> None:
+    """Refuse unsafe requests without the session's CSRF token (applied to every route).
+
+    POST/PUT/PATCH/DELETE must carry the token of the session cookie as the form field
+    ``csrf_token`` or the header ``X-CSRF-Token``. Requests authenticated by an API bearer
+    token carry no cookie and are exempt.
+    """
+    if request.method in SAFE_METHODS or bearer_token(request) is not None:
+        return
+    expected = request.session.get(SESSION_CSRF_KEY)
+    given = request.headers.get(CSRF_HEADER)
+    if not given:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FORM_FIELD)
+            given = value if isinstance(value, str) else None
+    if not csrf_matches(expected, given):
+        raise CsrfError("missing or wrong CSRF token: reload the page and try again")
+
+
+def is_token_request(request: Request) -> bool:
+    return getattr(request.state, "auth", None) == "token"
+
