@@ -8,7 +8,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from keepwise import store
@@ -95,7 +102,7 @@ def demo(
                 out, customers=customers, kind=kind.value, seed=seed,
                 progress=lambda done, _total: bar.update(task, completed=done),
             )  # fmt: skip
-            tasks: dict[str, int] = {}
+            tasks: dict[str, TaskID] = {}
 
             def loading(table: str, done: int, total: int | None) -> None:
                 if table not in tasks:

@@ -434,6 +434,7 @@ def contacts_table(
     ``last_contact_s`` is each customer's last interaction in seconds from ``start`` (-1: none).
     """
     n = c.n
+    roles: tuple[str, ...]
     if c.kind == "b2b":
         roles = B2B_ROLES
         k = np.clip(rng.poisson(2.5, n) + 2, 2, 6)
@@ -456,7 +457,8 @@ def contacts_table(
     last = last_contact_s[cust] - (rng.random(m) * 60 * 86400).astype(np.int64) * (
         rng.random(m) < 0.7
     )
-    last = np.maximum(last, acquired_s[cust])
+    last = np.maximum(last, acquired_s[cust] + (9 + rng.integers(0, 9, m)) * 3600)
+    last = np.minimum(last, np.maximum(last_contact_s[cust], 0))
     has_last = last_contact_s[cust] >= 0
     numbers = np.arange(first_number, first_number + m)
     phone = pc.binary_join_element_wise(
