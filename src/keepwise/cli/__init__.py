@@ -9,6 +9,7 @@ from keepwise.cli import demo as _demo
 from keepwise.cli import importer as _importer
 from keepwise.cli import metrics as _metrics
 from keepwise.cli import store as _store
+from keepwise.cli import web as _web
 
 app = typer.Typer(
     name="keepwise",
@@ -37,6 +38,7 @@ _store.register(app)
 _importer.register(app)
 _demo.register(app)
 _metrics.register(app)
+_web.register(app)
 
 
 def main() -> None:
