@@ -253,8 +253,11 @@ def parse_enum(values: pd.Series, choices: tuple[str, ...], aliases: Mapping[str
     null = is_null(strings)
     lookup = {c.lower(): c for c in choices}
     lookup.update({k.lower(): v for k, v in aliases.items()})
-    folded = strings.str.normalize("NFKC").str.lower().str.replace(r"\s+", " ", regex=True)
-    mapped = folded.map(lookup)
+    mapped = strings.str.lower().map(lookup)
+    rest = mapped.isna() & ~null
+    if rest.any():  # full-width letters, odd spacing: fold only the cells that need it
+        folded = strings[rest].str.normalize("NFKC").str.lower().str.replace(r"\s+", " ", regex=True)
+        mapped[rest] = folded.map(lookup)
     bad = mapped.isna() & ~null
     return mapped.where(~null), bad
 

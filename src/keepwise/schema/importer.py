@@ -376,14 +376,15 @@ class _Import:
         for name in typed.columns:
             kind = self.contract.by_name[name].type if name in self.contract.by_name else "ref"
             values = typed[name]
-            if kind == "datetime":
-                values = _objects(values, lambda ts: ts.to_pydatetime())
-            elif kind == "date":
-                values = _objects(values, lambda ts: ts.date())
-            elif kind in ("money", "number"):
-                values = _objects(values, float)
-            elif kind == "ref" and name == "customer_id":
-                values = _objects(values, int)
+            if kind in ("datetime", "date"):
+                # numpy turns datetime64[us] into datetime and datetime64[D] into date objects.
+                unit = "datetime64[us]" if kind == "datetime" else "datetime64[D]"
+                values = pd.Series(values.to_numpy(dtype=unit).astype(object), index=values.index)
+                values = values.where(typed[name].notna(), None)
+            elif kind in ("money", "number", "ref"):
+                # float64/Int64 -> Python floats/ints (object dtype), NaN -> None.
+                values = values.astype("Int64" if kind == "ref" else "float64").astype(object)
+                values = values.where(typed[name].notna(), None)
             else:
                 values = values.astype(object).where(values.notna(), None)
             columns[name] = values
@@ -400,8 +401,9 @@ class _Import:
             if attributes is not None:
                 columns["attributes"] = attributes
                 update.append("attributes")
-        out = pd.DataFrame(columns)
-        return out.to_dict("records"), update
+        names = list(columns)
+        lists = [columns[n].tolist() for n in names]
+        return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)], update
 
     def _attributes(self, frame: pd.DataFrame) -> pd.Series | None:
         from keepwise.schema.coerce import parse_text
@@ -415,15 +417,6 @@ class _Import:
             index=frame.index,
             dtype=object,
         )
-
-
-def _objects(values: pd.Series, convert: Callable[[Any], Any]) -> pd.Series:
-    """Python objects for the database driver, with ``None`` for missing values."""
-    present = values.notna()
-    out = pd.Series(None, index=values.index, dtype=object)
-    if present.any():
-        out[present] = [convert(v) for v in values[present]]
-    return out
 
 
 def _drop_blank_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

@@ -256,11 +256,15 @@ class XlsxReader(TableReader):
 
         from openpyxl import load_workbook
 
+        # A file object, not the path: openpyxl refuses paths without an .xlsx-like extension.
+        self._fh: io.BufferedReader | None = path.open("rb")
         try:
-            self._book = load_workbook(path, read_only=True, data_only=True)
+            self._book = load_workbook(self._fh, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
+            self.close()
             raise _file_problem(path, f"not a readable XLSX workbook ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on corrupt files
+            self.close()
             raise _file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
         sheets = self._book.worksheets
         if not sheets:
@@ -286,7 +290,16 @@ class XlsxReader(TableReader):
         n = len(self.header)
         batch: list[tuple[Any, ...]] = []
         rows: list[int] = []
-        for values in self._rows:
+        values_iter = iter(self._rows)
+        while True:
+            try:
+                values = next(values_iter)
+            except StopIteration:
+                break
+            except Exception as exc:  # noqa: BLE001 - corrupt sheet XML surfaces as many kinds
+                raise _file_problem(
+                    self.path, f"cannot read the worksheet ({type(exc).__name__}: {exc})", row=self._row_no + 1
+                ) from None
             self._row_no += 1
             cells = tuple(values[:n]) + (None,) * max(0, n - len(values))
             batch.append(cells)
@@ -307,6 +320,9 @@ class XlsxReader(TableReader):
         if book is not None:
             book.close()
             self._book = None
+        if self._fh is not None:
+            self._fh.close()
+            self._fh = None
 
 
 # --------------------------------------------------------------------------- Parquet

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, Text, cast, func, or_, select
+from sqlalchemy import JSON, Connection, Table, Text, cast, func, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 #: Keys per ``IN (...)`` query: well under SQLite's 32,766 bound parameters.
@@ -94,8 +94,6 @@ def upsert(
     """
     if not rows:
         return UpsertCounts()
-    keys = [row[key] for row in rows]
-    existing = set(ids_by_external_id(conn, table, keys)) if key == "external_id" else set()
     columns = list(update_columns) if update_columns is not None else [c for c in rows[0] if c != key]
     stmt = _insert(conn, table)
     if columns:
@@ -106,7 +104,16 @@ def upsert(
         stmt = stmt.on_conflict_do_update(index_elements=[table.c[key]], set_=changes, where=where)
     else:
         stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[key]])
-    written = {r[0] for r in conn.execute(stmt.returning(table.c[key]), list(rows))}
-    inserted = len(written - existing)
-    updated = len(written & existing)
-    return UpsertCounts(inserted, updated, len(rows) - inserted - updated)
+    if conn.dialect.name == "postgresql":
+        # xmax is 0 exactly for the rows this statement inserted (not for updated ones).
+        is_new = literal_column("(xmax = 0)")
+        result = conn.execute(stmt.returning(table.c[key], is_new), list(rows)).all()
+        inserted = sum(1 for _, new in result if new)
+    else:
+        # SQLite gives a new row max(rowid) + 1, and holds the write lock for our transaction:
+        # rows returned with a larger id than the largest before are the inserted ones.
+        before = conn.execute(select(func.max(table.c.id))).scalar_one() or 0
+        result = conn.execute(stmt.returning(table.c[key], table.c.id), list(rows)).all()
+        inserted = sum(1 for _, pk in result if pk > before)
+    updated = len(result) - inserted
+    return UpsertCounts(inserted, updated, len(rows) - len(result))
