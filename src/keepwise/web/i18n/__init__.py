@@ -184,6 +184,12 @@ def translate_filter(context: Context, value: Any) -> str:
     return get_translations(context_locale(context)).gettext(str(value))
 
 
+@pass_context
+def page_locale(context: Context) -> str:
+    """``{{ page_locale() }}``: the locale the page renders in (for ``<html lang>``)."""
+    return context_locale(context)
+
+
 def install(env: Environment) -> Environment:
     """Install gettext (newstyle) and the locale-aware filters on ``env`` (idempotent)."""
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
@@ -199,6 +205,7 @@ def install(env: Environment) -> Environment:
         datetime=format_datetime_filter,
         t=translate_filter,
     )
+    env.globals["page_locale"] = page_locale
     env.globals.setdefault("SUPPORTED_LOCALES", SUPPORTED_LOCALES)
     env.globals.setdefault("LOCALE_NAMES", LOCALE_NAMES)
     return env

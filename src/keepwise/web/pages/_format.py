@@ -17,6 +17,7 @@ _VALUES = (
     N_("customers"), N_("orders"), N_("interactions"), N_("tickets"), N_("contacts"),
     N_("admin"), N_("manager"), N_("sales_rep"),
     N_("call"), N_("email"), N_("visit"), N_("meeting"), N_("chat"), N_("wechat"),
+    N_("completed"), N_("pending"), N_("refunded"), N_("cancelled"),
     N_("inbound"), N_("outbound"), N_("nps"), N_("csat"), N_("survey"),
 )
 
