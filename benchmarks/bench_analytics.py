@@ -1,0 +1,290 @@
+"""RFM + cohort matrix + monthly churn: keepwise (Ibis on DuckDB) vs idiomatic pandas vs hand-written DuckDB SQL.
+
+The data (1,000,000 customers, 10,000,000 orders; ``--quick``: 10,000 / 100,000) is generated
+once with numpy and kept as Parquet in a cache folder. Each implementation runs in a fresh
+process (peak memory comparable), computes the same three results with the same definitions
+(docs/metrics.md: 180-day inactivity window, quantile RFM scores with ties on the lower
+score, cohorts by first-order month) and returns a checksum; the checksums must agree.
+
+Targets: keepwise at least 3x faster than pandas with at most half its peak memory, within
+1.5x of the hand-written SQL, peak memory under 4 GiB.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import date
+from pathlib import Path
+
+from benchmarks._util import gib, measure
+
+WINDOW_DAYS = 180
+BINS = 5
+START = date(2022, 1, 1)
+END = date(2024, 12, 31)  # the as-of date: orders span START..END
+
+
+def _cache_dir() -> Path:
+    root = Path(
+        os.environ.get("KEEPWISE_BENCH_CACHE", Path(tempfile.gettempdir()) / "keepwise-bench")
+    )
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+def generate(customers: int, orders: int, *, seed: int = 0) -> Path:
+    """Write ``orders.parquet`` (customer_id, ordered_at, amount) once; return its folder."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    folder = _cache_dir() / f"c{customers}_o{orders}_s{seed}"
+    path = folder / "orders.parquet"
+    if path.is_file():
+        return folder
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    span = (END - START).days + 1
+    acquired = rng.integers(0, span, customers)
+    lifetime = rng.exponential(400.0, customers).astype(np.int64) + 1
+    last = np.minimum(acquired + lifetime, span - 1)
+    weight = rng.gamma(0.8, 1.0, customers) * (last - acquired + 30)
+    cum = np.cumsum(weight)
+    cust = np.searchsorted(cum, rng.random(orders) * cum[-1])
+    cust = np.minimum(cust, customers - 1)
+    # The first order of every customer is on their acquisition day.
+    cust[:customers] = np.arange(customers)
+    offset = (rng.random(orders) * (last[cust] - acquired[cust] + 1)).astype(np.int64)
+    offset[:customers] = 0
+    seconds = (acquired[cust] + offset) * 86400 + rng.integers(0, 86400, orders)
+    epoch = np.datetime64(START.isoformat(), "s")
+    ordered_at = epoch + seconds.astype("timedelta64[s]")
+    amount = np.round(rng.gamma(2.0, 60.0, orders), 2)
+    order = np.argsort(ordered_at, kind="stable")
+    names = pa.array([f"C{i:07d}" for i in range(customers)], pa.string())
+    ids = pa.DictionaryArray.from_arrays(pa.array(cust[order], pa.int32()), names).cast(pa.string())
+    table = pa.table(
+        {
+            "customer_id": ids,
+            "ordered_at": pa.array(ordered_at[order].astype("datetime64[us]")),
+            "amount": pa.array(amount[order]),
+        }
+    )
+    tmp = path.with_suffix(".tmp")
+    pq.write_table(table, tmp, row_group_size=1_000_000)
+    tmp.rename(path)
+    return folder
+
+
+# -- the three implementations (module level: they run in child processes) --------------------
+
+
+def run_keepwise(folder: str) -> tuple[int, int, int, float]:
+    from keepwise.analytics import (
+        ActivityConfig,
+        RFMConfig,
+        cohort_retention,
+        load_dataset,
+        period_churn,
+        rfm_scores,
+    )
+
+    ds = load_dataset(folder)
+    rfm = rfm_scores(
+        ds.orders, as_of=END, config=RFMConfig(window_days=None, bins=BINS)
+    ).to_pyarrow()
+    cohorts = cohort_retention(ds.orders, as_of=END).to_pyarrow()
+    churn = period_churn(
+        ds.orders,
+        freq="month",
+        start=START,
+        end=END,
+        as_of=END,
+        activity=ActivityConfig(window_days=WINDOW_DAYS),
+    ).to_pyarrow()
+    return _checksum(
+        rfm.column("r_score").to_numpy(),
+        rfm.column("f_score").to_numpy(),
+        rfm.column("m_score").to_numpy(),
+        cohorts.column("active_customers").to_numpy(),
+        churn.column("customers_churned").to_numpy(),
+        churn.column("customers_start").to_numpy(),
+    )
+
+
+def run_pandas(folder: str) -> tuple[int, int, int, float]:
+    import numpy as np
+    import pandas as pd
+
+    o = pd.read_parquet(Path(folder) / "orders.parquet")
+    as_of = pd.Timestamp(END)
+    o["day"] = o["ordered_at"].dt.normalize()
+    # RFM
+    g = o.groupby("customer_id")
+    rfm = pd.DataFrame(
+        {"last": g["day"].max(), "frequency": g.size(), "monetary": g["amount"].sum()}
+    )
+    rfm["recency_days"] = (as_of - rfm["last"]).dt.days
+    n = len(rfm)
+    rfm["r_score"] = (
+        (rfm["recency_days"].rank(method="min", ascending=False) - 1) * BINS // n + 1
+    ).astype(int)
+    rfm["f_score"] = ((rfm["frequency"].rank(method="min") - 1) * BINS // n + 1).astype(int)
+    rfm["m_score"] = ((rfm["monetary"].rank(method="min") - 1) * BINS // n + 1).astype(int)
+    # Cohort matrix
+    o["month"] = o["ordered_at"].dt.to_period("M")
+    cm = o[["customer_id", "month"]].drop_duplicates()
+    cm["cohort"] = cm.groupby("customer_id")["month"].transform("min")
+    cm["months_since"] = (cm["month"] - cm["cohort"]).apply(lambda x: x.n)
+    cells = cm.groupby(["cohort", "months_since"]).size().rename("active_customers").reset_index()
+    cells = cells.sort_values(["cohort", "months_since"])
+    # Monthly churn: activity spells, then each month's snapshots.
+    days = o[["customer_id", "day"]].drop_duplicates().sort_values(["customer_id", "day"])
+    gap = days.groupby("customer_id")["day"].diff().dt.days
+    days["spell"] = (gap.isna() | (gap > WINDOW_DAYS)).cumsum()
+    spells = days.groupby("spell").agg(
+        customer_id=("customer_id", "first"), start=("day", "min"), end=("day", "max")
+    )
+    spells["end"] = spells["end"] + pd.Timedelta(days=WINDOW_DAYS - 1)
+    churned, at_start = [], []
+    for period in pd.period_range(START, END, freq="M"):
+        s0 = period.start_time - pd.Timedelta(days=1)
+        s1 = min(period.end_time.normalize(), as_of)
+        active_start = spells.loc[(spells["start"] <= s0) & (spells["end"] >= s0), "customer_id"]
+        active_end = spells.loc[(spells["start"] <= s1) & (spells["end"] >= s1), "customer_id"]
+        at_start.append(len(active_start))
+        churned.append(int((~active_start.isin(active_end)).sum()))
+    return _checksum(
+        rfm["r_score"].to_numpy(),
+        rfm["f_score"].to_numpy(),
+        rfm["m_score"].to_numpy(),
+        cells["active_customers"].to_numpy(),
+        np.array(churned),
+        np.array(at_start),
+    )
+
+
+SQL_RFM = """
+WITH per AS (
+  SELECT customer_id, max(CAST(ordered_at AS DATE)) AS last_day, count(*) AS frequency, sum(amount) AS monetary
+  FROM orders WHERE CAST(ordered_at AS DATE) <= DATE '{as_of}' GROUP BY customer_id
+), r AS (
+  SELECT *, DATE '{as_of}' - last_day AS recency_days, count(*) OVER () AS n FROM per
+)
+SELECT customer_id, recency_days, frequency, monetary,
+  (rank() OVER (ORDER BY recency_days DESC) - 1) * {bins} // n + 1 AS r_score,
+  (rank() OVER (ORDER BY frequency) - 1) * {bins} // n + 1 AS f_score,
+  (rank() OVER (ORDER BY monetary) - 1) * {bins} // n + 1 AS m_score
+FROM r
+"""
+SQL_COHORTS = """
+WITH cm AS (
+  SELECT DISTINCT customer_id, year(ordered_at) * 12 + month(ordered_at) - 1 AS m FROM orders
+  WHERE CAST(ordered_at AS DATE) <= DATE '{as_of}'
+), c AS (
+  SELECT customer_id, m, min(m) OVER (PARTITION BY customer_id) AS cohort FROM cm
+), cells AS (
+  SELECT cohort, m - cohort AS months_since, count(*) AS active_customers FROM c GROUP BY ALL
+)
+SELECT cells.*, active_customers / first_value(active_customers) OVER (PARTITION BY cohort ORDER BY months_since)
+  AS customer_retention
+FROM cells ORDER BY cohort, months_since
+"""
+SQL_CHURN = """
+WITH d AS (
+  SELECT DISTINCT customer_id, CAST(ordered_at AS DATE) - DATE '1970-01-01' AS day FROM orders
+  WHERE CAST(ordered_at AS DATE) <= DATE '{as_of}'
+), g AS (
+  SELECT customer_id, day,
+    CASE WHEN day - lag(day) OVER (PARTITION BY customer_id ORDER BY day) <= {window} THEN 0 ELSE 1 END AS is_new
+  FROM d
+), s AS (
+  SELECT customer_id, day, sum(is_new) OVER (PARTITION BY customer_id ORDER BY day) AS spell FROM g
+), spells AS (
+  SELECT customer_id, min(day) AS spell_start, max(day) + {window} - 1 AS spell_end FROM s GROUP BY customer_id, spell
+), periods AS (
+  SELECT p AS period_start,
+    CAST(p AS DATE) - DATE '1970-01-01' - 1 AS start_day,
+    least(CAST(p + INTERVAL 1 MONTH AS DATE) - 1, DATE '{as_of}') - DATE '1970-01-01' AS end_day
+  FROM range(DATE '{start}', DATE '{as_of}', INTERVAL 1 MONTH) t(p)
+), cp AS (
+  SELECT customer_id, period_start,
+    max(CASE WHEN spell_start <= start_day AND spell_end >= start_day THEN 1 ELSE 0 END) AS a_start,
+    max(CASE WHEN spell_start <= end_day AND spell_end >= end_day THEN 1 ELSE 0 END) AS a_end
+  FROM spells JOIN periods ON spell_start <= end_day AND spell_end >= start_day
+  GROUP BY customer_id, period_start
+)
+SELECT period_start, sum(a_start) AS customers_start, sum(a_start * (1 - a_end)) AS customers_churned,
+  sum(a_end) AS customers_end
+FROM cp GROUP BY period_start ORDER BY period_start
+"""
+
+
+def run_sql(folder: str) -> tuple[int, int, int, float]:
+    import duckdb
+
+    con = duckdb.connect()
+    con.execute(
+        f"CREATE VIEW orders AS SELECT * FROM read_parquet('{Path(folder) / 'orders.parquet'}')"
+    )
+    fmt = {
+        "as_of": END.isoformat(),
+        "start": START.isoformat(),
+        "bins": BINS,
+        "window": WINDOW_DAYS,
+    }
+    rfm = con.execute(SQL_RFM.format(**fmt)).fetch_arrow_table()
+    cohorts = con.execute(SQL_COHORTS.format(**fmt)).fetch_arrow_table()
+    churn = con.execute(SQL_CHURN.format(**fmt)).fetch_arrow_table()
+    return _checksum(
+        rfm.column("r_score").to_numpy(),
+        rfm.column("f_score").to_numpy(),
+        rfm.column("m_score").to_numpy(),
+        cohorts.column("active_customers").to_numpy(),
+        churn.column("customers_churned").to_numpy(),
+        churn.column("customers_start").to_numpy(),
+    )
+
+
+def _checksum(r, f, m, cells, churned, start) -> tuple[int, int, int, float]:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    return (
+        int(np.asarray(r).sum() * 1_000_000 + np.asarray(f).sum() * 1000 + np.asarray(m).sum()),
+        int(np.asarray(cells).sum()),
+        int(np.asarray(churned).sum()),
+        float(np.asarray(start).sum()),
+    )
+
+
+def main(quick: bool) -> None:
+    customers, orders = (10_000, 100_000) if quick else (1_000_000, 10_000_000)
+    print(
+        f"data: {customers:,} customers, {orders:,} orders (generated once, cached as Parquet)",
+        flush=True,
+    )
+    folder = str(generate(customers, orders))
+    results = {}
+    for name, fn in (
+        ("keepwise (Ibis on DuckDB)", run_keepwise),
+        ("pandas", run_pandas),
+        ("hand-written SQL", run_sql),
+    ):
+        seconds, peak, checksum = measure(fn, folder)
+        results[name] = (seconds, peak, checksum)
+        print(f"  {name:<27} {seconds:8.2f} s   peak {gib(peak)}   checksum {checksum}", flush=True)
+    kw, pd_, sql = (results[k] for k in ("keepwise (Ibis on DuckDB)", "pandas", "hand-written SQL"))
+    same = kw[2] == pd_[2] == sql[2]
+    speedup = pd_[0] / kw[0]
+    memory = kw[1] / pd_[1]
+    vs_sql = kw[0] / sql[0]
+    checks = [
+        ("same results from all three", same),
+        (f"speed vs pandas: {speedup:.1f}x faster (target >= 3x)", speedup >= 3.0),
+        (f"peak memory vs pandas: {memory:.2f} of pandas' (target <= 0.5)", memory <= 0.5),
+        (f"time vs hand-written SQL: {vs_sql:.2f}x (target <= 1.5x)", vs_sql <= 1.5),
+        (f"keepwise peak memory: {gib(kw[1])} (target < 4 GiB)", kw[1] < 4 * 2**30),
+    ]
+    for text, ok in checks:
+        print(f"  [{'met' if ok else 'NOT MET'}] {text}", flush=True)
