@@ -111,6 +111,7 @@ def demo(
 
             load_demo(url, summary.out_dir, replace=replace, progress=loading)
         counts = store.row_counts(url)
+        admin = _demo_admin(url) if _web_available() else None
     console.print(
         f"demo company ({kind.value.upper()}, seed {seed}) loaded into {url}", highlight=False
     )
@@ -127,14 +128,20 @@ def demo(
         f"({summary.churned:,} of {summary.customers:,} customers churned; never loaded into the store)",
         highlight=False,
     )
-    if no_serve:
+    if admin is None:
+        if not no_serve:
+            console.print(
+                "The web app is not available in this version yet: the data is loaded, explore it with "
+                f"`keepwise info --db {url}`.",
+                highlight=False,
+            )
         return
-    if not _web_available():
-        console.print(
-            "The web app is not available in this version yet: the data is loaded, explore it with "
-            f"`keepwise info --db {url}`.",
-            highlight=False,
-        )
+    user, password = admin
+    console.print(
+        f"web sign-in: user [bold]{user}[/], password [bold]{password}[/] (new on every run)"
+    )
+    if no_serve:
+        console.print(f"start the dashboard with `keepwise serve --db {url}`", highlight=False)
         return
     console.print(
         f"serving the dashboard on http://{host}:{port}/ (Ctrl+C to stop)", highlight=False
@@ -151,7 +158,14 @@ def _web_available() -> bool:
         return False
 
 
-def _serve(url: str, host: str, port: int) -> None:
-    from keepwise import web
+def _demo_admin(url: str) -> tuple[str, str]:
+    """Create (or reset) the demo's admin account; return its user name and new password."""
+    from keepwise.web.accounts import ensure_demo_admin
 
-    web.serve(url, host, port, demo=True)  # type: ignore[attr-defined]
+    return ensure_demo_admin(url)
+
+
+def _serve(url: str, host: str, port: int) -> None:
+    from keepwise.web.server import serve
+
+    serve(url, host, port, demo=True)

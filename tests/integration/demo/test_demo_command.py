@@ -139,3 +139,17 @@ def test_demo_serves_the_loaded_store(
     )
     assert result.exit_code == 0, _output(result)
     assert calls == [(sqlite_url, "127.0.0.1", 8123)]
+    assert "web sign-in: user admin" in result.output
+
+
+@pytest.mark.integration
+def test_demo_creates_an_admin_so_the_store_can_be_served(sqlite_url: str, tmp_path: Path) -> None:
+    from keepwise.web.server import check_servable
+
+    result = _run(
+        "demo", "--customers", "30", "--no-serve", "--db", sqlite_url, "--out", str(tmp_path / "d")
+    )
+    assert result.exit_code == 0, _output(result)
+    assert "web sign-in: user admin, password " in result.output
+    assert "keepwise serve" in result.output
+    assert check_servable(sqlite_url) == sqlite_url
