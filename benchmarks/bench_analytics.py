@@ -225,6 +225,7 @@ def run_sql(folder: str) -> tuple[int, int, int, float]:
     import duckdb
 
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     con.execute(
         f"CREATE VIEW orders AS SELECT * FROM read_parquet('{Path(folder) / 'orders.parquet'}')"
     )

@@ -193,7 +193,7 @@ def load_dataset(
     if backend not in ("duckdb", "pyspark"):
         raise ConfigError(f"unknown backend {backend!r}; use 'duckdb' or 'pyspark'")
     if con is None:
-        con = spark_backend() if backend == "pyspark" else ibis.duckdb.connect()
+        con = spark_backend() if backend == "pyspark" else duckdb_backend()
     tables: dict[str, ibis.Table] = {}
     if isinstance(source, Mapping):
         described = "frames"
@@ -235,6 +235,13 @@ def load_dataset(
         source=described,
         backend=backend,
     )
+
+
+def duckdb_backend() -> Any:
+    """An in-memory DuckDB Ibis backend (library code: no progress bar on the terminal)."""
+    con = ibis.duckdb.connect()
+    con.raw_sql("SET enable_progress_bar = false")
+    return con
 
 
 def spark_backend(*, partitions: int = 2) -> Any:
