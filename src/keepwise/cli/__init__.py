@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from keepwise import __version__
+from keepwise.cli import churn as _churn
 from keepwise.cli import demo as _demo
 from keepwise.cli import importer as _importer
 from keepwise.cli import metrics as _metrics
 from keepwise.cli import store as _store
 from keepwise.cli import web as _web
+from keepwise.cli import value as _value
 
 app = typer.Typer(
     name="keepwise",
@@ -39,6 +41,8 @@ _importer.register(app)
 _demo.register(app)
 _metrics.register(app)
 _web.register(app)
+_value.register(app)
+_churn.register(app)
 
 
 def main() -> None:
