@@ -6,6 +6,17 @@ DataFrames with the stable column names documented in ``docs/metrics.md``.
 """
 
 from keepwise.analytics.activity import activity_spells, customer_windows, order_days, status_at
+from keepwise.analytics.clv import (
+    DEFAULT_TIERS,
+    BetaGeoModel,
+    ClvResult,
+    GammaGammaModel,
+    Tier,
+    assign_tiers,
+    customer_value,
+    formula_clv,
+    rfm_summary,
+)
 from keepwise.analytics.cohorts import cohort_matrix, cohort_report, cohort_retention
 from keepwise.analytics.config import ActivityConfig, CycleConfig, RFMConfig
 from keepwise.analytics.cycles import cycles_report, purchase_cycles
@@ -17,6 +28,7 @@ from keepwise.analytics.metrics import (
     revenue_report,
     revenue_retention,
 )
+from keepwise.analytics.potential import PotentialConfig, potential_index
 from keepwise.analytics.rfm import SEGMENTS, rfm_report, rfm_scores, segment_summary
 from keepwise.analytics.segments import (
     churned_profile,
@@ -24,8 +36,31 @@ from keepwise.analytics.segments import (
     segment_counts,
     segment_report,
 )
+from keepwise.analytics.warnings import (
+    RuleSet,
+    ScoreConfig,
+    evaluate_warnings,
+    load_rules,
+    warning_scores,
+)
 
 __all__ = [
+    "DEFAULT_TIERS",
+    "BetaGeoModel",
+    "ClvResult",
+    "GammaGammaModel",
+    "PotentialConfig",
+    "RuleSet",
+    "ScoreConfig",
+    "Tier",
+    "assign_tiers",
+    "customer_value",
+    "evaluate_warnings",
+    "formula_clv",
+    "load_rules",
+    "potential_index",
+    "rfm_summary",
+    "warning_scores",
     "SEGMENTS",
     "ActivityConfig",
     "CycleConfig",
