@@ -1,0 +1,127 @@
+"""Turn per-customer SHAP contributions into sentences a salesperson can act on (en + zh).
+
+:func:`top_reasons` takes the contribution frame of :meth:`ChurnClassifier.contributions`
+(log-odds, one column per feature), the customer's own feature values, and a *describer*
+that writes the sentence for one feature and value in English and Chinese. It picks the
+``top`` features pushing each customer's risk up; a customer with nothing pushing up gets the
+strongest factor holding it down ("... lowers churn risk").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+#: (feature, value, the customer's whole row, impact) -> (english, chinese), or None to skip.
+Describer = Callable[[str, Any, Mapping[str, Any], float], "tuple[str, str] | None"]
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One driver of one customer's risk."""
+
+    feature: str
+    value: Any
+    impact: float  # contribution to the log-odds of churn (positive = raises risk)
+    en: str
+    zh: str
+
+    def text(self, lang: str = "en") -> str:
+        return self.zh if lang.startswith("zh") else self.en
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        v = d["value"]
+        if isinstance(v, np.generic):
+            d["value"] = v.item()
+        if isinstance(d["value"], float) and d["value"] != d["value"]:
+            d["value"] = None
+        d["impact"] = round(float(d["impact"]), 4)
+        return d
+
+
+def fmt_number(v: Any, *, percent: bool = False, digits: int = 3) -> str:
+    """Readable number: integers without decimals, others with ``digits`` significant digits."""
+    if v is None or (isinstance(v, float) and v != v):
+        return "blank"
+    f = float(v)
+    if f.is_integer() and abs(f) < 1e15:
+        s = f"{int(f):,}"
+    else:
+        s = f"{f:,.{digits}g}" if abs(f) < 1e6 else f"{f:,.0f}"
+    return s + ("%" if percent else "")
+
+
+def top_reasons(
+    contributions: pd.DataFrame,
+    values: pd.DataFrame,
+    describe: Describer,
+    *,
+    top: int = 3,
+    min_impact: float = 0.02,
+    lowering: np.ndarray | None = None,
+) -> list[list[Reason]]:
+    """The ``top`` reasons per row, strongest first.
+
+    Parameters
+    ----------
+    contributions
+        Log-odds contributions, one column per feature (a ``_bias`` column is ignored).
+    values
+        The customer's own values, same index, columns ⊇ the features.
+    describe
+        Writes (english, chinese) for a feature, its value, the row and the impact.
+    lowering
+        Boolean per row: for these rows (low-risk customers) name the factors holding the risk
+        *down* instead, which is what a salesperson can build on.
+    """
+    feats = [c for c in contributions.columns if c != "_bias"]
+    C = contributions[feats].to_numpy(dtype=float)
+    sign = np.ones((C.shape[0], 1)) if lowering is None else np.where(np.asarray(lowering), -1.0, 1.0)[:, None]
+    S = C * sign
+    k = min(top + 3, len(feats))  # a few spare in case a describer skips a feature
+    order = np.argsort(-S, axis=1, kind="stable")[:, :k]
+    val_cols = {f: values[f].to_numpy() if f in values.columns else None for f in feats}
+    row_cache_cols = list(values.columns)
+    vals_np = values.to_numpy(dtype=object)
+    out: list[list[Reason]] = []
+    for i in range(C.shape[0]):
+        row_map: dict[str, Any] | None = None
+        reasons: list[Reason] = []
+        for j in order[i]:
+            impact = C[i, j]
+            if S[i, j] <= min_impact or len(reasons) >= top:
+                break
+            f = feats[j]
+            if row_map is None:
+                row_map = dict(zip(row_cache_cols, vals_np[i], strict=False))
+            v = val_cols[f][i] if val_cols[f] is not None else None
+            text = describe(f, v, row_map, impact)
+            if text is not None:
+                reasons.append(Reason(f, v, impact, text[0], text[1]))
+        if not reasons:  # nothing pushes that way: name the strongest factor the other way
+            j = int(np.argmin(S[i]))
+            if S[i, j] < -min_impact:
+                f = feats[j]
+                row_map = dict(zip(row_cache_cols, vals_np[i], strict=False))
+                v = val_cols[f][i] if val_cols[f] is not None else None
+                text = describe(f, v, row_map, C[i, j])
+                if text is not None:
+                    reasons.append(Reason(f, v, C[i, j], text[0], text[1]))
+        out.append(reasons)
+    return out
+
+
+def join_reasons(reasons: list[list[Reason]], lang: str = "en") -> list[str]:
+    """One string per customer: its reasons joined with ``"; "`` (``"；"`` in Chinese)."""
+    sep = "；" if lang.startswith("zh") else "; "
+    return [sep.join(r.text(lang) for r in rs) for rs in reasons]
+
+
+def direction_words(impact: float) -> tuple[str, str]:
+    """("raises churn risk", "推高流失风险") or the lowering pair."""
+    return ("raises churn risk", "推高流失风险") if impact > 0 else ("lowers churn risk", "降低流失风险")

@@ -1,0 +1,204 @@
+"""Snapshot-table mode: one row per customer with a churn column (telecom, bank, SaaS exports).
+
+>>> model = SnapshotChurnModel(target="Churn").fit(table)          # doctest: +SKIP
+>>> preds = model.predict_frame(new_table)                          # doctest: +SKIP
+    id, churn_probability, risk_tier, reasons
+
+The table is typed automatically (:class:`~keepwise.analytics.churn._encode.TableEncoder`),
+the model is a calibrated LightGBM with a logistic baseline
+(:class:`~keepwise.analytics.churn.model.ChurnClassifier`) and the reasons are the customer's
+strongest SHAP contributions written as sentences with the customer's own values.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from keepwise.analytics.churn._encode import _ID_NAME, TableEncoder, parse_target
+from keepwise.analytics.churn.model import ChurnClassifier
+from keepwise.analytics.churn.reasons import Reason, direction_words, fmt_number, join_reasons, top_reasons
+from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
+from keepwise.errors import NotFittedError, SchemaError
+
+try:
+    from typing import Self
+except ImportError:  # pragma: no cover
+    from typing_extensions import Self
+
+_MISSING = object()
+
+
+def _find_column(df: pd.DataFrame, name: str, what: str) -> str:
+    if name in df.columns:
+        return name
+    folded = {str(c).strip().lower(): c for c in df.columns}
+    if name.strip().lower() in folded:
+        return str(folded[name.strip().lower()])
+    shown = ", ".join(map(str, list(df.columns)[:30]))
+    raise SchemaError(name, None, f"{what} column not found; the table has: {shown}")
+
+
+class SnapshotChurnModel:
+    """Churn model for a one-row-per-customer table.
+
+    Parameters
+    ----------
+    target
+        Name of the churn column (Yes/No, 1/0, True/False ...; case-insensitive name match).
+    id_column
+        Column identifying the customer. Default: an id-like column found automatically
+        (named ``...id``/``编号`` and unique), else the row number.
+    tiers
+        :class:`RiskTiers` (default: thresholds 0.2 and 0.5).
+    calibration, random_state
+        Passed to :class:`ChurnClassifier`.
+    """
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        id_column: str | None = None,
+        tiers: RiskTiers | None = None,
+        calibration: Literal["sigmoid", "isotonic"] = "sigmoid",
+        max_levels: int = 30,
+        random_state: int = 0,
+    ) -> None:
+        self.target = target
+        self.id_column = id_column
+        self.tiers = tiers
+        self.calibration = calibration
+        self.max_levels = max_levels
+        self.random_state = random_state
+
+    def fit(self, df: pd.DataFrame) -> Self:
+        """Learn column types and the model from a table holding the target column."""
+        target = _find_column(df, self.target, "target")
+        id_col = _find_column(df, self.id_column, "id") if self.id_column else None
+        y = parse_target(df[target], target)
+        keep = y.notna().to_numpy()
+        df = df.loc[keep]
+        y = y[keep]
+        self.rows_without_target_ = int((~keep).sum())
+        exclude = tuple(c for c in (target, id_col) if c)
+        self.encoder_ = TableEncoder(max_levels=self.max_levels, exclude=exclude).fit(df)
+        if id_col is None:
+            ids = [s.name for s in self.encoder_.specs_ if s.kind == "id" and _ID_NAME.search(s.name)]
+            id_col = ids[0] if ids else None
+        self.target_column_ = target
+        self.id_column_ = id_col
+        X = self.encoder_.transform(df)
+        self.classifier_ = ChurnClassifier(
+            categorical_features=self.encoder_.categorical_features(),
+            tiers=self.tiers,
+            calibration=self.calibration,
+            random_state=self.random_state,
+        ).fit(X, y.to_numpy())
+        self.n_rows_ = int(len(df))
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "classifier_"):
+            raise NotFittedError("this SnapshotChurnModel is not fitted yet; call fit() first")
+
+    # ------------------------------------------------------------------ predict
+    def churn_probability(self, df: pd.DataFrame) -> np.ndarray:
+        self._check()
+        return self.classifier_.churn_probability(self.encoder_.transform(df))
+
+    def _ids(self, df: pd.DataFrame) -> pd.Series:
+        if self.id_column_ and self.id_column_ in df.columns:
+            return df[self.id_column_].reset_index(drop=True)
+        if self.id_column_:
+            folded = {str(c).strip().lower(): c for c in df.columns}
+            if self.id_column_.lower() in folded:
+                return df[folded[self.id_column_.lower()]].reset_index(drop=True)
+        return pd.Series(np.arange(1, len(df) + 1), name="id")
+
+    def explain(self, df: pd.DataFrame, *, top: int = 3) -> list[list[Reason]]:
+        """The top drivers of each row's risk, with the row's own values."""
+        self._check()
+        X = self.encoder_.transform(df)
+        contrib = self.classifier_.contributions(X)
+        lowering = self.classifier_.churn_probability(X) < self.classifier_.tier_thresholds_[0]
+        return top_reasons(contrib, X, self._describer(), top=top, lowering=lowering)
+
+    def predict_frame(self, df: pd.DataFrame, *, lang: str = "en", top: int = 3) -> pd.DataFrame:
+        """``id``, ``churn_probability``, ``risk_tier`` and ``reasons`` for every row of ``df``.
+
+        The target column is not needed (and is ignored when present).
+        """
+        self._check()
+        X = self.encoder_.transform(df)
+        p = self.classifier_.churn_probability(X)
+        contrib = self.classifier_.contributions(X)
+        lowering = p < self.classifier_.tier_thresholds_[0]
+        reasons = top_reasons(contrib, X, self._describer(), top=top, lowering=lowering)
+        return pd.DataFrame(
+            {
+                "id": self._ids(df),
+                "churn_probability": np.round(p, 6),
+                "risk_tier": assign_tiers(p, self.classifier_.tier_thresholds_),
+                "reasons": join_reasons(reasons, lang),
+            }
+        )
+
+    def _describer(self) -> Any:
+        specs = {s.name: s for s in self.encoder_.specs_}
+        enc = self.encoder_
+
+        def describe(feature: str, value: Any, row: Any, impact: float) -> tuple[str, str]:
+            spec = specs[feature]
+            en_dir, zh_dir = direction_words(impact)
+            typical_en = typical_zh = ""
+            if spec.kind == "boolean":
+                shown = "blank" if value != value else ("Yes" if value >= 0.5 else "No")
+            elif spec.kind == "categorical":
+                shown = enc.level_name(feature, value)
+            elif spec.kind == "datetime":
+                shown = "blank" if value != value else str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(value))).date())
+            else:
+                shown = fmt_number(value, percent=spec.is_percent)
+                if spec.median is not None and value == value:
+                    typical = fmt_number(spec.median, percent=spec.is_percent)
+                    if typical != shown:
+                        typical_en, typical_zh = f" (typical {typical})", f"（通常为 {typical}）"
+            return (
+                f"{feature} = {shown}{typical_en} {en_dir}",
+                f"{feature} 为 {shown}{typical_zh}，{zh_dir}",
+            )
+
+        return describe
+
+    def metadata(self) -> dict[str, Any]:
+        """What goes into the saved model's ``meta.json``."""
+        self._check()
+        clf = self.classifier_
+        return {
+            "target": self.target_column_,
+            "id_column": self.id_column_,
+            "features": clf.feature_names_in_,
+            "column_types": {s.name: s.kind for s in self.encoder_.specs_},
+            "training_window": {"rows": self.n_rows_, "rows_without_target": self.rows_without_target_},
+            "metrics": clf.metrics_,
+            "calibration": self.calibration,
+            "tier_thresholds": list(clf.tier_thresholds_),
+            "n_trees": clf.n_trees_,
+            "random_state": self.random_state,
+        }
+
+
+def fit_snapshot_file(
+    path: str | Path, *, target: str, id_column: str | None = None, sheet: str | None = None, **kwargs: Any
+) -> SnapshotChurnModel:
+    """Read a table file and fit a :class:`SnapshotChurnModel` on it."""
+    from keepwise.analytics.churn._io import read_table
+
+    df = read_table(path, sheet=sheet, want_column=target)
+    model = SnapshotChurnModel(target=target, id_column=id_column, **kwargs).fit(df)
+    model.source_file_ = str(Path(path).name)
+    return model

@@ -1,0 +1,117 @@
+"""`keepwise churn ...` (fit, predict, evaluate, score) and `keepwise survival ...` (km, cox)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+
+from keepwise.cli._common import DbOption, FormatOption, OutOption, OutputFormat, console, dump_json, err_console, render_frame, user_errors
+
+churn_app = typer.Typer(help="Churn risk: fit, evaluate and score models; explain each customer's risk.", no_args_is_help=True)
+survival_app = typer.Typer(help="Survival analysis: Kaplan-Meier retention curves and Cox hazard ratios.", no_args_is_help=True)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(churn_app, name="churn")
+    app.add_typer(survival_app, name="survival")
+
+
+ModelOption = Annotated[Path, typer.Option("--model", "-m", help="Model file (written by fit, read by predict/score).")]
+LangOption = Annotated[str, typer.Option("--lang", help="Language of the reasons: en or zh.")]
+
+
+def _metrics_line(name: str, m: dict[str, Any]) -> str:
+    return (
+        f"{name:<20} ROC-AUC {m['roc_auc']:.3f}  PR-AUC {m['pr_auc']:.3f}  Brier {m['brier']:.4f}  "
+        f"lift@10% {m['lift_top10']:.2f}  capture@10% {m['capture_top10']:.1%}"
+    )
+
+
+@churn_app.command("fit")
+def fit_command(
+    table: Annotated[Path | None, typer.Option("--table", help="Snapshot table: one row per customer with a churn column (CSV/XLSX/Parquet).")] = None,
+    target: Annotated[str | None, typer.Option("--target", help="Churn column of --table (Yes/No, 1/0, True/False).")] = None,
+    id_column: Annotated[str | None, typer.Option("--id", help="Customer id column of --table (default: found automatically).")] = None,
+    sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX --table (default: the one with --target).")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="Transaction mode: a store URL or a folder of orders/customers/... files.")] = None,
+    horizon: Annotated[str, typer.Option("--horizon", help="Transaction mode: churn horizon after the cutoff, e.g. 90d, 12w, 3m.")] = "90d",
+    cutoff: Annotated[str | None, typer.Option("--cutoff", help="Transaction mode: latest cutoff date to train on (default: the last date whose horizon is complete).")] = None,
+    model: ModelOption = Path("churn-model.kwm"),
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (same data + seed = same model).")] = 0,
+    calibration: Annotated[str, typer.Option("--calibration", help="sigmoid or isotonic.")] = "sigmoid",
+    tier_medium: Annotated[float, typer.Option("--tier-medium", help="Probability (or share with --tiers-by-share) for the medium tier.")] = 0.2,
+    tier_high: Annotated[float, typer.Option("--tier-high", help="Probability (or share with --tiers-by-share) for the high tier.")] = 0.5,
+    tiers_by_share: Annotated[bool, typer.Option("--tiers-by-share", help="Read --tier-medium/--tier-high as shares of customers.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the model metadata as JSON.")] = False,
+) -> None:
+    """Fit a churn model from a snapshot table (--table, --target) or from transactions (--data)."""
+    from keepwise.analytics.churn import RiskTiers, save_model
+    from keepwise.errors import ConfigError
+
+    with user_errors():
+        tiers = RiskTiers("share" if tiers_by_share else "threshold", medium=tier_medium, high=tier_high)
+        if table is not None:
+            if target is None:
+                raise ConfigError("--table needs --target: the name of the churn column")
+            from keepwise.analytics.churn import fit_snapshot_file
+
+            with console.status("fitting the snapshot churn model", spinner="dots") if not as_json else _null():
+                fitted = fit_snapshot_file(
+                    table, target=target, id_column=id_column, sheet=sheet, tiers=tiers,
+                    calibration=calibration, random_state=seed,  # type: ignore[arg-type]
+                )
+            meta = save_model(fitted, model, kind="snapshot", metadata={**fitted.metadata(), "source": str(table)})
+        elif data is not None:
+            from keepwise.analytics.churn.transaction import fit_transaction_model
+
+            with console.status("computing features and fitting the churn model", spinner="dots") if not as_json else _null():
+                fitted = fit_transaction_model(data, horizon=horizon, cutoff=cutoff, tiers=tiers,
+                                               calibration=calibration, random_state=seed)  # type: ignore[arg-type]
+            meta = save_model(fitted, model, kind="transaction", metadata=fitted.metadata())
+        else:
+            raise ConfigError("give either --table FILE --target COL (snapshot table) or --data DATA (transactions)")
+        if as_json:
+            typer.echo(dump_json(meta))
+            return
+        tw = meta.get("training_window", {})
+        console.print(f"saved {escape(str(model))}  (model {meta['model_version']})")
+        console.print(f"training rows: {tw.get('rows', '?'):,}  features: {len(meta['features'])}")
+        for name, m in meta["metrics"].items():
+            console.print(escape(_metrics_line(name, m)), highlight=False)
+        console.print("(out-of-fold cross-validated metrics on the training data)")
+
+
+class _null:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+@churn_app.command("predict")
+def predict_command(
+    model: ModelOption,
+    table: Annotated[Path, typer.Option("--table", help="Table to score (the target column is not needed).")],
+    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write: id, churn_probability, risk_tier, reasons.")] = Path("preds.csv"),
+    sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX --table.")] = None,
+    lang: LangOption = "en",
+    top: Annotated[int, typer.Option("--top", help="Reasons per customer.")] = 3,
+) -> None:
+    """Score a snapshot table with a model from `keepwise churn fit --table`."""
+    from keepwise.analytics.churn import load_model, read_table
+
+    with user_errors():
+        fitted, meta = load_model(model, kind="snapshot")
+        df = read_table(table, sheet=sheet)
+        preds = fitted.predict_frame(df, lang=lang, top=top)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        preds.to_csv(out, index=False, encoding="utf-8")
+        counts = preds["risk_tier"].value_counts()
+        console.print(
+            f"wrote {len(preds):,} predictions to {escape(str(out))}: "
+            f"high {counts.get('high', 0):,}, medium {counts.get('medium', 0):,}, low {counts.get('low', 0):,}"
+        )

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from keepwise.analytics.churn import TableEncoder, parse_numbers, parse_target
+from keepwise.errors import ValidationError
+
+
+def test_parse_numbers_handles_messy_text() -> None:
+    s = pd.Series(["1,234", "$12.50", "¥3 000", "12%", "(5)", "", "N/A", None, "abc", " 7 "])
+    out = parse_numbers(s)
+    expected = [1234, 12.5, 3000, 12, -5, np.nan, np.nan, np.nan, np.nan, 7]
+    np.testing.assert_allclose(out.to_numpy(), expected, equal_nan=True)
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["Yes", "No", "yes", "NO"], [1, 0, 1, 0]),
+        (["1", "0", "1.0", "0.0"], [1, 0, 1, 0]),
+        (["True", "False", "TRUE", "false"], [1, 0, 1, 0]),
+        (["是", "否", "流失", "未流失"], [1, 0, 1, 0]),
+    ],
+)
+def test_parse_target_forms(values: list[str], expected: list[int]) -> None:
+    assert parse_target(pd.Series(values), "Churn").tolist() == expected
+
+
+def test_parse_target_blank_is_missing() -> None:
+    y = parse_target(pd.Series(["Yes", "", "No"]), "Churn")
+    assert y.isna().tolist() == [False, True, False]
+
+
+def test_parse_target_one_class_is_clear() -> None:
+    with pytest.raises(ValidationError, match="needs both churned and not-churned"):
+        parse_target(pd.Series(["No", "No", "no"]), "Churn")
+
+
+def test_parse_target_unknown_values_named() -> None:
+    with pytest.raises(ValidationError, match="'maybe'"):
+        parse_target(pd.Series(["Yes", "maybe", "No"]), "Churn")
+
+
+def test_encoder_types_messy_columns(messy: pd.DataFrame) -> None:
+    enc = TableEncoder(exclude=("Churn",)).fit(messy)
+    kinds = {s.name: s.kind for s in enc.specs_}
+    assert kinds == {
+        "Customer ID": "id",
+        "Tenure (months)": "numeric",
+        "Monthly Spend": "numeric",
+        "Discount": "numeric",
+        "Has Complaint": "boolean",
+        "AutoPay": "boolean",
+        "Plan": "categorical",
+        "City": "categorical",
+        "Notes": "id",
+        "Constant": "constant",
+    }
+    city = next(s for s in enc.specs_ if s.name == "City")
+    assert len(city.levels) <= 30  # high cardinality folded into top-k + other
+    X = enc.transform(messy)
+    assert list(X.columns) == enc.features_
+    assert X["Monthly Spend"].isna().sum() == len(messy) // 20
+    assert set(X["Has Complaint"].dropna().unique()) <= {0.0, 1.0}
+    # unseen level at transform time becomes "other", not an error
+    new = messy.head(2).copy()
+    new["Plan"] = ["Lifetime", "Monthly"]
+    codes = enc.transform(new)["Plan"].tolist()
+    plan = next(s for s in enc.specs_ if s.name == "Plan")
+    assert codes[0] == len(plan.levels) and enc.level_name("Plan", codes[0]) == TableEncoder.OTHER
+
+
+def test_encoder_missing_column_at_transform_is_blank(messy: pd.DataFrame) -> None:
+    enc = TableEncoder(exclude=("Churn",)).fit(messy)
+    X = enc.transform(messy.drop(columns=["Discount"]))
+    assert X["Discount"].isna().all()
