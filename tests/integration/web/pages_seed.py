@@ -40,7 +40,7 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
                          status="active", acquired_at=date(2025, 1, 5))
         session.add_all([xss, other])
         session.flush()
-        for i, (cust, amount) in enumerate(((xss, 5000), (other, 7000))):
+        for i, (cust, amount) in enumerate(((xss, 500000), (other, 7000))):
             session.add(Order(external_id=f"OSEED{i}", customer_id=cust.id, ordered_at=last - timedelta(days=40),
                               amount=amount, currency="CNY", status="completed", product="Seed"))
         customers_ = session.execute(select(Customer).order_by(Customer.id).limit(60)).scalars().all()

@@ -36,10 +36,13 @@ def _assignees(session: Any, user: Any) -> list[Any]:
     return [u for u in list_users(session) if u.is_active]
 
 
-def _context(request: Request, session: Any, user: Any, tier: str, page: int) -> dict[str, Any]:
+def _context(request: Request, session: Any, user: Any, tier: str, page: int, q: str = "") -> dict[str, Any]:
     locale = request_locale(request, user)
     tier = tier if tier in TIERS else ""
-    result = at_risk_customers(session, user, tiers=_tiers(tier), page=max(page, 1), per_page=PER_PAGE)
+    q = q.strip()[:100]
+    result = at_risk_customers(
+        session, user, tiers=_tiers(tier), filters={"q": q} if q else None, page=max(page, 1), per_page=PER_PAGE
+    )
     rows = [
         {
             **item,
@@ -51,7 +54,7 @@ def _context(request: Request, session: Any, user: Any, tier: str, page: int) ->
     has_scores = bool(rows) or at_risk_customers(session, user, tiers=None, per_page=1).total > 0
 
     def page_url(n: int) -> str:
-        return "/at-risk?" + urlencode({k: v for k, v in (("tier", tier), ("page", n)) if v})
+        return "/at-risk?" + urlencode({k: v for k, v in (("tier", tier), ("q", q), ("page", n)) if v})
 
     return {
         "title": gettext("At-risk customers", locale),
@@ -60,6 +63,7 @@ def _context(request: Request, session: Any, user: Any, tier: str, page: int) ->
         "page": result,
         "page_url": page_url,
         "tier": tier,
+        "q": q,
         "has_scores": has_scores,
         "assignees": _assignees(session, user),
         "default_due": (date.today() + timedelta(days=FOLLOW_UP_DAYS)).isoformat(),
@@ -67,8 +71,10 @@ def _context(request: Request, session: Any, user: Any, tier: str, page: int) ->
 
 
 @router.get("/at-risk", response_class=HTMLResponse, name="at_risk")
-def at_risk(request: Request, user: PageUser, session: SessionDep, tier: str = "", page: int = 1) -> HTMLResponse:
-    return render(request, "pages/at_risk.html", user, **_context(request, session, user, tier, page))
+def at_risk(
+    request: Request, user: PageUser, session: SessionDep, tier: str = "", q: str = "", page: int = 1
+) -> HTMLResponse:
+    return render(request, "pages/at_risk.html", user, **_context(request, session, user, tier, page, q))
 
 
 @router.post("/at-risk/follow-ups", response_class=HTMLResponse, name="at_risk_follow_ups")
@@ -81,6 +87,7 @@ def bulk_follow_ups(
     due: Annotated[str, Form()] = "",
     note: Annotated[str, Form(max_length=500)] = "",
     tier: Annotated[str, Form()] = "",
+    q: Annotated[str, Form()] = "",
     page: Annotated[int, Form()] = 1,
 ) -> HTMLResponse:
     """Create a follow-up task for each selected customer; answer with the refreshed list."""
@@ -111,5 +118,5 @@ def bulk_follow_ups(
         except KeepwiseError as exc:
             session.rollback()
             result = {"kind": "error", "text": str(exc)}
-    ctx = _context(request, session, user, tier, page)
+    ctx = _context(request, session, user, tier, page, q)
     return render(request, "partials/at_risk_table.html", user, result=result, **ctx)

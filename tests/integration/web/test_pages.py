@@ -1,0 +1,304 @@
+"""The server-rendered pages through the real app (TestClient + BeautifulSoup on the HTML)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from keepwise import store
+from keepwise.models import Task, User
+from keepwise.web.app import create_app
+
+from pages_seed import PASSWORD, REP2_ID, XSS_ID, XSS_NAME, seed_store
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    folder = tmp_path_factory.mktemp("pages")
+    url = f"sqlite:///{folder / 'store.db'}"
+    store.upgrade(url)
+    seed_store(url, folder / "demo")
+    yield url
+    store.dispose_engines()
+
+
+@pytest.fixture(scope="module")
+def app(seeded: str):  # type: ignore[no-untyped-def]
+    return create_app(seeded, secret_key="k" * 40)
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, "page carries no CSRF token"
+    return match.group(1)
+
+
+def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    page = client.get("/login")
+    assert page.status_code == 200
+    response = client.post(
+        "/login",
+        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "/"},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text[:500]
+    return client
+
+
+def soup(response) -> BeautifulSoup:  # type: ignore[no-untyped-def]
+    return BeautifulSoup(response.text, "html.parser")
+
+
+@pytest.fixture
+def admin(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return login(app, "admin")
+
+
+@pytest.fixture
+def rep1(app) -> TestClient:  # type: ignore[no-untyped-def]
+    return login(app, "rep1")
+
+
+def test_anonymous_pages_redirect_to_login(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    response = client.get("/at-risk", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"].startswith("/login?next=/at-risk")
+    page = soup(client.get("/login"))
+    assert page.find("html")["lang"] == "zh-CN"
+    assert page.find("h1").get_text(strip=True) == "登录"
+    assert page.find("input", {"name": "csrf_token"})["value"]
+
+
+def test_dashboard_renders_kpis_and_chart_data(admin: TestClient) -> None:
+    shell = soup(admin.get("/"))
+    assert shell.find("h1").get_text(strip=True) == "仪表盘"
+    body_div = shell.find(id="dashboard-body")
+    assert body_div["hx-get"].startswith("/dashboard/body?")
+    assert shell.find("script", src=re.compile(r"/static/vendor/echarts-5\.6\.0\.min\.js"))
+    assert not shell.find("script", src=re.compile(r"^(https?:)?//")), "nothing may load from a CDN"
+
+    body = soup(admin.get("/dashboard/body?freq=month&months=12"))
+    kpis = body.find(attrs={"data-testid": "kpis"})
+    labels = [k.find(class_="label").get_text(strip=True) for k in kpis.find_all(class_="kpi")]
+    assert labels == ["活跃客户", "流失率", "留存率", "净收入留存率", "风险客户", "风险收入"]
+    values = [k.find(class_="value").get_text(strip=True) for k in kpis.find_all(class_="kpi")]
+    assert all(v and v != "—" for v in values), values
+    assert values[1].endswith("%") and values[5].startswith("¥")
+    charts = {el["id"]: json.loads(el["data-chart"]) for el in body.find_all(attrs={"data-chart": True})}
+    assert set(charts) >= {"chart-trend", "chart-risk", "chart-cohorts", "chart-rfm", "chart-clv"}
+    trend = charts["chart-trend"]
+    assert trend["type"] == "line" and len(trend["x"]) >= 12
+    churn, retention = trend["series"]
+    assert churn["name"] == "流失率" and retention["name"] == "留存率"
+    assert all(0 <= v <= 1 for v in churn["data"] if v is not None)  # retention may pass 1 (reactivations)
+    risk = charts["chart-risk"]
+    assert sum(risk["series"][0]["data"]) == 62  # every scored customer, in three tiers
+    assert charts["chart-cohorts"]["type"] == "heatmap" and charts["chart-cohorts"]["data"]
+    assert sum(d["value"] for d in charts["chart-rfm"]["data"]) > 100
+
+
+def test_dashboard_segment_filter(admin: TestClient) -> None:
+    shell = soup(admin.get("/"))
+    options = [o["value"] for o in shell.find(id="f-segment").find_all("option") if o["value"]]
+    assert "kind:B2B" in options
+    region = next(o for o in options if o.startswith("region:"))
+    body = soup(admin.get("/dashboard/body", params={"segment": region}))
+    assert region.split(":", 1)[1] in body.find(attrs={"data-testid": "as-of"}).get_text()
+
+
+def test_at_risk_list_sorted_with_reasons_and_pages(admin: TestClient) -> None:
+    page = soup(admin.get("/at-risk"))
+    table = page.find(attrs={"data-testid": "at-risk-table"})
+    rows = table.find("tbody").find_all("tr")
+    assert len(rows) == 25  # one page
+    losses = [float(re.sub(r"[^\d.]", "", r.find_all("td")[5].get_text())) for r in rows]
+    assert losses == sorted(losses, reverse=True)
+    first_reasons = rows[0].find(class_="reasons").get_text()
+    assert "95 天没有下单" in first_reasons
+    assert rows[0].find_all("td")[7].get_text(strip=True)  # suggested next step
+    pager = page.find("nav", class_="pager")
+    assert pager and pager.find("a", rel="next")["href"] == "/at-risk?page=2"
+    second = soup(admin.get("/at-risk?page=2")).find(attrs={"data-testid": "at-risk-table"})
+    assert second.find("tbody").find_all("tr")
+
+
+def test_script_name_is_shown_as_text(admin: TestClient) -> None:
+    listing = admin.get("/at-risk", params={"q": "script"})
+    assert XSS_NAME not in listing.text
+    link = soup(listing).find("a", href=f"/customers/{XSS_ID}")
+    assert link.get_text() == XSS_NAME
+
+    page = admin.get(f"/customers/{XSS_ID}")
+    assert page.status_code == 200
+    assert XSS_NAME not in page.text and "<b>vip</b>" not in page.text
+    html = soup(page)
+    assert html.find(attrs={"data-testid": "customer-name"}).get_text() == XSS_NAME
+    assert not [s for s in html.find_all("script") if "alert" in (s.string or "")]
+
+
+def test_customer_360_sections(admin: TestClient) -> None:
+    html = soup(admin.get(f"/customers/{XSS_ID}"))
+    history = html.find(attrs={"data-testid": "risk-history"}).find("tbody").find_all("tr")
+    assert len(history) == 2
+    assert "已 95 天没有下单" in history[0].get_text()
+    timeline = html.find(attrs={"data-testid": "timeline"})
+    assert "订单" in timeline.get_text()
+    value = html.find(attrs={"data-testid": "value-panel"}).get_text()
+    assert "¥500,000.00" in value
+    for section in ("next-order", "warnings", "tasks", "contacts"):
+        assert html.find(attrs={"data-testid": section})
+
+
+def test_customer_timeline_loads_more(admin: TestClient, seeded: str) -> None:
+    from sqlalchemy import func
+
+    from keepwise.models import Customer, Interaction
+
+    with store.session_scope(seeded) as session:
+        busiest = session.execute(
+            select(Customer.external_id)
+            .join(Interaction, Interaction.customer_id == Customer.id)
+            .group_by(Customer.external_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar_one()
+    html = soup(admin.get(f"/customers/{busiest}"))
+    items = html.select("#timeline-items > li:not(#timeline-more)")
+    assert len(items) == 20
+    more = html.find(attrs={"data-testid": "timeline-more"})
+    assert more["hx-get"] == f"/customers/{busiest}/timeline?page=2"
+    nxt = soup(admin.get(more["hx-get"]))
+    assert nxt.find_all("li")
+
+
+def test_sales_rep_cannot_open_another_reps_customer(rep1: TestClient) -> None:
+    assert rep1.get(f"/customers/{XSS_ID}").status_code == 200
+    denied = rep1.get(f"/customers/{REP2_ID}")
+    assert denied.status_code == 404
+    assert "Rep Two" not in denied.text
+    assert soup(denied).find(attrs={"data-testid": "error-page"})
+    assert rep1.get(f"/customers/{REP2_ID}/timeline?page=2").status_code == 404
+    listing = rep1.get("/at-risk?tier=high&q=C").text
+    assert REP2_ID not in listing and XSS_ID in listing
+    assert rep1.get("/import").status_code == 403
+
+
+def test_bulk_follow_ups(admin: TestClient, seeded: str) -> None:
+    page = admin.get("/at-risk")
+    response = admin.post(
+        "/at-risk/follow-ups",
+        data={"customer_id": [XSS_ID, REP2_ID], "assignee": "", "due": "2026-12-01", "note": "call",
+              "csrf_token": csrf_of(page.text)},
+    )
+    assert response.status_code == 200
+    result = soup(response).find(attrs={"data-testid": "bulk-result"})
+    assert result.get_text(strip=True) == "已分配 2 个跟进任务。"
+    with store.session_scope(seeded) as session:
+        tasks = session.execute(select(Task).where(Task.note == "call")).scalars().all()
+        owners = {session.get(User, t.assigned_to).username for t in tasks}
+    assert owners == {"rep1", "rep2"}  # each customer's owner
+    tasks_panel = soup(admin.get(f"/customers/{XSS_ID}")).find(attrs={"data-testid": "tasks"})
+    assert "跟进：流失风险" in tasks_panel.get_text()
+
+
+def test_post_without_csrf_token_is_refused(admin: TestClient) -> None:
+    response = admin.post("/at-risk/follow-ups", data={"customer_id": [XSS_ID]})
+    assert response.status_code == 403
+
+
+def test_language_switch_is_stored_per_user(app, seeded: str) -> None:  # type: ignore[no-untyped-def]
+    client = login(app, "rep1")
+    page = client.get("/at-risk")
+    assert soup(page).find("h1").get_text(strip=True) == "风险客户"
+    switched = client.post(
+        "/prefs/locale", data={"locale": "en", "next": "/at-risk", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303 and switched.headers["location"] == "/at-risk"
+    english = soup(client.get("/at-risk"))
+    assert english.find("html")["lang"] == "en"
+    assert english.find("h1").get_text(strip=True) == "At-risk customers"
+    with store.session_scope(seeded) as session:
+        assert session.execute(select(User.locale).where(User.username == "rep1")).scalar_one() == "en"
+    # a fresh login (another browser) gets the stored language
+    other = login(app, "rep1")
+    body = soup(other.get("/dashboard/body"))
+    assert "Churn rate" in body.get_text()
+    back = other.post("/prefs/locale", data={"locale": "zh_CN", "next": "/", "csrf_token": csrf_of(other.get("/").text)})
+    assert soup(back).find("h1").get_text(strip=True) == "仪表盘"
+
+
+def test_language_switch_for_anonymous_visitors_uses_a_cookie(app) -> None:  # type: ignore[no-untyped-def]
+    client = TestClient(app)
+    page = client.get("/login")
+    client.post("/prefs/locale", data={"locale": "en", "next": "/login", "csrf_token": csrf_of(page.text)})
+    assert soup(client.get("/login")).find("h1").get_text(strip=True) == "Sign in"
+
+
+def test_prefs_refuses_open_redirects(admin: TestClient) -> None:
+    page = admin.get("/")
+    response = admin.post(
+        "/prefs/locale", data={"locale": "zh_CN", "next": "//evil.example", "csrf_token": csrf_of(page.text)},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/"
+
+
+def test_analysis_page(admin: TestClient) -> None:
+    assert soup(admin.get("/analysis")).find(id="analysis-body")
+    body = soup(admin.get("/analysis/body"))
+    breakdown = body.find(attrs={"data-testid": "segment-breakdown"})
+    assert breakdown.find("table") and "行业" in breakdown.get_text()
+    assert body.find(attrs={"data-testid": "churned-profile"})
+    assert body.find(attrs={"data-testid": "panel-survival"})
+
+
+def test_import_dry_run_then_confirm(admin: TestClient, tmp_path: Path) -> None:
+    form = admin.get("/import")
+    token = csrf_of(form.text)
+    bad = tmp_path / "bad.csv"
+    bad.write_text("customer_id,name,kind\nCNEW1,New One,B2B\nCNEW2,New Two,NOT-A-KIND\n", encoding="utf-8")
+    with bad.open("rb") as handle:
+        response = admin.post("/import/preview", data={"table": "customers", "csrf_token": token},
+                              files={"file": ("bad.csv", handle, "text/csv")})
+    assert response.status_code == 422
+    problems = soup(response).find(attrs={"data-testid": "import-problems"})
+    cells = [td.get_text(strip=True) for td in problems.find("tbody").find("tr").find_all("td")]
+    assert cells[0] == "3" and "kind" in cells[1] and cells[2] == "NOT-A-KIND"
+
+    good = tmp_path / "good.csv"
+    good.write_text("customer_id,name,kind\nCNEW1,New One,B2B\nCNEW2,New Two,B2C\n", encoding="utf-8")
+    with good.open("rb") as handle:
+        preview = admin.post("/import/preview", data={"table": "customers", "csrf_token": token},
+                             files={"file": ("good.csv", handle, "text/csv")})
+    assert preview.status_code == 200
+    report = soup(preview).find(attrs={"data-testid": "import-report"})
+    assert [v.get_text(strip=True) for v in report.find_all(class_="value")][:2] == ["2", "2"]
+    assert admin.get("/customers/CNEW1").status_code == 404  # dry run wrote nothing
+    confirm = report.find("form")
+    data = {i["name"]: i["value"] for i in confirm.find_all("input")}
+    done = admin.post("/import/confirm", data=data)
+    assert done.status_code == 200
+    assert soup(done).find(attrs={"data-testid": "import-done"})
+    assert admin.get("/customers/CNEW1").status_code == 200
+
+
+def test_unknown_page_is_a_designed_404(admin: TestClient) -> None:
+    response = admin.get("/customers/NO-SUCH-ID")
+    assert response.status_code == 404
+    page = soup(response)
+    assert page.find(class_="error-code").get_text(strip=True) == "404"
+    assert page.find("h1").get_text(strip=True) == "页面不存在"
