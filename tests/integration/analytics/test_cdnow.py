@@ -26,8 +26,11 @@ PAPER_GG = {"p": 6.25, "q": 3.74, "v": 15.44}
 
 def _sample_orders(datasets_dir: Path) -> pd.DataFrame:
     raw = pd.read_csv(
-        datasets_dir / "cdnow_lifetimes" / "CDNOW_sample.txt", sep=r"\s+", header=None,
-        names=["master_id", "customer_id", "date", "quantity", "amount"], dtype={"customer_id": str, "date": str},
+        datasets_dir / "cdnow_lifetimes" / "CDNOW_sample.txt",
+        sep=r"\s+",
+        header=None,
+        names=["master_id", "customer_id", "date", "quantity", "amount"],
+        dtype={"customer_id": str, "date": str},
     )
     raw["ordered_at"] = pd.to_datetime(raw["date"], format="%Y%m%d")
     return raw[["customer_id", "ordered_at", "amount"]]
@@ -35,9 +38,23 @@ def _sample_orders(datasets_dir: Path) -> pd.DataFrame:
 
 def test_cli_reproduces_published_cdnow_estimates(datasets_dir: Path, tmp_path: Path) -> None:
     orders = _sample_orders(datasets_dir)
-    orders.assign(ordered_at=orders["ordered_at"].dt.strftime("%Y-%m-%d")).to_csv(tmp_path / "orders.csv", index=False)
-    res = CliRunner().invoke(app, ["clv", "--data", str(tmp_path), "--calibration-end", "1997-09-30",
-                                   "--time-unit", "W", "--format", "json"])
+    orders.assign(ordered_at=orders["ordered_at"].dt.strftime("%Y-%m-%d")).to_csv(
+        tmp_path / "orders.csv", index=False
+    )
+    res = CliRunner().invoke(
+        app,
+        [
+            "clv",
+            "--data",
+            str(tmp_path),
+            "--calibration-end",
+            "1997-09-30",
+            "--time-unit",
+            "W",
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
     assert payload["n_customers"] == 2357 and len(payload["customers"]) == 2357
@@ -57,7 +74,9 @@ def test_rfm_summary_matches_lifetimes_and_published_summary(datasets_dir: Path)
     from lifetimes.utils import summary_data_from_transaction_data
 
     orders = _sample_orders(datasets_dir)
-    ours = rfm_summary(ibis.memtable(orders), calibration_end="1997-09-30", time_unit="W").to_pandas()
+    ours = rfm_summary(
+        ibis.memtable(orders), calibration_end="1997-09-30", time_unit="W"
+    ).to_pandas()
     ours = ours.set_index("customer_id")
     ref = summary_data_from_transaction_data(
         orders, "customer_id", "ordered_at", "amount", observation_period_end="1997-09-30", freq="D"
@@ -66,11 +85,15 @@ def test_rfm_summary_matches_lifetimes_and_published_summary(datasets_dir: Path)
     np.testing.assert_allclose(ours["recency"], ref["recency"] / 7, rtol=1e-12)
     np.testing.assert_allclose(ours["T"], ref["T"] / 7, rtol=1e-12)
     np.testing.assert_allclose(ours["monetary_value"], ref["monetary_value"], rtol=1e-9)
-    published = pd.read_csv(datasets_dir / "cdnow_lifetimes" / "cdnow_customers_summary_with_transactions.csv")
+    published = pd.read_csv(
+        datasets_dir / "cdnow_lifetimes" / "cdnow_customers_summary_with_transactions.csv"
+    )
     published.index = published["ID"].map(lambda i: f"{i:04d}")
     published = published.reindex(ours.index)
     np.testing.assert_array_equal(ours["frequency"], published["x"])
-    np.testing.assert_allclose(ours["recency"], published["t_x"], atol=0.005)  # published to 2 decimals
+    np.testing.assert_allclose(
+        ours["recency"], published["t_x"], atol=0.005
+    )  # published to 2 decimals
     np.testing.assert_allclose(ours["T"], published["T"], atol=0.005)
     np.testing.assert_allclose(ours["monetary_value"], published["zbar"], atol=0.0051)
 
@@ -91,12 +114,22 @@ def test_fit_on_published_summary_matches_lifetimes(datasets_dir: Path) -> None:
     )
     np.testing.assert_allclose(
         ours.expected_purchases(summary, horizon=39),
-        ref.conditional_expected_number_of_purchases_up_to_time(39, summary["frequency"], summary["recency"], summary["T"]),
+        ref.conditional_expected_number_of_purchases_up_to_time(
+            39, summary["frequency"], summary["recency"], summary["T"]
+        ),
         rtol=1e-4,
     )
-    spend = pd.read_csv(datasets_dir / "cdnow_lifetimes" / "cdnow_customers_summary_with_transactions.csv")
-    rfm = pd.DataFrame({"frequency": spend["x"], "recency": np.minimum(spend["t_x"], spend["T"]),
-                        "T": spend["T"], "monetary_value": spend["zbar"]})
+    spend = pd.read_csv(
+        datasets_dir / "cdnow_lifetimes" / "cdnow_customers_summary_with_transactions.csv"
+    )
+    rfm = pd.DataFrame(
+        {
+            "frequency": spend["x"],
+            "recency": np.minimum(spend["t_x"], spend["T"]),
+            "T": spend["T"],
+            "monetary_value": spend["zbar"],
+        }
+    )
     gg = GammaGammaModel().fit(rfm)
     repeat = rfm[rfm["frequency"] > 0]
     gg_ref = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
@@ -105,6 +138,8 @@ def test_fit_on_published_summary_matches_lifetimes(datasets_dir: Path) -> None:
     np.testing.assert_allclose(gg.params_.to_numpy(), gg_ref.params_.to_numpy(), rtol=1e-4)
     np.testing.assert_allclose(
         gg.customer_lifetime_value(ours, rfm, time_unit="W"),
-        gg_ref.customer_lifetime_value(ref, rfm["frequency"], rfm["recency"], rfm["T"], rfm["monetary_value"], freq="W"),
+        gg_ref.customer_lifetime_value(
+            ref, rfm["frequency"], rfm["recency"], rfm["T"], rfm["monetary_value"], freq="W"
+        ),
         rtol=1e-4,
     )

@@ -22,8 +22,16 @@ pytestmark = pytest.mark.integration
 def _seed(url: str) -> None:
     with store.session_scope(url) as session:
         customers = [
-            Customer(external_id="A-1", name="甲公司", kind="B2B", industry="steel", tags=["vip", "north"],
-                     contract_start=date(2024, 1, 1), contract_end=date(2024, 5, 31), industry_fit=1.5),
+            Customer(
+                external_id="A-1",
+                name="甲公司",
+                kind="B2B",
+                industry="steel",
+                tags=["vip", "north"],
+                contract_start=date(2024, 1, 1),
+                contract_end=date(2024, 5, 31),
+                industry_fit=1.5,
+            ),
             Customer(external_id="B-2", name="Bob", industry="retail", supply_chain_risk=2.0),
             Customer(external_id="C-3", name="Cleo", industry=None),
         ]
@@ -38,15 +46,28 @@ def _seed(url: str) -> None:
             (customers[0], "2024-02-01 08:00", "1000.00", "completed"),
         ]
         for i, (c, at, amount, status) in enumerate(rows):
-            session.add(Order(external_id=f"O-{i}", customer_id=c.id, ordered_at=datetime.fromisoformat(at),
-                              amount=Decimal(amount), status=status))
+            session.add(
+                Order(
+                    external_id=f"O-{i}",
+                    customer_id=c.id,
+                    ordered_at=datetime.fromisoformat(at),
+                    amount=Decimal(amount),
+                    status=status,
+                )
+            )
 
 
 def test_store_to_dataset(db_url: str) -> None:
     _seed(db_url)
     ds = load_dataset(db_url)
     orders = ds.orders.to_pandas().sort_values("external_id")
-    assert list(orders["customer_id"]) == ["B-2", "B-2", "B-2", "C-3", "A-1"]  # refunded order left out
+    assert list(orders["customer_id"]) == [
+        "B-2",
+        "B-2",
+        "B-2",
+        "C-3",
+        "A-1",
+    ]  # refunded order left out
     assert orders["amount"].dtype == "float64" and orders["amount"].sum() == pytest.approx(1310.49)
     assert ds.orders_all.count().execute() == 6
     customers = ds.customers.to_pandas().set_index("customer_id")
@@ -75,11 +96,15 @@ def _folder(tmp_path: Path) -> Path:
     rows = []
     for i in range(30):
         for k in range(1 + i % 4):
-            rows.append((f"c{i}", pd.Timestamp("2024-01-03") + pd.Timedelta(days=35 * k + i), 100.0 + i))
-    pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"]).to_csv(tmp_path / "orders.csv", index=False)
-    pd.DataFrame({"customer_id": [f"c{i}" for i in range(30)], "industry": ["a", "b", "c"] * 10}).to_parquet(
-        tmp_path / "customers.parquet"
+            rows.append(
+                (f"c{i}", pd.Timestamp("2024-01-03") + pd.Timedelta(days=35 * k + i), 100.0 + i)
+            )
+    pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"]).to_csv(
+        tmp_path / "orders.csv", index=False
     )
+    pd.DataFrame(
+        {"customer_id": [f"c{i}" for i in range(30)], "industry": ["a", "b", "c"] * 10}
+    ).to_parquet(tmp_path / "customers.parquet")
     return tmp_path
 
 
@@ -109,7 +134,13 @@ def test_cli_commands_json(tmp_path: Path, args: list[str]) -> None:
     records = json.loads(result.stdout)
     assert isinstance(records, list) and records
     if args[:2] == ["metrics", "churn"]:
-        assert {"period", "customers_start", "customers_churned", "churn_rate", "net_churn_rate"} <= set(records[0])
+        assert {
+            "period",
+            "customers_start",
+            "customers_churned",
+            "churn_rate",
+            "net_churn_rate",
+        } <= set(records[0])
     if args[0] == "rfm":
         assert {"customer_id", "r_score", "segment", "segment_name_zh"} <= set(records[0])
 
@@ -118,7 +149,9 @@ def test_cli_table_csv_out_and_errors(tmp_path: Path) -> None:
     folder = _folder(tmp_path)
     runner = CliRunner()
     out = tmp_path / "cohorts.csv"
-    result = runner.invoke(app, ["metrics", "cohorts", "--data", str(folder), "--format", "csv", "--out", str(out)])
+    result = runner.invoke(
+        app, ["metrics", "cohorts", "--data", str(folder), "--format", "csv", "--out", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert out.read_text().startswith("cohort,m0,")
     result = runner.invoke(app, ["rfm", "--data", str(folder), "--summary"])

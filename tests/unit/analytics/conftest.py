@@ -36,7 +36,8 @@ def random_frames(seed: int, *, customers: int = 60, orders: int = 700) -> dict[
     inter = pd.DataFrame(
         {
             "customer_id": [ids[i] for i in rng.integers(0, customers, 300)],
-            "occurred_at": pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 360, 300), unit="D"),
+            "occurred_at": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 360, 300), unit="D"),
         }
     )
     return {"orders": o, "customers": cust, "interactions": inter}

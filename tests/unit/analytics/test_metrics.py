@@ -14,7 +14,9 @@ from keepwise.errors import ConfigError, NotFoundError, SchemaError
 # -- the source documents' worked examples, on data built for them ---------------------------
 
 
-def _monthly(customer: str, first: str, last: str, amount: float = 100.0) -> list[tuple[str, pd.Timestamp, float]]:
+def _monthly(
+    customer: str, first: str, last: str, amount: float = 100.0
+) -> list[tuple[str, pd.Timestamp, float]]:
     days = pd.date_range(first, last, freq="MS") + pd.Timedelta(days=9)
     return [(customer, d, amount) for d in days if d <= pd.Timestamp(last)]
 
@@ -72,7 +74,9 @@ def test_worked_examples_with_contracts() -> None:
             "contract_end": ends,
         }
     )
-    orders = pd.DataFrame({"customer_id": ["k0"], "ordered_at": [pd.Timestamp("2023-02-01")], "amount": [1.0]})
+    orders = pd.DataFrame(
+        {"customer_id": ["k0"], "ordered_at": [pd.Timestamp("2023-02-01")], "amount": [1.0]}
+    )
     row = _q2(orders, customers)
     assert (row.customers_start, row.customers_end, row.customers_churned) == (1000, 900, 100)
     assert row.churn_rate == pytest.approx(0.10)
@@ -120,19 +124,28 @@ def _reference_churn(orders: pd.DataFrame, window: int, as_of: date) -> pd.DataF
 
 
 @pytest.mark.parametrize("window", [30, 90, 180])
-def test_period_churn_matches_pandas_reference(frames: dict[str, pd.DataFrame], window: int) -> None:
+def test_period_churn_matches_pandas_reference(
+    frames: dict[str, pd.DataFrame], window: int
+) -> None:
     as_of = date(2024, 11, 20)
     got = churn_report(
-        load_dataset({"orders": frames["orders"]}), freq="month", as_of=as_of, activity=ActivityConfig(window_days=window)
+        load_dataset({"orders": frames["orders"]}),
+        freq="month",
+        as_of=as_of,
+        activity=ActivityConfig(window_days=window),
     )
     want = _reference_churn(frames["orders"], window, as_of)
     cols = list(want.columns)
     pd.testing.assert_frame_equal(got[cols].reset_index(drop=True), want, check_dtype=False)
     start = got["customers_start"].replace(0, np.nan)
     np.testing.assert_allclose(got["churn_rate"], got["customers_churned"] / start)
-    np.testing.assert_allclose(got["retention_rate"], (got["customers_end"] - got["customers_new"]) / start)
+    np.testing.assert_allclose(
+        got["retention_rate"], (got["customers_end"] - got["customers_new"]) / start
+    )
     # Consecutive periods chain: the end of one is the start of the next.
-    assert (got["customers_end"].iloc[:-1].to_numpy() == got["customers_start"].iloc[1:].to_numpy()).all()
+    assert (
+        got["customers_end"].iloc[:-1].to_numpy() == got["customers_start"].iloc[1:].to_numpy()
+    ).all()
 
 
 def test_revenue_retention_matches_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
@@ -157,7 +170,9 @@ def test_revenue_retention_matches_pandas_reference(frames: dict[str, pd.DataFra
         assert row.revenue_start == pytest.approx(cur.sum())
         if prev.sum() > 0:
             assert row.net_revenue_retention == pytest.approx(cur.sum() / prev.sum())
-            assert row.gross_revenue_retention == pytest.approx(np.minimum(cur, prev).sum() / prev.sum())
+            assert row.gross_revenue_retention == pytest.approx(
+                np.minimum(cur, prev).sum() / prev.sum()
+            )
             assert row.gross_revenue_retention <= 1.0 + 1e-12
         else:
             assert pd.isna(row.net_revenue_retention)
@@ -170,7 +185,9 @@ def test_adaptive_window_follows_each_customers_cycle() -> None:
     orders = pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"])
     ds = load_dataset({"orders": orders})
     fixed = churn_report(ds, freq="month", as_of="2024-05-31")
-    adaptive = churn_report(ds, freq="month", as_of="2024-05-31", activity=ActivityConfig(adaptive=True))
+    adaptive = churn_report(
+        ds, freq="month", as_of="2024-05-31", activity=ActivityConfig(adaptive=True)
+    )
     assert fixed["customers_end"].iloc[-1] == 1
     assert adaptive["customers_end"].iloc[-1] == 0
     assert adaptive["customers_churned"].sum() == 1
@@ -188,7 +205,13 @@ def test_quarter_and_year_periods() -> None:
 
 def test_bad_inputs_raise_helpful_errors(tmp_path) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(SchemaError, match="'amount'"):
-        load_dataset({"orders": pd.DataFrame({"customer_id": ["a"], "ordered_at": [pd.Timestamp("2024-01-01")]})})
+        load_dataset(
+            {
+                "orders": pd.DataFrame(
+                    {"customer_id": ["a"], "ordered_at": [pd.Timestamp("2024-01-01")]}
+                )
+            }
+        )
     with pytest.raises(NotFoundError, match="orders"):
         load_dataset(tmp_path)
     ds = load_dataset({"orders": _quarter_data(start=2, churn=0, new=0)})

@@ -44,7 +44,9 @@ def test_rfm_matches_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
         }
     ).fillna({"frequency": 0, "monetary": 0.0})
     n = len(ref)
-    ref["r_score"] = ((ref["recency_days"].rank(method="min", ascending=False) - 1) * 5 // n + 1).astype(int)
+    ref["r_score"] = (
+        (ref["recency_days"].rank(method="min", ascending=False) - 1) * 5 // n + 1
+    ).astype(int)
     ref["f_score"] = ((ref["frequency"].rank(method="min") - 1) * 5 // n + 1).astype(int)
     ref["m_score"] = ((ref["monetary"].rank(method="min") - 1) * 5 // n + 1).astype(int)
     ref = ref.sort_index()
@@ -53,8 +55,12 @@ def test_rfm_matches_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
         assert (got[c].to_numpy() == ref[c].to_numpy()).all(), c
     np.testing.assert_allclose(got["monetary"], ref["monetary"])
     assert got["r_score"].between(1, 5).all() and got["m_score"].between(1, 5).all()
-    fit = frames["customers"].set_index("customer_id")["industry_fit"].reindex(got.index).fillna(1.0)
-    np.testing.assert_allclose(got["weighted_score"], (got["r_score"] + got["f_score"] + got["m_score"]) / 3 * fit)
+    fit = (
+        frames["customers"].set_index("customer_id")["industry_fit"].reindex(got.index).fillna(1.0)
+    )
+    np.testing.assert_allclose(
+        got["weighted_score"], (got["r_score"] + got["f_score"] + got["m_score"]) / 3 * fit
+    )
     assert got["segment_name_zh"].notna().all()
 
 
@@ -66,14 +72,19 @@ def test_rfm_rules_and_named_segments() -> None:
         rows.append(("bigold", pd.Timestamp("2024-01-01") - pd.Timedelta(days=20 * k), 150_000.0))
     rows.append(("lost", pd.Timestamp("2023-01-05"), 10.0))
     for i in range(7):
-        rows.append((f"mid{i}", pd.Timestamp("2024-08-01") + pd.Timedelta(days=i), 1000.0 * (i + 1)))
+        rows.append(
+            (f"mid{i}", pd.Timestamp("2024-08-01") + pd.Timedelta(days=i), 1000.0 * (i + 1))
+        )
     orders = pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"])
-    df = rfm_report(load_dataset({"orders": orders}), as_of=AS_OF, config=RFMConfig(window_days=None)).set_index(
-        "customer_id"
-    )
+    df = rfm_report(
+        load_dataset({"orders": orders}), as_of=AS_OF, config=RFMConfig(window_days=None)
+    ).set_index("customer_id")
     assert df.loc["champ", "rule_code"] == "RFM"  # within 182 days, >= 3 orders, >= 500,000
     assert df.loc["lost", "rule_code"] == "rfm"
-    assert df.loc["champ", "segment"] == "champions" and df.loc["champ", "segment_name_zh"] == "冠军客户"
+    assert (
+        df.loc["champ", "segment"] == "champions"
+        and df.loc["champ", "segment_name_zh"] == "冠军客户"
+    )
     assert df.loc["lost", "segment"] == "lost" and df.loc["lost", "segment_name_zh"] == "流失客户"
     assert df.loc["bigold", "segment"] in ("cant_lose", "at_risk")
     summary = segment_summary(df.reset_index())
@@ -93,7 +104,9 @@ def test_cohorts_match_pandas_reference(frames: dict[str, pd.DataFrame]) -> None
     cells = cells.join(size.add_prefix("c0_"), on="cohort").reset_index()
     assert len(got) == len(cells)
     assert list(got["active_customers"]) == list(cells["active_customers"])
-    np.testing.assert_allclose(got["customer_retention"], cells["active_customers"] / cells["c0_active_customers"])
+    np.testing.assert_allclose(
+        got["customer_retention"], cells["active_customers"] / cells["c0_active_customers"]
+    )
     np.testing.assert_allclose(got["revenue_retention"], cells["revenue"] / cells["c0_revenue"])
     wide = cohort_matrix(got)
     assert (wide[0] == 1.0).all()
@@ -138,7 +151,9 @@ def test_cycles_match_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
 
 
 def test_segments_match_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
-    seg = segment_report(load_dataset(frames), by=["industry", "tag", "frequency_band"], as_of=AS_OF)
+    seg = segment_report(
+        load_dataset(frames), by=["industry", "tag", "frequency_band"], as_of=AS_OF
+    )
     o = _completed(frames)
     as_of_day = (pd.Timestamp(AS_OF) - pd.Timestamp("1970-01-01")).days
     last = o.groupby("customer_id")["day"].max()
@@ -154,7 +169,11 @@ def test_segments_match_pandas_reference(frames: dict[str, pd.DataFrame]) -> Non
     assert got["p_value"].between(0, 1).all()
     tags = seg[seg["dimension"] == "tag"]
     assert set(tags["segment"]) <= {"a", "b", "(missing)"}
-    n_b = sum(1 for c in churned.index if isinstance(cust.loc[c, "tags"], str) and "b" in cust.loc[c, "tags"].split(";"))
+    n_b = sum(
+        1
+        for c in churned.index
+        if isinstance(cust.loc[c, "tags"], str) and "b" in cust.loc[c, "tags"].split(";")
+    )
     assert int(tags.loc[tags["segment"] == "b", "customers"].iloc[0]) == n_b
 
 
