@@ -64,7 +64,13 @@ def create_user(
     password_hash = security.hash_password(password)
     with session_scope(url) as session:
         user = user_store.add_user(
-            session, username, password_hash, role=role, display_name=display_name, email=email, locale=locale
+            session,
+            username,
+            password_hash,
+            role=role,
+            display_name=display_name,
+            email=email,
+            locale=locale,
         )
         record_audit(session, None, "create", "user", user.username, {"role": role})
         return UserInfo.of(user)
@@ -147,9 +153,16 @@ def ensure_demo_admin(url: str | None) -> tuple[str, str]:
         user = user_store.get_user(session, DEMO_ADMIN)
         if user is None:
             user = user_store.add_user(
-                session, DEMO_ADMIN, password_hash, role="admin", display_name="Demo admin", locale="zh_CN"
+                session,
+                DEMO_ADMIN,
+                password_hash,
+                role="admin",
+                display_name="Demo admin",
+                locale="zh_CN",
             )
-            record_audit(session, None, "create", "user", DEMO_ADMIN, {"role": "admin", "demo": True})
+            record_audit(
+                session, None, "create", "user", DEMO_ADMIN, {"role": "admin", "demo": True}
+            )
         else:
             user.password_hash = password_hash
             user.role = "admin"

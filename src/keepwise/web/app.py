@@ -38,7 +38,9 @@ Lists take `page`, `per_page` (at most 500) and `sort` (`-field` for descending)
 """
 
 
-def create_app(db_url: str | None = None, *, demo: bool = False, secret_key: str | None = None) -> FastAPI:
+def create_app(
+    db_url: str | None = None, *, demo: bool = False, secret_key: str | None = None
+) -> FastAPI:
     """Build the keepwise web app over the store at ``db_url`` (default: the settings' store).
 
     The store must be migrated (``keepwise init``). The session-signing key comes from

@@ -32,11 +32,15 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def _login_page(request: Request, *, error: str | None, next_url: str, status: int = 200) -> Response:
+def _login_page(
+    request: Request, *, error: str | None, next_url: str, status: int = 200
+) -> Response:
     token = csrf_token(request)
     context: dict[str, Any] = {"csrf_token": token, "error": error, "next": next_url}
     if has_template("login.html"):
-        return templates.TemplateResponse(request=request, name="login.html", context=context, status_code=status)
+        return templates.TemplateResponse(
+            request=request, name="login.html", context=context, status_code=status
+        )
     message = f'<p class="error">{escape(error)}</p>' if error else ""
     body = (
         "<!doctype html><meta charset=utf-8><title>keepwise</title><h1>keepwise</h1>"
@@ -68,7 +72,9 @@ def login(
     try:
         user = accounts.authenticate(session, username, password)
     except AuthenticationError as exc:
-        record_audit(session, None, "login_failed", "user", username[:128] or None, ip=client_ip(request))
+        record_audit(
+            session, None, "login_failed", "user", username[:128] or None, ip=client_ip(request)
+        )
         session.commit()
         return _login_page(request, error=str(exc), next_url=safe_next(next), status=401)
     request.session.clear()

@@ -86,7 +86,9 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 def current_user(user: OptionalUser) -> User:
     """The signed-in user (API): 401 in the error format when there is none."""
     if user is None:
-        raise AuthenticationError("sign in first: send `Authorization: Bearer kw_...` or log in at /login")
+        raise AuthenticationError(
+            "sign in first: send `Authorization: Bearer kw_...` or log in at /login"
+        )
     return user
 
 
@@ -109,7 +111,9 @@ def require_role(*roles: str) -> Any:
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:
-            raise PermissionDeniedError(f"this needs the role {' or '.join(roles)}; you are {user.role}")
+            raise PermissionDeniedError(
+                f"this needs the role {' or '.join(roles)}; you are {user.role}"
+            )
         return user
 
     return Depends(check)
@@ -138,4 +142,3 @@ async def csrf_protect(request: Request) -> None:
 
 def is_token_request(request: Request) -> bool:
     return getattr(request.state, "auth", None) == "token"
-

@@ -94,13 +94,19 @@ def _html_error(request: Request, status: int, message: str, errors: list[Any]) 
     return HTMLResponse(body, status_code=status)
 
 
-def error_response(request: Request, status: int, message: str, errors: list[Any] | None = None) -> Response:
+def error_response(
+    request: Request, status: int, message: str, errors: list[Any] | None = None
+) -> Response:
     errors = errors or []
     if wants_json(request):
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-        return JSONResponse(error_body(status, message, errors), status_code=status, headers=headers)
+        return JSONResponse(
+            error_body(status, message, errors), status_code=status, headers=headers
+        )
     if status == 401:
-        return _login_redirect(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        return _login_redirect(
+            request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        )
     return _html_error(request, status, message, errors)
 
 
@@ -123,7 +129,9 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _keepwise(request: Request, exc: KeepwiseError) -> Response:
         status = status_for(exc)
         if isinstance(exc, ValidationError):
-            return error_response(request, status, exc.summary or "validation failed", [str(p) for p in exc.problems])
+            return error_response(
+                request, status, exc.summary or "validation failed", [str(p) for p in exc.problems]
+            )
         return error_response(request, status, str(exc))
 
     @app.exception_handler(StarletteHTTPException)

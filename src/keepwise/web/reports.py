@@ -29,7 +29,9 @@ _query_lock = threading.Lock()
 def _base_dataset(url: str) -> Any:
     from keepwise.analytics import load_dataset
 
-    return cache.cached(("dataset", url), lambda: load_dataset(url), ttl_seconds=DATASET_TTL_SECONDS)
+    return cache.cached(
+        ("dataset", url), lambda: load_dataset(url), ttl_seconds=DATASET_TTL_SECONDS
+    )
 
 
 def dataset_for(url: str, user: User) -> Any:
@@ -42,7 +44,9 @@ def dataset_for(url: str, user: User) -> Any:
     for name in ("orders", "orders_all", "interactions", "tickets", "feedback", "contacts"):
         table = getattr(ds, name)
         keep[name] = table.semi_join(mine, "customer_id") if table is not None else None
-    return dataclasses.replace(ds, customers=ds.customers.filter(ds.customers.owner == user.username), **keep)
+    return dataclasses.replace(
+        ds, customers=ds.customers.filter(ds.customers.owner == user.username), **keep
+    )
 
 
 def _report(url: str, user: User, name: str, params: tuple[Any, ...], build: Any) -> pd.DataFrame:
@@ -53,43 +57,85 @@ def _report(url: str, user: User, name: str, params: tuple[Any, ...], build: Any
         with _query_lock:
             return build(ds)
 
-    return cache.cached(("report", url, scope, name, params), compute, ttl_seconds=REPORT_TTL_SECONDS)
+    return cache.cached(
+        ("report", url, scope, name, params), compute, ttl_seconds=REPORT_TTL_SECONDS
+    )
 
 
-def churn_table(url: str, user: User, *, period: str = "month", start: date | None = None,
-                end: date | None = None) -> pd.DataFrame:
+def churn_table(
+    url: str,
+    user: User,
+    *,
+    period: str = "month",
+    start: date | None = None,
+    end: date | None = None,
+) -> pd.DataFrame:
     """Customer churn per period (:data:`keepwise.analytics.metrics.CHURN_COLUMNS`)."""
     from keepwise.analytics import churn_report
 
-    return _report(url, user, "churn", (period, start, end),
-                   lambda ds: churn_report(ds, freq=period, start=start, end=end))
+    return _report(
+        url,
+        user,
+        "churn",
+        (period, start, end),
+        lambda ds: churn_report(ds, freq=period, start=start, end=end),
+    )
 
 
-def retention_table(url: str, user: User, *, period: str = "month", start: date | None = None,
-                    end: date | None = None) -> pd.DataFrame:
+def retention_table(
+    url: str,
+    user: User,
+    *,
+    period: str = "month",
+    start: date | None = None,
+    end: date | None = None,
+) -> pd.DataFrame:
     """Customer retention and survival per period, with gross and net revenue retention."""
     churn = churn_table(url, user, period=period, start=start, end=end)
     revenue = revenue_table(url, user, period=period, start=start, end=end)
-    left = churn[["period", "period_start", "period_end", "is_complete", "customers_start",
-                  "customers_retained", "retention_rate", "survival_rate"]]
+    left = churn[
+        [
+            "period",
+            "period_start",
+            "period_end",
+            "is_complete",
+            "customers_start",
+            "customers_retained",
+            "retention_rate",
+            "survival_rate",
+        ]
+    ]
     right = revenue[["period", "gross_revenue_retention", "net_revenue_retention"]]
     return left.merge(right, on="period", how="left")
 
 
-def revenue_table(url: str, user: User, *, period: str = "month", start: date | None = None,
-                  end: date | None = None) -> pd.DataFrame:
+def revenue_table(
+    url: str,
+    user: User,
+    *,
+    period: str = "month",
+    start: date | None = None,
+    end: date | None = None,
+) -> pd.DataFrame:
     """Revenue and revenue retention per period (:data:`keepwise.analytics.metrics.REVENUE_COLUMNS`)."""
     from keepwise.analytics import revenue_report
 
-    return _report(url, user, "revenue", (period, start, end),
-                   lambda ds: revenue_report(ds, freq=period, start=start, end=end))
+    return _report(
+        url,
+        user,
+        "revenue",
+        (period, start, end),
+        lambda ds: revenue_report(ds, freq=period, start=start, end=end),
+    )
 
 
 def cohort_table(url: str, user: User, *, max_months: int | None = 24) -> pd.DataFrame:
     """Monthly acquisition cohorts, long format (:data:`keepwise.analytics.cohorts.COHORT_COLUMNS`)."""
     from keepwise.analytics import cohort_report
 
-    return _report(url, user, "cohorts", (max_months,), lambda ds: cohort_report(ds, max_months=max_months))
+    return _report(
+        url, user, "cohorts", (max_months,), lambda ds: cohort_report(ds, max_months=max_months)
+    )
 
 
 def rfm_table(url: str, user: User) -> pd.DataFrame:
@@ -112,9 +158,7 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     rows = out.to_dict("records")
     for row in rows:
         for key, value in row.items():
-            if isinstance(value, pd.Timestamp):
-                row[key] = value.isoformat()
-            elif isinstance(value, date):
+            if isinstance(value, date):  # pandas Timestamps are dates too
                 row[key] = value.isoformat()
             elif hasattr(value, "item"):
                 row[key] = value.item()

@@ -106,5 +106,5 @@ def resolve_secret_key(db_url: str, *, demo: bool = False, explicit: str | None 
         return secrets.token_urlsafe(48)
     raise ConfigError(
         "set KEEPWISE_SECRET_KEY (a long random string) to serve a PostgreSQL store: "
-        'e.g. export KEEPWISE_SECRET_KEY="$(python -c \'import secrets; print(secrets.token_urlsafe(48))\')"'
+        "e.g. export KEEPWISE_SECRET_KEY=\"$(python -c 'import secrets; print(secrets.token_urlsafe(48))')\""
     )

@@ -20,7 +20,18 @@ from keepwise.web.api import (
 API_PREFIX = "/api/v1"
 
 api_router = APIRouter(prefix=API_PREFIX)
-for _module in (customers, orders, interactions, tickets, feedback, contacts, analytics, tasks, accounts, audit):
+for _module in (
+    customers,
+    orders,
+    interactions,
+    tickets,
+    feedback,
+    contacts,
+    analytics,
+    tasks,
+    accounts,
+    audit,
+):
     api_router.include_router(_module.router)
 
 __all__ = ["API_PREFIX", "api_router"]

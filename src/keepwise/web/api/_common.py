@@ -11,10 +11,14 @@ from keepwise.store.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
 from keepwise.web.api.schemas import ErrorResponse
 
 PageParam = Annotated[int, Query(ge=1, description="Page number, from 1.")]
-PerPageParam = Annotated[int, Query(ge=1, le=MAX_PER_PAGE, description=f"Items per page (at most {MAX_PER_PAGE}).")]
+PerPageParam = Annotated[
+    int, Query(ge=1, le=MAX_PER_PAGE, description=f"Items per page (at most {MAX_PER_PAGE}).")
+]
 SortParam = Annotated[
     str | None,
-    Query(description="Comma-separated fields; a leading '-' sorts descending, e.g. `-ordered_at,amount`."),
+    Query(
+        description="Comma-separated fields; a leading '-' sorts descending, e.g. `-ordered_at,amount`."
+    ),
 ]
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -41,7 +45,9 @@ def links(request: Request, page: Page[Any]) -> dict[str, str | None]:
     }
 
 
-def list_body(request: Request, page: Page[Any], convert: Callable[[Any], Any] | None = None) -> dict[str, Any]:
+def list_body(
+    request: Request, page: Page[Any], convert: Callable[[Any], Any] | None = None
+) -> dict[str, Any]:
     """The list envelope: ``ok, items, total, page, per_page, pages, links``."""
     items: Sequence[Any] = [convert(item) for item in page.items] if convert else page.items
     return {
@@ -55,4 +61,12 @@ def list_body(request: Request, page: Page[Any], convert: Callable[[Any], Any] |
     }
 
 
-__all__ = ["DEFAULT_PER_PAGE", "ERRORS", "PageParam", "PerPageParam", "SortParam", "links", "list_body"]
+__all__ = [
+    "DEFAULT_PER_PAGE",
+    "ERRORS",
+    "PageParam",
+    "PerPageParam",
+    "SortParam",
+    "links",
+    "list_body",
+]

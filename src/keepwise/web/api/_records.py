@@ -5,7 +5,6 @@ dependency, so the five routers behave the same: list (paged, filtered, sorted),
 create, update (PATCH) and delete, keyed by the record's ``external_id``.
 """
 
-
 from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any
@@ -14,7 +13,14 @@ from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel
 
 from keepwise.store import records as record_store
-from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, SortParam, list_body
+from keepwise.web.api._common import (
+    DEFAULT_PER_PAGE,
+    ERRORS,
+    PageParam,
+    PerPageParam,
+    SortParam,
+    list_body,
+)
 from keepwise.web.api.schemas import Deleted, ListResponse
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
 
@@ -62,7 +68,9 @@ def record_router(
         return list_body(request, result)
 
     @router.post("", response_model=public_model, status_code=201, summary=f"Create an {entity}")
-    def create_record(request: Request, session: SessionDep, user: CurrentUser, body: create_model) -> Any:  # type: ignore[valid-type]
+    def create_record(
+        request: Request, session: SessionDep, user: CurrentUser, body: create_model
+    ) -> Any:  # type: ignore[valid-type]
         data = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         return record_store.create_record(session, user, kind.name, data, ip=client_ip(request))
 
@@ -79,10 +87,14 @@ def record_router(
         body: update_model,  # type: ignore[valid-type]
     ) -> Any:
         data = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-        return record_store.update_record(session, user, kind.name, external_id, data, ip=client_ip(request))
+        return record_store.update_record(
+            session, user, kind.name, external_id, data, ip=client_ip(request)
+        )
 
     @router.delete("/{external_id}", response_model=Deleted, summary=f"Delete an {entity}")
-    def delete_record(request: Request, session: SessionDep, user: CurrentUser, external_id: str) -> Any:
+    def delete_record(
+        request: Request, session: SessionDep, user: CurrentUser, external_id: str
+    ) -> Any:
         record_store.delete_record(session, user, kind.name, external_id, ip=client_ip(request))
         return {"ok": True, "deleted": external_id}
 

@@ -9,7 +9,14 @@ from fastapi import APIRouter
 from keepwise.store import users as user_store
 from keepwise.web import accounts
 from keepwise.web.api._common import ERRORS
-from keepwise.web.api.schemas import Deleted, MeUpdate, TokenCreate, TokenCreated, TokenPublic, UserPublic
+from keepwise.web.api.schemas import (
+    Deleted,
+    MeUpdate,
+    TokenCreate,
+    TokenCreated,
+    TokenPublic,
+    UserPublic,
+)
 from keepwise.web.deps import CurrentUser, SessionDep, require_role
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
@@ -44,7 +51,9 @@ def create_token(session: SessionDep, user: CurrentUser, body: TokenCreate) -> A
     return {**TokenPublic.model_validate(created).model_dump(), "token": token}
 
 
-@router.delete("/tokens/{token_id}", response_model=Deleted, summary="Revoke one of your API tokens")
+@router.delete(
+    "/tokens/{token_id}", response_model=Deleted, summary="Revoke one of your API tokens"
+)
 def revoke_token(session: SessionDep, user: CurrentUser, token_id: int) -> Any:
     user_store.revoke_token(session, user, token_id)
     session.commit()

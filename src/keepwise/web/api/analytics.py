@@ -35,35 +35,56 @@ def _table(frame: Any, **meta: Any) -> dict[str, Any]:
 
 
 @router.get("/metrics/churn", summary="Customer churn per period")
-def churn(request: Request, user: CurrentUser, period: Period = "month", start: Start = None,
-          end: End = None) -> dict[str, Any]:
+def churn(
+    request: Request,
+    user: CurrentUser,
+    period: Period = "month",
+    start: Start = None,
+    end: End = None,
+) -> dict[str, Any]:
     frame = reports.churn_table(_url(request), user, period=period, start=start, end=end)
     return _table(frame, period=period)
 
 
 @router.get("/metrics/retention", summary="Customer and revenue retention per period")
-def retention(request: Request, user: CurrentUser, period: Period = "month", start: Start = None,
-              end: End = None) -> dict[str, Any]:
+def retention(
+    request: Request,
+    user: CurrentUser,
+    period: Period = "month",
+    start: Start = None,
+    end: End = None,
+) -> dict[str, Any]:
     frame = reports.retention_table(_url(request), user, period=period, start=start, end=end)
     return _table(frame, period=period)
 
 
 @router.get("/metrics/revenue", summary="Revenue and revenue retention per period")
-def revenue(request: Request, user: CurrentUser, period: Period = "month", start: Start = None,
-            end: End = None) -> dict[str, Any]:
+def revenue(
+    request: Request,
+    user: CurrentUser,
+    period: Period = "month",
+    start: Start = None,
+    end: End = None,
+) -> dict[str, Any]:
     frame = reports.revenue_table(_url(request), user, period=period, start=start, end=end)
     return _table(frame, period=period)
 
 
 @router.get("/cohorts", summary="Monthly acquisition cohorts (long format)")
-def cohorts(request: Request, user: CurrentUser,
-            max_months: Annotated[int, Query(ge=1, le=120)] = 24) -> dict[str, Any]:
+def cohorts(
+    request: Request, user: CurrentUser, max_months: Annotated[int, Query(ge=1, le=120)] = 24
+) -> dict[str, Any]:
     return _table(reports.cohort_table(_url(request), user, max_months=max_months))
 
 
 @router.get("/rfm", summary="RFM scores and segments per customer")
-def rfm(request: Request, user: CurrentUser, segment: str | None = None, page: PageParam = 1,
-        per_page: PerPageParam = DEFAULT_PER_PAGE) -> dict[str, Any]:
+def rfm(
+    request: Request,
+    user: CurrentUser,
+    segment: str | None = None,
+    page: PageParam = 1,
+    per_page: PerPageParam = DEFAULT_PER_PAGE,
+) -> dict[str, Any]:
     check_paging(page, per_page)
     frame = reports.rfm_table(_url(request), user)
     if segment:
@@ -77,18 +98,24 @@ def rfm_segments(request: Request, user: CurrentUser) -> dict[str, Any]:
     return _table(reports.rfm_segments(_url(request), user))
 
 
-@router.get("/scores", response_model=ListResponse[ScorePublic], summary="Newest churn score per customer")
+@router.get(
+    "/scores", response_model=ListResponse[ScorePublic], summary="Newest churn score per customer"
+)
 def scores(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
     tier: Annotated[list[str] | None, Query(description="Only these risk tiers.")] = None,
-    sort: Annotated[str | None, Query(description="expected_loss (default), probability, value_12m, name")] = None,
+    sort: Annotated[
+        str | None, Query(description="expected_loss (default), probability, value_12m, name")
+    ] = None,
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
     """Each customer's newest score with its reasons, its 12-month value and expected loss."""
-    result = insights.at_risk_customers(session, user, tiers=tier, sort=sort, page=page, per_page=per_page)
+    result = insights.at_risk_customers(
+        session, user, tiers=tier, sort=sort, page=page, per_page=per_page
+    )
     return list_body(request, result)
 
 
@@ -104,7 +131,12 @@ def warnings(
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
     result = insights.list_warnings(
-        session, user, status=status or None, severity=severity, customer_id=customer_id, page=page,
+        session,
+        user,
+        status=status or None,
+        severity=severity,
+        customer_id=customer_id,
+        page=page,
         per_page=per_page,
     )
     return list_body(request, result)
@@ -121,7 +153,12 @@ def dashboard(
     group_name: str | None = None,
     kind: str | None = None,
 ) -> dict[str, Any]:
-    filters = {"region": region, "industry": industry, "owner": owner, "group_name": group_name, "kind": kind}
+    filters = {
+        "region": region,
+        "industry": industry,
+        "owner": owner,
+        "group_name": group_name,
+        "kind": kind,
+    }
     summary = insights.dashboard_summary(session, user, period=period, filters=filters)
     return {"ok": True, **summary}
-

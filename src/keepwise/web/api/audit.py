@@ -28,5 +28,7 @@ def list_audit(
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
-    result = audit_store.list_audit(session, entity=entity, entity_id=entity_id, page=page, per_page=per_page)
+    result = audit_store.list_audit(
+        session, entity=entity, entity_id=entity_id, page=page, per_page=per_page
+    )
     return list_body(request, result)

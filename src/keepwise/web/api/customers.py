@@ -12,7 +12,14 @@ from fastapi import APIRouter, Query, Request
 
 from keepwise.store import customers as customer_store
 from keepwise.store import insights
-from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, SortParam, list_body
+from keepwise.web.api._common import (
+    DEFAULT_PER_PAGE,
+    ERRORS,
+    PageParam,
+    PerPageParam,
+    SortParam,
+    list_body,
+)
 from keepwise.web.api.schemas import (
     CustomerCreate,
     CustomerPublic,
@@ -33,7 +40,9 @@ def list_customers(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    q: Annotated[str | None, Query(description="Name or external id contains (case-insensitive).")] = None,
+    q: Annotated[
+        str | None, Query(description="Name or external id contains (case-insensitive).")
+    ] = None,
     industry: Text = None,
     region: Text = None,
     owner: Text = None,
@@ -55,12 +64,16 @@ def list_customers(
         "kind": kind,
         "group_name": group_name,
     }
-    result = customer_store.list_customers(session, user, filters=filters, sort=sort, page=page, per_page=per_page)
+    result = customer_store.list_customers(
+        session, user, filters=filters, sort=sort, page=page, per_page=per_page
+    )
     return list_body(request, result, CustomerPublic.model_validate)
 
 
 @router.post("", response_model=CustomerPublic, status_code=201, summary="Create a customer")
-def create_customer(request: Request, session: SessionDep, user: CurrentUser, body: CustomerCreate) -> Any:
+def create_customer(
+    request: Request, session: SessionDep, user: CurrentUser, body: CustomerCreate
+) -> Any:
     data = body.model_dump(exclude_unset=True)
     return customer_store.create_customer(session, user, data, ip=client_ip(request))
 
@@ -78,18 +91,26 @@ def update_customer(
     return customer_store.update_customer(session, user, external_id, data, ip=client_ip(request))
 
 
-@router.delete("/{external_id}", response_model=Deleted, summary="Delete a customer and its records")
-def delete_customer(request: Request, session: SessionDep, user: CurrentUser, external_id: str) -> Any:
+@router.delete(
+    "/{external_id}", response_model=Deleted, summary="Delete a customer and its records"
+)
+def delete_customer(
+    request: Request, session: SessionDep, user: CurrentUser, external_id: str
+) -> Any:
     customer_store.delete_customer(session, user, external_id, ip=client_ip(request))
     return {"ok": True, "deleted": external_id}
 
 
-@router.get("/{external_id}/scores", response_model=list[ScoreHistoryItem], summary="Churn score history")
+@router.get(
+    "/{external_id}/scores", response_model=list[ScoreHistoryItem], summary="Churn score history"
+)
 def customer_scores(session: SessionDep, user: CurrentUser, external_id: str) -> Any:
     return insights.customer_scores(session, user, external_id)
 
 
-@router.get("/{external_id}/timeline", summary="Orders, interactions, tickets and feedback, newest first")
+@router.get(
+    "/{external_id}/timeline", summary="Orders, interactions, tickets and feedback, newest first"
+)
 def customer_timeline(
     request: Request,
     session: SessionDep,

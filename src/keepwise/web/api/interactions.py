@@ -11,7 +11,9 @@ from keepwise.web.api.schemas import InteractionCreate, InteractionPublic, Inter
 
 
 def interaction_filters(
-    channel: Annotated[str | None, Query(description="call, email, visit, meeting, chat or wechat")] = None,
+    channel: Annotated[
+        str | None, Query(description="call, email, visit, meeting, chat or wechat")
+    ] = None,
     direction: Annotated[str | None, Query(description="inbound or outbound")] = None,
     handled_by: str | None = None,
 ) -> dict[str, Any]:

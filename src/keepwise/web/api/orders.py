@@ -11,7 +11,9 @@ from keepwise.web.api.schemas import OrderCreate, OrderPublic, OrderUpdate
 
 
 def order_filters(
-    status: Annotated[str | None, Query(description="completed, pending, refunded or cancelled")] = None,
+    status: Annotated[
+        str | None, Query(description="completed, pending, refunded or cancelled")
+    ] = None,
     category: str | None = None,
     product: str | None = None,
     currency: str | None = None,
@@ -20,5 +22,9 @@ def order_filters(
 
 
 router = record_router(
-    "orders", create_model=OrderCreate, update_model=OrderUpdate, public_model=OrderPublic, filters=order_filters
+    "orders",
+    create_model=OrderCreate,
+    update_model=OrderUpdate,
+    public_model=OrderPublic,
+    filters=order_filters,
 )

@@ -290,7 +290,9 @@ class ScorePublic(BaseModel):
     reasons: list[Any] | None = None
     scored_at: datetime | None = None
     model_version: str | None = None
-    value_12m: float = Field(description="Completed revenue in the 365 days before the data's newest order.")
+    value_12m: float = Field(
+        description="Completed revenue in the 365 days before the data's newest order."
+    )
     expected_loss: float = Field(description="probability × value_12m")
 
 

@@ -14,24 +14,44 @@ from keepwise.web.deps import CurrentUser, SessionDep, client_ip
 router = APIRouter(tags=["tasks"], responses=ERRORS)
 
 
-@router.get("/at-risk", response_model=ListResponse[ScorePublic], summary="At-risk customers, biggest loss first")
+@router.get(
+    "/at-risk",
+    response_model=ListResponse[ScorePublic],
+    summary="At-risk customers, biggest loss first",
+)
 def at_risk(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
-    tier: Annotated[list[str] | None, Query(description="Risk tiers to list (default high and medium).")] = None,
+    tier: Annotated[
+        list[str] | None, Query(description="Risk tiers to list (default high and medium).")
+    ] = None,
     region: str | None = None,
     industry: str | None = None,
     owner: str | None = None,
     group_name: str | None = None,
     q: str | None = None,
-    sort: Annotated[str | None, Query(description="expected_loss (default), probability, value_12m, name")] = None,
+    sort: Annotated[
+        str | None, Query(description="expected_loss (default), probability, value_12m, name")
+    ] = None,
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
-    filters = {"region": region, "industry": industry, "owner": owner, "group_name": group_name, "q": q}
+    filters = {
+        "region": region,
+        "industry": industry,
+        "owner": owner,
+        "group_name": group_name,
+        "q": q,
+    }
     result = insights.at_risk_customers(
-        session, user, tiers=tier or ("high", "medium"), filters=filters, sort=sort, page=page, per_page=per_page
+        session,
+        user,
+        tiers=tier or ("high", "medium"),
+        filters=filters,
+        sort=sort,
+        page=page,
+        per_page=per_page,
     )
     return list_body(request, result)
 
@@ -46,12 +66,21 @@ def list_tasks(
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
-    result = insights.list_tasks(session, user, status=status, mine=mine, page=page, per_page=per_page)
+    result = insights.list_tasks(
+        session, user, status=status, mine=mine, page=page, per_page=per_page
+    )
     return list_body(request, result)
 
 
-@router.post("/tasks/follow-ups", response_model=list[TaskPublic], status_code=201, summary="Assign follow-ups")
-def assign_follow_ups(request: Request, session: SessionDep, user: CurrentUser, body: FollowUpCreate) -> Any:
+@router.post(
+    "/tasks/follow-ups",
+    response_model=list[TaskPublic],
+    status_code=201,
+    summary="Assign follow-ups",
+)
+def assign_follow_ups(
+    request: Request, session: SessionDep, user: CurrentUser, body: FollowUpCreate
+) -> Any:
     return insights.assign_follow_ups(
         session,
         user,

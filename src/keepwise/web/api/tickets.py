@@ -18,5 +18,9 @@ def ticket_filters(
 
 
 router = record_router(
-    "tickets", create_model=TicketCreate, update_model=TicketUpdate, public_model=TicketPublic, filters=ticket_filters
+    "tickets",
+    create_model=TicketCreate,
+    update_model=TicketUpdate,
+    public_model=TicketPublic,
+    filters=ticket_filters,
 )

@@ -226,24 +226,51 @@ def rfm_spec(rfm: pd.DataFrame, locale: str) -> dict[str, Any] | None:
     }
 
 
-def histogram_spec(values: pd.Series, locale: str, *, bins: int = 8) -> dict[str, Any] | None:
-    """A bar chart of ``values`` in ``bins`` equal-count-friendly bands (quantile edges)."""
+def nice_edges(values: pd.Series, *, max_bins: int = 8) -> list[float]:
+    """Round band edges (0, 1k, 2k, 5k, 10k, ...) covering ``values``, at most ``max_bins`` bands."""
+    top = float(values.max())
+    low = float(values.quantile(0.05))
+    if top <= 0:
+        return [float(values.min()), 0.0 + 1e-9]
+    for steps in ((1, 2, 5), (1, 3), (1,)):
+        ladder = [m * 10**k for k in range(-2, 13) for m in steps]
+        start = max([x for x in ladder if x <= max(low, 1e-9)] or [ladder[0]])
+        edges = [x for x in ladder if start <= x < top] + [min(x for x in ladder if x >= top)]
+        edges = [0.0, *edges] if edges[0] > 0 else edges
+        if len(edges) - 1 <= max_bins:
+            return edges
+    return [0.0, top]
+
+
+def histogram_spec(values: pd.Series, locale: str, *, max_bins: int = 8) -> dict[str, Any] | None:
+    """A bar chart of how many ``values`` fall in each round value band (negative values first)."""
+    from babel.numbers import format_compact_decimal
+
     values = pd.to_numeric(values, errors="coerce").dropna()
     if values.empty:
         return None
-    edges = sorted(set(values.quantile([i / bins for i in range(bins + 1)]).round(0).tolist()))
-    if len(edges) < 2:
-        edges = [float(values.min()), float(values.max()) + 1]
-    counts = pd.cut(values, bins=edges, include_lowest=True, duplicates="drop").value_counts(sort=False)
-    from babel.numbers import format_compact_decimal
 
     def short(v: float) -> str:
-        return format_compact_decimal(v, locale=locale, fraction_digits=1)
+        return format_compact_decimal(v, locale=locale, fraction_digits=0)
 
+    negative = int((values < 0).sum())
+    positive = values[values >= 0]
+    x: list[str] = []
+    counts: list[int] = []
+    if negative:
+        x.append("< 0")
+        counts.append(negative)
+    if not positive.empty:
+        edges = nice_edges(positive, max_bins=max_bins)
+        binned = pd.cut(positive, bins=edges, include_lowest=True, right=False).value_counts(sort=False)
+        above = int((positive >= edges[-1]).sum())
+        for interval, n in binned.items():
+            x.append(f"{short(interval.left)}–{short(interval.right)}")
+            counts.append(int(n) + (above if interval.right == edges[-1] else 0))
     return {
         "type": "bar",
-        "x": [f"{short(iv.left)}–{short(iv.right)}" for iv in counts.index],
-        "series": [{"name": gettext("Customers", locale), "data": [int(c) for c in counts.tolist()]}],
+        "x": x,
+        "series": [{"name": gettext("Customers", locale), "data": counts}],
     }
 
 

@@ -70,6 +70,15 @@ def money(value: Any, locale: str, currency: str | None = None) -> str:
     return format_currency(float(value), currency or get_settings().default_currency, locale=locale)
 
 
+def _plain_number(value: Any) -> str:
+    """``4.0`` → ``4``, ``7.5`` → ``7.5``."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(number)) if number.is_integer() else f"{number:g}"
+
+
 def timeline_entry(item: Any, locale: str) -> dict[str, Any]:
     """A timeline entry ``{kind, at, title, detail}`` from a store timeline item (dict or record)."""
     get = item.get if isinstance(item, dict) else lambda k, d=None: getattr(item, k, d)
@@ -101,13 +110,13 @@ def timeline_entry(item: Any, locale: str) -> dict[str, Any]:
         elif kind == "ticket":
             bits.append(gettext("open", locale))
         if field("satisfaction") is not None:
-            bits.append(gettext("satisfaction %(score)s/5", locale) % {"score": field("satisfaction")})
+            bits.append(gettext("satisfaction %(score)s/5", locale) % {"score": _plain_number(field("satisfaction"))})
         detail = " · ".join(str(b) for b in bits if b)
     elif kind == "feedback":
         fb_kind = field("kind_") or field("feedback_kind") or data.get("kind")
         title = gettext("Feedback", locale) + (" · " + str(fb_kind).upper() if fb_kind else "")
         score = field("score")
-        bits = [gettext("score %(score)s", locale) % {"score": score} if score is not None else None, field("comment")]
+        bits = [gettext("score %(score)s", locale) % {"score": _plain_number(score)} if score is not None else None, field("comment")]
         detail = " · ".join(str(b) for b in bits if b)
     else:
         title = str(field("title") or kind)
