@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,6 +22,8 @@ from keepwise.errors import ConfigError
 DATA_FILES = ("customers", "contacts", "orders", "interactions", "tickets", "feedback")
 GROUND_TRUTH_DIR = "ground_truth"
 GROUND_TRUTH_FILE = "ground_truth.csv"
+#: The generator's parameters and totals, next to the ground truth (no timings: reproducible).
+ABOUT_FILE = "demo.json"
 MAX_CUSTOMERS = 1_000_000
 #: Customers simulated together; part of the seed's meaning, so never change it lightly.
 CHUNK_CUSTOMERS = 50_000
@@ -286,6 +289,25 @@ def generate(
     finally:
         writers.close()
     counts = {name: writers.rows[name] for name in DATA_FILES}
+    churn_reasons = dict(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0])))
+    _write_about(
+        out / GROUND_TRUTH_DIR / ABOUT_FILE,
+        {
+            "generator": "keepwise.demo",
+            "customers": customers,
+            "kind": kind,
+            "seed": seed,
+            "years": years,
+            "start_date": cal.start.isoformat(),
+            "end_date": cal.end.isoformat(),
+            "price_increase_month": str(
+                cal.start64 + int(cal.month_start[behaviour.price_rise_month(cal)])
+            ),
+            "churned": churned_total,
+            "churn_reasons": churn_reasons,
+            "row_counts": counts,
+        },
+    )
     return DemoSummary(
         out_dir=out,
         files=paths,
@@ -298,5 +320,9 @@ def generate(
         end_date=cal.end,
         churned=churned_total,
         seconds=time.perf_counter() - began,
-        churn_reasons=dict(sorted(reasons.items(), key=lambda kv: -kv[1])),
+        churn_reasons=churn_reasons,
     )
+
+
+def _write_about(path: Path, about: dict[str, object]) -> None:
+    path.write_text(json.dumps(about, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

@@ -26,7 +26,8 @@ EVENT_TIMES = {
 def _digest(folder: Path) -> dict[str, str]:
     return {
         str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*.csv"))
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
@@ -48,7 +49,7 @@ def test_same_seed_gives_byte_identical_files(tmp_path: Path) -> None:
     generate(tmp_path / "a", customers=300, seed=7)
     generate(tmp_path / "b", customers=300, seed=7)
     a, b = _digest(tmp_path / "a"), _digest(tmp_path / "b")
-    assert len(a) == len(DATA_FILES) + 1
+    assert len(a) == len(DATA_FILES) + 2  # + ground_truth.csv and demo.json
     assert a == b
 
 
