@@ -8,9 +8,19 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from keepwise.cli._common import DbOption, FormatOption, OutputFormat, console, dump_json, err_console, user_errors
+from keepwise.cli._common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    dump_json,
+    err_console,
+    user_errors,
+)
 
-user_app = typer.Typer(help="Manage the people who can sign in: add, list, disable, tokens.", no_args_is_help=True)
+user_app = typer.Typer(
+    help="Manage the people who can sign in: add, list, disable, tokens.", no_args_is_help=True
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -20,7 +30,9 @@ def register(app: typer.Typer) -> None:
 
 def serve(
     db: DbOption = None,
-    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for all interfaces).")] = "127.0.0.1",
+    host: Annotated[
+        str, typer.Option(help="Address to listen on (0.0.0.0 for all interfaces).")
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
     """Serve the web pages and the REST API (needs at least one user: `keepwise user add`)."""
@@ -28,7 +40,9 @@ def serve(
 
     with user_errors():
         url = server.check_servable(db)
-        console.print(f"keepwise serving {url} at [bold]http://{host}:{port}/[/] (API docs: /api/v1/docs)")
+        console.print(
+            f"keepwise serving {url} at [bold]http://{host}:{port}/[/] (API docs: /api/v1/docs)"
+        )
         server.serve(url, host=host, port=port)
 
 
@@ -49,12 +63,16 @@ def _read_password(password_stdin: bool) -> str:
 
 @user_app.command("add")
 def user_add(
-    username: Annotated[str, typer.Argument(help="Login name; a sales rep's name is what customers.owner holds.")],
+    username: Annotated[
+        str, typer.Argument(help="Login name; a sales rep's name is what customers.owner holds.")
+    ],
     role: RoleOption = "sales_rep",
     display_name: Annotated[str | None, typer.Option("--name", help="Display name.")] = None,
     email: Annotated[str | None, typer.Option(help="E-mail address.")] = None,
     locale: Annotated[str, typer.Option(help="Language of the pages: zh_CN or en.")] = "zh_CN",
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Add a user (asks for the password twice, or reads one line with --password-stdin)."""
@@ -82,7 +100,9 @@ def user_list(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> No
             "display_name": u.display_name,
             "locale": u.locale,
             "active": u.is_active,
-            "last_login_at": u.last_login_at.isoformat(timespec="seconds") if u.last_login_at else None,
+            "last_login_at": u.last_login_at.isoformat(timespec="seconds")
+            if u.last_login_at
+            else None,
         }
         for u in users
     ]
@@ -125,7 +145,9 @@ def user_enable(username: str, db: DbOption = None) -> None:
 @user_app.command("password")
 def user_password(
     username: str,
-    password_stdin: Annotated[bool, typer.Option("--password-stdin", help="Read the password from stdin.")] = False,
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from stdin.")
+    ] = False,
     db: DbOption = None,
 ) -> None:
     """Set a new password for a user."""
@@ -147,5 +169,7 @@ def user_token(
 
     with user_errors():
         token = accounts.create_token(db, username, name)
-    err_console.print(f"API token {name!r} for {username!r} (shown once; send as `Authorization: Bearer ...`):")
+    err_console.print(
+        f"API token {name!r} for {username!r} (shown once; send as `Authorization: Bearer ...`):"
+    )
     typer.echo(token)

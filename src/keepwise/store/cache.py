@@ -25,7 +25,9 @@ _locks: dict[Hashable, threading.Lock] = {}
 _guard = threading.Lock()
 
 
-def cached(key: Hashable, compute: Callable[[], T], *, ttl_seconds: float = DEFAULT_TTL_SECONDS) -> T:
+def cached(
+    key: Hashable, compute: Callable[[], T], *, ttl_seconds: float = DEFAULT_TTL_SECONDS
+) -> T:
     """Return the cached value for ``key``, computing it with ``compute()`` when stale or absent."""
     generation = data_generation()
     entry = _entries.get(key)

@@ -80,7 +80,9 @@ def customer_filters(filters: Mapping[str, Any] | None) -> list[Any]:
         if value is None or value == "":
             continue
         if key not in CUSTOMER_FILTERS:
-            raise query_problem(key, value, f"unknown filter; use one of {', '.join(CUSTOMER_FILTERS)}")
+            raise query_problem(
+                key, value, f"unknown filter; use one of {', '.join(CUSTOMER_FILTERS)}"
+            )
         if key == "q":
             pattern = f"%{_escape_like(str(value).lower())}%"
             conditions.append(
@@ -92,7 +94,9 @@ def customer_filters(filters: Mapping[str, Any] | None) -> list[Any]:
         elif key == "tag":
             # tags is a JSON list; its text holds each tag as a quoted string on every backend.
             tag = str(value).replace('"', "")
-            conditions.append(cast(Customer.tags, String).like(f'%"{_escape_like(tag)}"%', escape="\\"))
+            conditions.append(
+                cast(Customer.tags, String).like(f'%"{_escape_like(tag)}"%', escape="\\")
+            )
         else:
             conditions.append(getattr(Customer, key) == value)
     return conditions
@@ -125,7 +129,10 @@ def get_customer(session: Session, user: User, external_id: str) -> Customer:
 
 
 def customer_snapshot(customer: Customer) -> dict[str, Any]:
-    return {"external_id": customer.external_id, **{f: getattr(customer, f) for f in CUSTOMER_FIELDS}}
+    return {
+        "external_id": customer.external_id,
+        **{f: getattr(customer, f) for f in CUSTOMER_FIELDS},
+    }
 
 
 def _check_values(data: Mapping[str, Any]) -> None:
@@ -146,7 +153,9 @@ def _check_owner(user: User, owner: str | None) -> None:
         )
 
 
-def create_customer(session: Session, user: User, data: Mapping[str, Any], *, ip: str | None = None) -> Customer:
+def create_customer(
+    session: Session, user: User, data: Mapping[str, Any], *, ip: str | None = None
+) -> Customer:
     """Add a customer (and its audit row) and commit.
 
     A sales rep's new customer is owned by the rep (``owner`` defaults to them and may
@@ -160,7 +169,10 @@ def create_customer(session: Session, user: User, data: Mapping[str, Any], *, ip
         values.setdefault("owner", user.username)
         _check_owner(user, values.get("owner"))
     _check_values(values)
-    if session.execute(select(Customer.id).where(Customer.external_id == external_id)).first() is not None:
+    if (
+        session.execute(select(Customer.id).where(Customer.external_id == external_id)).first()
+        is not None
+    ):
         raise ConflictError(f"a customer with external_id {external_id!r} already exists")
     customer = Customer(external_id=external_id, **values)
     session.add(customer)
@@ -169,14 +181,21 @@ def create_customer(session: Session, user: User, data: Mapping[str, Any], *, ip
     except IntegrityError as exc:
         session.rollback()
         raise ConflictError(f"customer {external_id!r} was not saved: {exc.orig}") from None
-    record_audit(session, user, "create", "customer", external_id, customer_snapshot(customer), ip=ip)
+    record_audit(
+        session, user, "create", "customer", external_id, customer_snapshot(customer), ip=ip
+    )
     session.commit()
     bump_generation()
     return customer
 
 
 def update_customer(
-    session: Session, user: User, external_id: str, data: Mapping[str, Any], *, ip: str | None = None
+    session: Session,
+    user: User,
+    external_id: str,
+    data: Mapping[str, Any],
+    *,
+    ip: str | None = None,
 ) -> Customer:
     """Change the given fields of a visible customer, audit the diff and commit.
 
@@ -185,7 +204,9 @@ def update_customer(
     customer = get_customer(session, user, external_id)
     values = {k: v for k, v in data.items() if k in CUSTOMER_FIELDS}
     if "owner" in values and values["owner"] != customer.owner and not sees_all_customers(user):
-        raise PermissionDeniedError("only an admin or a manager can give a customer to another owner")
+        raise PermissionDeniedError(
+            "only an admin or a manager can give a customer to another owner"
+        )
     _check_values(values)
     before = customer_snapshot(customer)
     for key, value in values.items():
@@ -203,7 +224,9 @@ def update_customer(
     return customer
 
 
-def delete_customer(session: Session, user: User, external_id: str, *, ip: str | None = None) -> None:
+def delete_customer(
+    session: Session, user: User, external_id: str, *, ip: str | None = None
+) -> None:
     """Delete a customer with all its records (admins and managers only) and commit."""
     customer = get_customer(session, user, external_id)
     if not sees_all_customers(user):

@@ -24,7 +24,14 @@ from keepwise.models import ChurnScore, Customer, Order, Task, User, Warning
 from keepwise.store import cache
 from keepwise.store.audit import bump_generation, record_audit
 from keepwise.store.customers import customer_filters, get_customer
-from keepwise.store.paging import DEFAULT_PER_PAGE, Page, check_paging, customer_scope, query_problem, sees_all_customers
+from keepwise.store.paging import (
+    DEFAULT_PER_PAGE,
+    Page,
+    check_paging,
+    customer_scope,
+    query_problem,
+    sees_all_customers,
+)
 from keepwise.store.records import RECORD_KINDS, list_records, record_dict
 from keepwise.store.users import get_user
 
@@ -88,7 +95,10 @@ def _risk_frame(session: Session) -> pd.DataFrame:
             ChurnScore.scored_at,
             ChurnScore.model_version,
             func.row_number()
-            .over(partition_by=ChurnScore.customer_id, order_by=(ChurnScore.scored_at.desc(), ChurnScore.id.desc()))
+            .over(
+                partition_by=ChurnScore.customer_id,
+                order_by=(ChurnScore.scored_at.desc(), ChurnScore.id.desc()),
+            )
             .label("rank"),
         ).subquery()
         latest = select(
@@ -112,7 +122,9 @@ def _risk_frame(session: Session) -> pd.DataFrame:
         frame = pd.DataFrame(rows, columns=["pk", *RISK_COLUMNS[:14]])
         if frame.empty:
             return pd.DataFrame(columns=RISK_COLUMNS)
-        start = datetime.combine(data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time())
+        start = datetime.combine(
+            data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time()
+        )
         value_rows = session.execute(
             select(Order.customer_id, func.sum(Order.amount))
             .where(Order.status == "completed", Order.ordered_at > start)
@@ -170,7 +182,9 @@ def _filter_risk(frame: pd.DataFrame, filters: Mapping[str, Any] | None) -> pd.D
                 | frame["customer_id"].str.lower().str.contains(text, regex=False)
             ]
         elif key == "tag":
-            frame = frame[frame["tags"].map(lambda tags, v=str(value): isinstance(tags, list) and v in tags)]
+            frame = frame[
+                frame["tags"].map(lambda tags, v=str(value): isinstance(tags, list) and v in tags)
+            ]
         else:
             frame = frame[frame[key] == value]
     return frame
@@ -202,7 +216,9 @@ def at_risk_customers(
     if sort:
         name = sort.lstrip("-+")
         if name not in RISK_SORTS:
-            raise query_problem("sort", sort, f"cannot sort by {name!r}; use one of {', '.join(RISK_SORTS)}")
+            raise query_problem(
+                "sort", sort, f"cannot sort by {name!r}; use one of {', '.join(RISK_SORTS)}"
+            )
         if not frame.empty:
             frame = frame.sort_values(name, ascending=not sort.startswith("-"), kind="stable")
     total = len(frame)
@@ -245,7 +261,9 @@ def list_warnings(
 ) -> Page[dict[str, Any]]:
     """Early warnings on customers ``user`` may see, newest first."""
     check_paging(page, per_page)
-    stmt = select(Warning, Customer.external_id, Customer.name).join(Customer, Customer.id == Warning.customer_id)
+    stmt = select(Warning, Customer.external_id, Customer.name).join(
+        Customer, Customer.id == Warning.customer_id
+    )
     stmt = stmt.where(customer_scope(user))
     if status:
         stmt = stmt.where(Warning.status == status)
@@ -255,7 +273,9 @@ def list_warnings(
         stmt = stmt.where(Customer.external_id == customer_id)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(
-        stmt.order_by(Warning.at.desc(), Warning.id.desc()).limit(per_page).offset((page - 1) * per_page)
+        stmt.order_by(Warning.at.desc(), Warning.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     items = [
         {
@@ -334,19 +354,31 @@ def dashboard_summary(
         raise query_problem("periods", periods, "must be between 1 and 120")
     conditions = [customer_scope(user), *customer_filters(filters)]
     scope_key = "all" if sees_all_customers(user) else f"owner:{user.username}"
-    key = ("dashboard", _url_key(session), scope_key, period, periods, tuple(sorted((filters or {}).items())))
+    key = (
+        "dashboard",
+        _url_key(session),
+        scope_key,
+        period,
+        periods,
+        tuple(sorted((filters or {}).items())),
+    )
     filtered = bool(filters) and any(v not in (None, "") for v in (filters or {}).values())
 
     def compute() -> dict[str, Any]:
         as_of = data_as_of(session)
         by_status = dict(
-            session.execute(select(Customer.status, func.count()).where(*conditions).group_by(Customer.status)).all()
+            session.execute(
+                select(Customer.status, func.count()).where(*conditions).group_by(Customer.status)
+            ).all()
         )
         total = int(sum(by_status.values()))
         start = _period_start(as_of, period, periods)
         bucket = _period_expr(session, Order.ordered_at, period).label("period")
-        stmt = select(bucket, func.sum(Order.amount), func.count(), func.count(Order.customer_id.distinct())).where(
-            Order.status == "completed", Order.ordered_at >= datetime.combine(start, datetime.min.time())
+        stmt = select(
+            bucket, func.sum(Order.amount), func.count(), func.count(Order.customer_id.distinct())
+        ).where(
+            Order.status == "completed",
+            Order.ordered_at >= datetime.combine(start, datetime.min.time()),
         )
         if filtered or not sees_all_customers(user):
             stmt = stmt.join(Customer, Customer.id == Order.customer_id).where(*conditions)
@@ -358,18 +390,32 @@ def dashboard_summary(
         previous = series[-2]["revenue"] if len(series) > 1 else None
         new_since = _period_start(as_of, period, 1)
         new = session.execute(
-            select(func.count()).select_from(Customer).where(*conditions, Customer.acquired_at >= new_since)
+            select(func.count())
+            .select_from(Customer)
+            .where(*conditions, Customer.acquired_at >= new_since)
         ).scalar_one()
         risk_frame = _filter_risk(_scoped(_risk_frame(session), user), filters)
-        by_tier = {t: int((risk_frame["risk_tier"] == t).sum()) if len(risk_frame) else 0 for t in ("high", "medium", "low")}
-        at_risk = risk_frame[risk_frame["risk_tier"].isin(["high", "medium"])] if len(risk_frame) else risk_frame
+        by_tier = {
+            t: int((risk_frame["risk_tier"] == t).sum()) if len(risk_frame) else 0
+            for t in ("high", "medium", "low")
+        }
+        at_risk = (
+            risk_frame[risk_frame["risk_tier"].isin(["high", "medium"])]
+            if len(risk_frame)
+            else risk_frame
+        )
         top = at_risk_customers(session, user, filters=filters, per_page=10).items
         warnings_open = session.execute(
-            select(func.count()).select_from(Warning).join(Customer, Customer.id == Warning.customer_id)
+            select(func.count())
+            .select_from(Warning)
+            .join(Customer, Customer.id == Warning.customer_id)
             .where(Warning.status == "open", *conditions)
         ).scalar_one()
-        tasks_stmt = select(func.count()).select_from(Task).join(Customer, Customer.id == Task.customer_id).where(
-            Task.status == "open", *conditions
+        tasks_stmt = (
+            select(func.count())
+            .select_from(Task)
+            .join(Customer, Customer.id == Task.customer_id)
+            .where(Task.status == "open", *conditions)
         )
         tasks_open = session.execute(tasks_stmt).scalar_one()
         return {
@@ -425,8 +471,12 @@ def customer_timeline(
         kind = RECORD_KINDS[name]
         date_column = kind.column(kind.date_field)
         base = select(kind.model).where(kind.column("customer_id") == customer.id)
-        total += int(session.execute(select(func.count()).select_from(base.subquery())).scalar_one())
-        rows = session.execute(base.order_by(date_column.desc(), kind.column("id").desc()).limit(need)).scalars()
+        total += int(
+            session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
+        )
+        rows = session.execute(
+            base.order_by(date_column.desc(), kind.column("id").desc()).limit(need)
+        ).scalars()
         for rec in rows:
             items.append(
                 {
@@ -436,7 +486,7 @@ def customer_timeline(
                     "record": record_dict(kind, rec, customer.external_id),
                 }
             )
-    items.sort(key=lambda item: (item["at"] or datetime.min), reverse=True)
+    items.sort(key=lambda item: item["at"] or datetime.min, reverse=True)
     return Page(items[(page - 1) * per_page : need], total, page, per_page)
 
 
@@ -449,16 +499,25 @@ def customer_360(session: Session, user: User, external_id: str) -> dict[str, An
     ``warnings`` (open ones) and ``tasks`` (open ones, with the assignee's username).
     """
     customer = get_customer(session, user, external_id)
-    start = datetime.combine(data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time())
+    start = datetime.combine(
+        data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time()
+    )
     completed = and_(Order.customer_id == customer.id, Order.status == "completed")
     n, revenue, first, last = session.execute(
-        select(func.count(), func.sum(Order.amount), func.min(Order.ordered_at), func.max(Order.ordered_at)).where(
-            completed
-        )
+        select(
+            func.count(),
+            func.sum(Order.amount),
+            func.min(Order.ordered_at),
+            func.max(Order.ordered_at),
+        ).where(completed)
     ).one()
-    revenue_12m = session.execute(select(func.sum(Order.amount)).where(completed, Order.ordered_at > start)).scalar()
+    revenue_12m = session.execute(
+        select(func.sum(Order.amount)).where(completed, Order.ordered_at > start)
+    ).scalar()
     scores = customer_scores(session, user, external_id)
-    contacts = list_records(session, user, "contacts", customer_id=external_id, sort="-decision_weight", per_page=100)
+    contacts = list_records(
+        session, user, "contacts", customer_id=external_id, sort="-decision_weight", per_page=100
+    )
     warnings = list_warnings(session, user, customer_id=external_id, per_page=50).items
     task_rows = session.execute(
         select(Task, User.username)
@@ -557,7 +616,12 @@ def assign_follow_ups(
             "create",
             "task",
             str(task.id),
-            {"customer_id": customer.external_id, "assigned_to": who.username, "due_at": due_at, "title": title},
+            {
+                "customer_id": customer.external_id,
+                "assigned_to": who.username,
+                "due_at": due_at,
+                "title": title,
+            },
             ip=ip,
         )
         created.append(_task_dict(task, customer.external_id, who.username))
@@ -589,7 +653,9 @@ def list_tasks(
         stmt = stmt.where(Task.assigned_to == user.id)
     total = session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
     rows = session.execute(
-        stmt.order_by(Task.due_at.asc(), Task.id.asc()).limit(per_page).offset((page - 1) * per_page)
+        stmt.order_by(Task.due_at.asc(), Task.id.asc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
     ).all()
     return Page([_task_dict(t, ext, name) for t, ext, name in rows], int(total), page, per_page)
 

@@ -81,7 +81,9 @@ def customer_scope(user: User) -> ColumnElement[bool]:
     return Customer.owner == user.username
 
 
-def order_by(stmt: Select[Any], sort: str | None, columns: dict[str, Any], default: list[Any]) -> Select[Any]:
+def order_by(
+    stmt: Select[Any], sort: str | None, columns: dict[str, Any], default: list[Any]
+) -> Select[Any]:
     """Apply ``sort`` (``"name"``, ``"-amount"``, ``"region,-name"``) from the ``columns`` whitelist."""
     if not sort:
         return stmt.order_by(*default)
@@ -93,16 +95,22 @@ def order_by(stmt: Select[Any], sort: str | None, columns: dict[str, Any], defau
         descending = part.startswith("-")
         name = part.lstrip("-+")
         if name not in columns:
-            raise query_problem("sort", part, f"cannot sort by {name!r}; use one of {', '.join(sorted(columns))}")
+            raise query_problem(
+                "sort", part, f"cannot sort by {name!r}; use one of {', '.join(sorted(columns))}"
+            )
         column = columns[name]
         clauses.append(column.desc() if descending else column.asc())
     return stmt.order_by(*clauses, *default)
 
 
-def paginate(session: Session, stmt: Select[Any], page: int, per_page: int) -> tuple[list[Any], int]:
+def paginate(
+    session: Session, stmt: Select[Any], page: int, per_page: int
+) -> tuple[list[Any], int]:
     """Rows of ``stmt`` on ``page`` and the total row count."""
     page, per_page = check_paging(page, per_page)
-    total = session.execute(select(func.count()).select_from(stmt.order_by(None).subquery())).scalar_one()
+    total = session.execute(
+        select(func.count()).select_from(stmt.order_by(None).subquery())
+    ).scalar_one()
     rows = session.execute(stmt.limit(per_page).offset((page - 1) * per_page)).all()
     return list(rows), int(total)
 

@@ -33,7 +33,14 @@ from keepwise.models import (
 )
 from keepwise.store.audit import bump_generation, diff, record_audit
 from keepwise.store.customers import get_customer
-from keepwise.store.paging import DEFAULT_PER_PAGE, Page, customer_scope, order_by, paginate, query_problem
+from keepwise.store.paging import (
+    DEFAULT_PER_PAGE,
+    Page,
+    customer_scope,
+    order_by,
+    paginate,
+    query_problem,
+)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,15 @@ RECORD_KINDS: dict[str, RecordKind] = {
         "tickets",
         "ticket",
         Ticket,
-        ("opened_at", "first_response_at", "resolved_at", "category", "priority", "satisfaction", "subject"),
+        (
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "category",
+            "priority",
+            "satisfaction",
+            "subject",
+        ),
         "opened_at",
         ("category", "priority"),
         (("priority", TICKET_PRIORITIES),),
@@ -104,7 +119,9 @@ def record_kind(name: str) -> RecordKind:
     try:
         return RECORD_KINDS[name]
     except KeyError:
-        raise NotFoundError(f"no record type {name!r}; use one of {', '.join(RECORD_KINDS)}") from None
+        raise NotFoundError(
+            f"no record type {name!r}; use one of {', '.join(RECORD_KINDS)}"
+        ) from None
 
 
 def record_dict(kind: RecordKind, record: Any, customer_external_id: str) -> dict[str, Any]:
@@ -215,18 +232,28 @@ def create_record(
         raise query_problem("external_id", external_id, f"a new {kind.entity} needs an external_id")
     customer_key = str(data.get("customer_id") or "").strip()
     if not customer_key:
-        raise query_problem("customer_id", customer_key, f"a new {kind.entity} needs the customer's external id")
+        raise query_problem(
+            "customer_id", customer_key, f"a new {kind.entity} needs the customer's external id"
+        )
     customer = get_customer(session, user, customer_key)
     values = {k: v for k, v in data.items() if k in kind.fields and v is not None}
     _check_choices(kind, values)
-    taken = session.execute(select(kind.column("id")).where(kind.column("external_id") == external_id)).first()
+    taken = session.execute(
+        select(kind.column("id")).where(kind.column("external_id") == external_id)
+    ).first()
     if taken is not None:
         raise ConflictError(f"an {kind.entity} with external_id {external_id!r} already exists")
     record = kind.model(external_id=external_id, customer_id=customer.id, **values)
     session.add(record)
     _flush(session, kind, external_id)
     record_audit(
-        session, user, "create", kind.entity, external_id, _snapshot(kind, record, customer.external_id), ip=ip
+        session,
+        user,
+        "create",
+        kind.entity,
+        external_id,
+        _snapshot(kind, record, customer.external_id),
+        ip=ip,
     )
     session.commit()
     bump_generation()
@@ -262,7 +289,9 @@ def update_record(
     return record_dict(kind, record, customer.external_id)
 
 
-def delete_record(session: Session, user: User, kind_name: str, external_id: str, *, ip: str | None = None) -> None:
+def delete_record(
+    session: Session, user: User, kind_name: str, external_id: str, *, ip: str | None = None
+) -> None:
     """Delete a visible record; audit; commit."""
     kind = record_kind(kind_name)
     record, customer = _get(session, user, kind, external_id)

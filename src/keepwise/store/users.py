@@ -113,7 +113,11 @@ def add_token(session: Session, user: User, name: str, token_hash: str, prefix: 
 
 
 def list_tokens(session: Session, user: User) -> list[ApiToken]:
-    stmt = select(ApiToken).where(ApiToken.user_id == user.id).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    stmt = (
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id)
+        .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    )
     return list(session.execute(stmt).scalars())
 
 
@@ -132,7 +136,11 @@ def user_for_token_hash(session: Session, token_hash: str) -> User | None:
     row = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
-        .where(ApiToken.token_hash == token_hash, ApiToken.revoked_at.is_(None), User.is_active.is_(True))
+        .where(
+            ApiToken.token_hash == token_hash,
+            ApiToken.revoked_at.is_(None),
+            User.is_active.is_(True),
+        )
     ).first()
     if row is None:
         return None

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from _webhelp import PASSWORD, login
 from fastapi.testclient import TestClient
 
 from keepwise.models import ChurnScore, Customer, Order, Warning
@@ -20,7 +21,6 @@ from keepwise.store import cache, session_scope
 from keepwise.web.accounts import create_token, create_user
 from keepwise.web.app import create_app
 
-PASSWORD = "correct horse battery"
 SECRET = "test-secret-key-0123456789abcdef"
 
 
@@ -45,61 +45,120 @@ class WebStore:
         return client
 
 
-def csrf_from(client: TestClient) -> str:
-    """The CSRF token of the client's session (from the login page's hidden field)."""
-    import re
-
-    html = client.get("/login").text
-    match = re.search(r'name="csrf_token"\s+value="([^"]+)"', html) or re.search(
-        r'value="([^"]+)"\s+name="csrf_token"', html
-    )
-    assert match, "the login page has no csrf_token field"
-    return match.group(1)
-
-
-def login(client: TestClient, username: str, password: str, next_url: str = "/") -> object:
-    token = csrf_from(client)
-    return client.post(
-        "/login",
-        data={"username": username, "password": password, "csrf_token": token, "next": next_url},
-        follow_redirects=False,
-    )
-
-
 def seed(url: str) -> dict[str, str]:
     create_user(url, "admin", PASSWORD, role="admin")
     create_user(url, "boss", PASSWORD, role="manager")
     create_user(url, "rep1", PASSWORD, role="sales_rep", locale="en")
     create_user(url, "rep2", PASSWORD, role="sales_rep")
     with session_scope(url) as session:
-        c1 = Customer(external_id="C1", name="Alpha Trading", kind="B2B", industry="retail", region="East",
-                      owner="rep1", tags=["vip", "north"], status="active", acquired_at=date(2024, 1, 10))
-        c2 = Customer(external_id="C2", name="Beta Foods", kind="B2B", industry="food", region="West",
-                      owner="rep2", tags=["vip"], status="active", acquired_at=date(2024, 2, 1))
-        c3 = Customer(external_id="C3", name="Gamma Retail", kind="B2C", industry="retail", region="East",
-                      status="churned", acquired_at=date(2024, 3, 1))
+        c1 = Customer(
+            external_id="C1",
+            name="Alpha Trading",
+            kind="B2B",
+            industry="retail",
+            region="East",
+            owner="rep1",
+            tags=["vip", "north"],
+            status="active",
+            acquired_at=date(2024, 1, 10),
+        )
+        c2 = Customer(
+            external_id="C2",
+            name="Beta Foods",
+            kind="B2B",
+            industry="food",
+            region="West",
+            owner="rep2",
+            tags=["vip"],
+            status="active",
+            acquired_at=date(2024, 2, 1),
+        )
+        c3 = Customer(
+            external_id="C3",
+            name="Gamma Retail",
+            kind="B2C",
+            industry="retail",
+            region="East",
+            status="churned",
+            acquired_at=date(2024, 3, 1),
+        )
         session.add_all([c1, c2, c3])
         session.flush()
-        session.add_all([
-            Order(external_id="O1a", customer_id=c1.id, ordered_at=datetime(2025, 5, 3), amount=Decimal("1200.50"),
-                  product="Widget", category="tools", status="completed"),
-            Order(external_id="O1b", customer_id=c1.id, ordered_at=datetime(2025, 6, 9), amount=Decimal("800.00"),
-                  product="Gadget", category="tools", status="completed"),
-            Order(external_id="O2", customer_id=c2.id, ordered_at=datetime(2025, 6, 1), amount=Decimal("5000.00"),
-                  product="Widget", category="food", status="completed"),
-            Order(external_id="O3", customer_id=c3.id, ordered_at=datetime(2024, 6, 1), amount=Decimal("99.00"),
-                  product="Widget", status="completed"),
-        ])
+        session.add_all(
+            [
+                Order(
+                    external_id="O1a",
+                    customer_id=c1.id,
+                    ordered_at=datetime(2025, 5, 3),
+                    amount=Decimal("1200.50"),
+                    product="Widget",
+                    category="tools",
+                    status="completed",
+                ),
+                Order(
+                    external_id="O1b",
+                    customer_id=c1.id,
+                    ordered_at=datetime(2025, 6, 9),
+                    amount=Decimal("800.00"),
+                    product="Gadget",
+                    category="tools",
+                    status="completed",
+                ),
+                Order(
+                    external_id="O2",
+                    customer_id=c2.id,
+                    ordered_at=datetime(2025, 6, 1),
+                    amount=Decimal("5000.00"),
+                    product="Widget",
+                    category="food",
+                    status="completed",
+                ),
+                Order(
+                    external_id="O3",
+                    customer_id=c3.id,
+                    ordered_at=datetime(2024, 6, 1),
+                    amount=Decimal("99.00"),
+                    product="Widget",
+                    status="completed",
+                ),
+            ]
+        )
         for cust, p, tier in ((c1, 0.81, "high"), (c2, 0.55, "medium"), (c3, 0.10, "low")):
-            session.add(ChurnScore(customer_id=cust.id, scored_at=datetime(2025, 6, 1), cutoff=date(2025, 6, 1),
-                                   horizon_days=90, probability=p / 2, risk_tier="low",
-                                   reasons=[{"feature": "recency", "text": "old"}], model_version="t0"))
-            session.add(ChurnScore(customer_id=cust.id, scored_at=datetime(2025, 6, 30), cutoff=date(2025, 6, 30),
-                                   horizon_days=90, probability=p, risk_tier=tier,
-                                   reasons=[{"feature": "recency", "text": "no order for 90 days"}],
-                                   model_version="t1"))
-        session.add(Warning(customer_id=c2.id, rule="silence", observed=95, threshold=60,
-                            at=datetime(2025, 6, 30), severity="high", message="no contact for 95 days"))
+            session.add(
+                ChurnScore(
+                    customer_id=cust.id,
+                    scored_at=datetime(2025, 6, 1),
+                    cutoff=date(2025, 6, 1),
+                    horizon_days=90,
+                    probability=p / 2,
+                    risk_tier="low",
+                    reasons=[{"feature": "recency", "text": "old"}],
+                    model_version="t0",
+                )
+            )
+            session.add(
+                ChurnScore(
+                    customer_id=cust.id,
+                    scored_at=datetime(2025, 6, 30),
+                    cutoff=date(2025, 6, 30),
+                    horizon_days=90,
+                    probability=p,
+                    risk_tier=tier,
+                    reasons=[{"feature": "recency", "text": "no order for 90 days"}],
+                    model_version="t1",
+                )
+            )
+        session.add(
+            Warning(
+                customer_id=c2.id,
+                rule="silence",
+                observed=95,
+                threshold=60,
+                at=datetime(2025, 6, 30),
+                severity="high",
+                message="no contact for 95 days",
+            )
+        )
     return {u: create_token(url, u, "tests") for u in ("admin", "boss", "rep1", "rep2")}
 
 
@@ -110,7 +169,9 @@ def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
 
     from keepwise.web import security
 
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    monkeypatch.setattr(
+        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    )
 
 
 @pytest.fixture

@@ -15,7 +15,9 @@ def audit_rows(url: str, entity: str, entity_id: str) -> list[AuditLog]:
     with session_scope(url) as session:
         return list(
             session.execute(
-                select(AuditLog).where(AuditLog.entity == entity, AuditLog.entity_id == entity_id).order_by(AuditLog.id)
+                select(AuditLog)
+                .where(AuditLog.entity == entity, AuditLog.entity_id == entity_id)
+                .order_by(AuditLog.id)
             ).scalars()
         )
 
@@ -24,8 +26,15 @@ def test_customer_crud_writes_audit_rows(web) -> None:
     api = web.client("admin")
     created = api.post(
         "/api/v1/customers",
-        json={"external_id": "C9", "name": "Delta", "kind": "B2B", "region": "North", "tags": ["new"],
-              "owner": "rep1", "acquisition_cost": 120.5},
+        json={
+            "external_id": "C9",
+            "name": "Delta",
+            "kind": "B2B",
+            "region": "North",
+            "tags": ["new"],
+            "owner": "rep1",
+            "acquisition_cost": 120.5,
+        },
     )
     assert created.status_code == 201, created.text
     assert created.json()["external_id"] == "C9"
@@ -49,12 +58,31 @@ def test_customer_crud_writes_audit_rows(web) -> None:
 
 
 RECORDS = {
-    "orders": ({"ordered_at": "2025-07-01T10:00:00", "amount": 99.5, "product": "Bolt"}, {"amount": 150.0}, "amount"),
-    "interactions": ({"occurred_at": "2025-07-01T10:00:00", "channel": "call", "note": "hi"}, {"note": "bye"}, "note"),
-    "tickets": ({"opened_at": "2025-07-01T10:00:00", "priority": "high", "subject": "broken"},
-                {"priority": "urgent"}, "priority"),
-    "feedback": ({"occurred_at": "2025-07-01T10:00:00", "kind": "nps", "score": 3}, {"score": 9}, "score"),
-    "contacts": ({"name": "Li Lei", "role": "CTO", "decision_weight": 0.7}, {"role": "CEO"}, "role"),
+    "orders": (
+        {"ordered_at": "2025-07-01T10:00:00", "amount": 99.5, "product": "Bolt"},
+        {"amount": 150.0},
+        "amount",
+    ),
+    "interactions": (
+        {"occurred_at": "2025-07-01T10:00:00", "channel": "call", "note": "hi"},
+        {"note": "bye"},
+        "note",
+    ),
+    "tickets": (
+        {"opened_at": "2025-07-01T10:00:00", "priority": "high", "subject": "broken"},
+        {"priority": "urgent"},
+        "priority",
+    ),
+    "feedback": (
+        {"occurred_at": "2025-07-01T10:00:00", "kind": "nps", "score": 3},
+        {"score": 9},
+        "score",
+    ),
+    "contacts": (
+        {"name": "Li Lei", "role": "CTO", "decision_weight": 0.7},
+        {"role": "CEO"},
+        "role",
+    ),
 }
 
 
@@ -73,26 +101,47 @@ def test_record_crud(web, kind: str) -> None:
     assert patched.json()[field] == next(iter(change.values()))
     assert api.delete(f"/api/v1/{kind}/X1").status_code == 200
     assert api.get(f"/api/v1/{kind}/X1").status_code == 404
-    entity = {"orders": "order", "interactions": "interaction", "tickets": "ticket", "feedback": "feedback",
-              "contacts": "contact"}[kind]
+    entity = {
+        "orders": "order",
+        "interactions": "interaction",
+        "tickets": "ticket",
+        "feedback": "feedback",
+        "contacts": "contact",
+    }[kind]
     assert [r.action for r in audit_rows(web.url, entity, "X1")] == ["create", "update", "delete"]
 
 
 def test_pagination_filters_and_sorting(web) -> None:
     api = web.client("admin")
     for i in range(12):
-        resp = api.post("/api/v1/customers", json={"external_id": f"P{i:02d}", "name": f"Page {i:02d}",
-                                                    "region": "South", "tags": ["bulk"] if i % 2 else []})
+        resp = api.post(
+            "/api/v1/customers",
+            json={
+                "external_id": f"P{i:02d}",
+                "name": f"Page {i:02d}",
+                "region": "South",
+                "tags": ["bulk"] if i % 2 else [],
+            },
+        )
         assert resp.status_code == 201
-    first = api.get("/api/v1/customers", params={"region": "South", "per_page": 5, "sort": "-name"}).json()
+    first = api.get(
+        "/api/v1/customers", params={"region": "South", "per_page": 5, "sort": "-name"}
+    ).json()
     assert (first["total"], first["pages"], first["page"]) == (12, 3, 1)
     assert [c["external_id"] for c in first["items"]] == ["P11", "P10", "P09", "P08", "P07"]
     assert first["links"]["prev"] is None and "page=2" in first["links"]["next"]
-    last = api.get("/api/v1/customers", params={"region": "South", "per_page": 5, "sort": "-name", "page": 3}).json()
-    assert [c["external_id"] for c in last["items"]] == ["P01", "P00"] and last["links"]["next"] is None
+    last = api.get(
+        "/api/v1/customers", params={"region": "South", "per_page": 5, "sort": "-name", "page": 3}
+    ).json()
+    assert [c["external_id"] for c in last["items"]] == ["P01", "P00"] and last["links"][
+        "next"
+    ] is None
     tagged = api.get("/api/v1/customers", params={"tag": "bulk", "per_page": 500}).json()
     assert tagged["total"] == 6
-    assert api.get("/api/v1/customers", params={"q": "alpha"}).json()["items"][0]["external_id"] == "C1"
+    assert (
+        api.get("/api/v1/customers", params={"q": "alpha"}).json()["items"][0]["external_id"]
+        == "C1"
+    )
     orders = api.get("/api/v1/orders", params={"sort": "-amount"}).json()["items"]
     amounts = [o["amount"] for o in orders]
     assert amounts == sorted(amounts, reverse=True) and amounts[0] == 5000.0
@@ -104,12 +153,21 @@ def test_error_format(web) -> None:
     api = web.client("admin")
     missing = api.get("/api/v1/customers/NOPE")
     assert missing.status_code == 404
-    assert missing.json() == {"ok": False, "error": "no customer 'NOPE'", "errors": [], "status": 404}
+    assert missing.json() == {
+        "ok": False,
+        "error": "no customer 'NOPE'",
+        "errors": [],
+        "status": 404,
+    }
 
     too_many = api.get("/api/v1/customers", params={"per_page": 501})
     assert too_many.status_code == 422
     body = too_many.json()
-    assert body["ok"] is False and body["status"] == 422 and any("per_page" in e for e in body["errors"])
+    assert (
+        body["ok"] is False
+        and body["status"] == 422
+        and any("per_page" in e for e in body["errors"])
+    )
 
     bad_body = api.post("/api/v1/customers", json={"external_id": "C10", "kind": "B2X"})
     assert bad_body.status_code == 422 and any("kind" in e for e in bad_body.json()["errors"])
@@ -123,7 +181,9 @@ def test_error_format(web) -> None:
     anonymous = web.client().get("/api/v1/customers")
     assert anonymous.status_code == 401 and anonymous.json()["ok"] is False
 
-    bad_token = web.client().get("/api/v1/customers", headers={"Authorization": "Bearer kw_not-a-token"})
+    bad_token = web.client().get(
+        "/api/v1/customers", headers={"Authorization": "Bearer kw_not-a-token"}
+    )
     assert bad_token.status_code == 401 and "token" in bad_token.json()["error"]
 
     unknown_path = api.get("/api/v1/nothing-here")
@@ -132,9 +192,21 @@ def test_error_format(web) -> None:
 
 def test_openapi_documents_every_resource(web) -> None:
     spec = web.client().get("/api/v1/openapi.json").json()
-    for path in ("/api/v1/customers", "/api/v1/customers/{external_id}", "/api/v1/orders", "/api/v1/interactions",
-                 "/api/v1/tickets", "/api/v1/feedback", "/api/v1/contacts", "/api/v1/metrics/churn",
-                 "/api/v1/scores", "/api/v1/warnings", "/api/v1/cohorts", "/api/v1/rfm", "/api/v1/tokens"):
+    for path in (
+        "/api/v1/customers",
+        "/api/v1/customers/{external_id}",
+        "/api/v1/orders",
+        "/api/v1/interactions",
+        "/api/v1/tickets",
+        "/api/v1/feedback",
+        "/api/v1/contacts",
+        "/api/v1/metrics/churn",
+        "/api/v1/scores",
+        "/api/v1/warnings",
+        "/api/v1/cohorts",
+        "/api/v1/rfm",
+        "/api/v1/tokens",
+    ):
         assert path in spec["paths"], path
     assert set(spec["paths"]["/api/v1/customers/{external_id}"]) == {"get", "patch", "delete"}
 
@@ -148,7 +220,10 @@ def test_scores_warnings_dashboard_and_follow_ups(web) -> None:
     assert top["customer_id"] == "C2" and top["value_12m"] == pytest.approx(5000.0)
     assert top["expected_loss"] == pytest.approx(0.55 * 5000.0)
     c1 = next(s for s in scores["items"] if s["customer_id"] == "C1")
-    assert c1["probability"] == pytest.approx(0.81) and c1["reasons"][0]["text"] == "no order for 90 days"
+    assert (
+        c1["probability"] == pytest.approx(0.81)
+        and c1["reasons"][0]["text"] == "no order for 90 days"
+    )
 
     history = api.get("/api/v1/customers/C1/scores").json()
     assert [h["model_version"] for h in history] == ["t1", "t0"]
@@ -160,21 +235,41 @@ def test_scores_warnings_dashboard_and_follow_ups(web) -> None:
     assert warnings["total"] == 1 and warnings["items"][0]["customer_id"] == "C2"
 
     dash = api.get("/api/v1/dashboard").json()
-    assert dash["customers"]["total"] == 3 and dash["customers"]["by_status"] == {"active": 2, "churned": 1}
+    assert dash["customers"]["total"] == 3 and dash["customers"]["by_status"] == {
+        "active": 2,
+        "churned": 1,
+    }
     assert dash["risk"]["by_tier"] == {"high": 1, "medium": 1, "low": 1}
     june = next(p for p in dash["revenue"]["series"] if p["period"] == "2025-06")
     assert june == {"period": "2025-06", "revenue": 5800.0, "orders": 2, "customers": 2}
 
-    tasks = api.post("/api/v1/tasks/follow-ups", json={"customer_ids": ["C1", "C2"], "due_at": "2025-07-10T09:00:00"})
+    tasks = api.post(
+        "/api/v1/tasks/follow-ups",
+        json={"customer_ids": ["C1", "C2"], "due_at": "2025-07-10T09:00:00"},
+    )
     assert tasks.status_code == 201, tasks.text
-    assert {(t["customer_id"], t["assigned_to"]) for t in tasks.json()} == {("C1", "rep1"), ("C2", "rep2")}
+    assert {(t["customer_id"], t["assigned_to"]) for t in tasks.json()} == {
+        ("C1", "rep1"),
+        ("C2", "rep2"),
+    }
     assert api.get("/api/v1/dashboard").json()["tasks_open"] == 2  # cache dropped on write
     assert len(audit_rows(web.url, "task", str(tasks.json()[0]["id"]))) == 1
 
 
 def test_timeline_merges_records_newest_first(web) -> None:
     api = web.client("admin")
-    api.post("/api/v1/interactions", json={"external_id": "I1", "customer_id": "C1",
-                                           "occurred_at": "2025-05-20T08:00:00", "channel": "visit"})
+    api.post(
+        "/api/v1/interactions",
+        json={
+            "external_id": "I1",
+            "customer_id": "C1",
+            "occurred_at": "2025-05-20T08:00:00",
+            "channel": "visit",
+        },
+    )
     items = api.get("/api/v1/customers/C1/timeline").json()["items"]
-    assert [(i["kind"], i["external_id"]) for i in items] == [("order", "O1b"), ("interaction", "I1"), ("order", "O1a")]
+    assert [(i["kind"], i["external_id"]) for i in items] == [
+        ("order", "O1b"),
+        ("interaction", "I1"),
+        ("order", "O1a"),
+    ]
