@@ -133,10 +133,10 @@ def run_pandas(folder: str) -> tuple[int, int, int, float]:
     rfm["f_score"] = ((rfm["frequency"].rank(method="min") - 1) * BINS // n + 1).astype(int)
     rfm["m_score"] = ((rfm["monetary"].rank(method="min") - 1) * BINS // n + 1).astype(int)
     # Cohort matrix
-    o["month"] = o["ordered_at"].dt.to_period("M")
+    o["month"] = o["ordered_at"].dt.year * 12 + o["ordered_at"].dt.month - 1
     cm = o[["customer_id", "month"]].drop_duplicates()
     cm["cohort"] = cm.groupby("customer_id")["month"].transform("min")
-    cm["months_since"] = (cm["month"] - cm["cohort"]).apply(lambda x: x.n)
+    cm["months_since"] = cm["month"] - cm["cohort"]
     cells = cm.groupby(["cohort", "months_since"]).size().rename("active_customers").reset_index()
     cells = cells.sort_values(["cohort", "months_since"])
     # Monthly churn: activity spells, then each month's snapshots.

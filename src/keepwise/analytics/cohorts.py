@@ -44,18 +44,24 @@ def cohort_retention(
         o = o.filter(o.ordered_at.date() <= ibis.date(as_of.isoformat()))
     o = o.mutate(month_no=(o.ordered_at.year() * 12 + o.ordered_at.month() - 1).cast("int64"))
     cm = o.group_by(["customer_id", "month_no"]).agg(revenue=o.amount.sum())
-    first = cm.group_by("customer_id").agg(cohort_no=cm.month_no.min())
-    j = cm.join(first, "customer_id")
+    # Windows rather than self-joins, so the orders are scanned once.
+    j = cm.mutate(cohort_no=cm.month_no.min().over(ibis.window(group_by="customer_id")))
     j = j.mutate(months_since=(j.month_no - j.cohort_no).cast("int64"))
     if max_months is not None:
         j = j.filter(j.months_since <= max_months)
     cells = j.group_by(["cohort_no", "months_since"]).agg(
         active_customers=j.count(), revenue=j.revenue.sum()
     )
-    base = cells.filter(cells.months_since == 0).select(
-        "cohort_no", cohort_customers=cells.active_customers, cohort_revenue=cells.revenue
+    by_cohort = ibis.window(group_by="cohort_no")
+    is_first = cells.months_since == 0
+    t = cells.mutate(
+        cohort_customers=ibis.ifelse(is_first, cells.active_customers, ibis.null("int64"))
+        .max()
+        .over(by_cohort),
+        cohort_revenue=ibis.ifelse(is_first, cells.revenue, ibis.null("float64"))
+        .max()
+        .over(by_cohort),
     )
-    t = cells.join(base, "cohort_no")
     cohort_year = (t.cohort_no // 12).cast("int64")
     cohort_month = (t.cohort_no % 12 + 1).cast("int64")
     t = t.mutate(

@@ -14,7 +14,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from keepwise.analytics.activity import activity_spells, day_number, first_active_days
+from keepwise.analytics.activity import activity_spells, day_number
 from keepwise.analytics.config import ActivityConfig
 from keepwise.analytics.dataset import Dataset
 from keepwise.analytics.periods import order_period_start, periods_table, to_date
@@ -70,8 +70,8 @@ def customer_period_status(
     ``is_new``, ``churn_events`` (spells ending inside the period).
     """
     spells = activity_spells(orders, customers, as_of=as_of, config=activity)
-    firsts = first_active_days(spells)
-    s = spells.join(firsts, "customer_id")
+    # A window, not a self-join: the spells are computed once.
+    s = spells.mutate(first_day=spells.spell_start.min().over(ibis.window(group_by="customer_id")))
     p = periods.select("period_start", "start_day", "end_day")
     j = s.join(p, [s.spell_start <= p.end_day, s.spell_end >= p.start_day])
     covers_start = (j.spell_start <= j.start_day) & (j.spell_end >= j.start_day)
