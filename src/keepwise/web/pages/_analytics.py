@@ -25,8 +25,8 @@ from keepwise.web.i18n import N_, gettext
 
 log = logging.getLogger(__name__)
 
-DATASET_TTL_SECONDS = 120.0
-RESULT_TTL_SECONDS = 120.0
+DATASET_TTL_SECONDS = 300.0
+RESULT_TTL_SECONDS = 300.0
 SEGMENT_FIELDS = ("kind", "region", "group_name", "industry")
 
 T = TypeVar("T")

@@ -44,8 +44,11 @@ def dashboard(
 ) -> HTMLResponse:
     locale = request_locale(request, user)
     filters = _filters(freq, months, segment)
-    options = _analytics.segment_options(store_url(request), _owner(user))
-    segment_options = [(gettext(SEGMENT_GROUPS.get(f, f), locale), values) for f, values in options]
+    # The segment choices need the analytics dataset (slow on a cold start); the body partial
+    # fills them in with an out-of-band swap, so the page shell answers at once.
+    segment_options = (
+        [("", [(filters["segment"], filters["segment"].partition(":")[2])])] if filters["segment"] else []
+    )
     return render(
         request,
         "pages/dashboard.html",
@@ -94,7 +97,17 @@ def dashboard_body(
     d["kpis"]["at_risk"] = risk["at_risk"]
     d["kpis"]["revenue_at_risk"] = risk["revenue_at_risk"]
     d["charts"]["risk"] = risk["chart"]
-    return render(request, "partials/dashboard_body.html", user, d=d)
+    options = _analytics.segment_options(store_url(request), _owner(user))
+    segment_options = [(gettext(SEGMENT_GROUPS.get(f, f), locale), values) for f, values in options]
+    return render(
+        request,
+        "partials/dashboard_body.html",
+        user,
+        d=d,
+        filters=filters,
+        segment_options=segment_options,
+        segment_oob=True,
+    )
 
 
 def _risk_summary(session: Any, user: Any, locale: str, filters: dict[str, str]) -> dict[str, Any]:
