@@ -273,3 +273,24 @@ def test_timeline_merges_records_newest_first(web) -> None:
         ("interaction", "I1"),
         ("order", "O1a"),
     ]
+
+
+def test_analytics_reads_are_scoped_to_the_user(web_sqlite) -> None:
+    admin, rep1 = web_sqlite.client("admin"), web_sqlite.client("rep1")
+    churn = admin.get("/api/v1/metrics/churn", params={"period": "quarter"})
+    assert churn.status_code == 200, churn.text
+    body = churn.json()
+    assert body["period"] == "quarter" and "churn_rate" in body["columns"] and body["rows"]
+    revenue_all = admin.get("/api/v1/metrics/revenue").json()
+    revenue_rep = rep1.get("/api/v1/metrics/revenue").json()
+    assert sum(r["revenue"] or 0 for r in revenue_all["rows"]) == pytest.approx(7099.5)
+    assert sum(r["revenue"] or 0 for r in revenue_rep["rows"]) == pytest.approx(2000.5)
+    retention = admin.get("/api/v1/metrics/retention").json()
+    assert {"retention_rate", "net_revenue_retention"} <= set(retention["columns"])
+    cohorts = admin.get("/api/v1/cohorts").json()
+    assert {"cohort", "months_since", "customer_retention"} <= set(cohorts["columns"])
+    rfm_all = admin.get("/api/v1/rfm").json()
+    rfm_rep = rep1.get("/api/v1/rfm").json()
+    assert rfm_all["total"] == 3 and [r["customer_id"] for r in rfm_rep["items"]] == ["C1"]
+    assert admin.get("/api/v1/rfm/segments").status_code == 200
+    assert admin.get("/api/v1/metrics/churn", params={"period": "decade"}).status_code == 422
