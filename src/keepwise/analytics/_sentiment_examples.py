@@ -1,0 +1,73 @@
+"""Hand-labelled CRM-style sentences (1 = positive, 0 = negative) for measuring sentiment accuracy.
+
+Written for keepwise, independently of the demo company's phrase banks; used by the tests and
+by ``make bench`` (benchmarks/bench_sentiment.py) next to the public waimai_10k reviews.
+"""
+
+from __future__ import annotations
+
+ENGLISH: list[tuple[str, int]] = [
+    ("The client renewed their annual contract without any hesitation", 1),
+    ("They loved the onboarding session and want a second one for the new team", 1),
+    ("Procurement approved a bigger order for next quarter", 1),
+    ("Customer praised our support engineer for fixing the outage so quickly", 1),
+    ("Very satisfied with the new dashboard, they use it every morning", 1),
+    ("They will recommend us to their sister company", 1),
+    ("Shipment arrived early and in perfect condition", 1),
+    ("The buyer thanked us for the flexible payment terms", 1),
+    ("Good meeting, they plan to expand the rollout to three more sites", 1),
+    ("Feedback on the latest release has been excellent", 1),
+    ("Customer said our service is the best they have used", 1),
+    ("The pilot went well and they signed the full agreement", 1),
+    ("Their CFO is happy with the savings this year", 1),
+    ("Invoices were paid on time and the relationship is strong", 1),
+    ("They asked for a quote to add fifty more licences", 1),
+    ("Great call, the champion is excited about the roadmap", 1),
+    ("Ticket resolved within an hour, customer was delighted", 1),
+    ("They enjoyed the training and the adoption numbers are up", 1),
+    ("Delivery was smooth and the warehouse team was pleased", 1),
+    ("Customer gave us a 10 out of 10 on the survey", 1),
+    ("They are moving their business to a cheaper competitor", 0),
+    ("The customer threatened to cancel if the bug is not fixed this week", 0),
+    ("Third late delivery this month, the buyer is furious", 0),
+    ("They said our prices are far too high for what they get", 0),
+    ("Nobody answered their support ticket for four days", 0),
+    ("The champion left the company and the new manager is not interested", 0),
+    ("Customer complained about rude behaviour from our driver", 0),
+    ("They are unhappy with the product quality and want a refund", 0),
+    ("We lost the tender to another vendor", 0),
+    ("The integration keeps failing and they are frustrated", 0),
+    ("Customer will not renew after the price increase", 0),
+    ("They cut their order volume in half", 0),
+    ("Repeated outages have damaged their trust in us", 0),
+    ("The survey score dropped to 3 out of 10", 0),
+    ("Buyer said the goods arrived broken again", 0),
+    ("They are evaluating alternatives and stopped replying to emails", 0),
+    ("Their budget was slashed and our contract is first to go", 0),
+    ("Customer is disappointed that the promised feature never shipped", 0),
+    ("Billing errors keep happening and they are annoyed", 0),
+    ("The account is at risk, they want to switch suppliers", 0),
+]
+
+CHINESE: list[tuple[str, int]] = [
+    ("客户续签了三年合同，非常顺利", 1),
+    ("对我们的售后服务赞不绝口", 1),
+    ("采购部门决定下季度追加订单", 1),
+    ("客户说新版本很好用，效率提高了很多", 1),
+    ("这次发货很快，客户很满意", 1),
+    ("客户主动把我们推荐给了合作伙伴", 1),
+    ("培训效果很好，用户都很喜欢", 1),
+    ("客户感谢我们及时解决了故障", 1),
+    ("项目验收通过，客户非常认可", 1),
+    ("老板对今年的合作成果很满意", 1),
+    ("客户说价格太贵，准备找别家", 0),
+    ("连续三次交货延迟，客户非常生气", 0),
+    ("工单一个星期没人处理，客户投诉了", 0),
+    ("客户打算换供应商了", 0),
+    ("产品质量不稳定，客户要求退货", 0),
+    ("对接人离职了，新负责人不感兴趣", 0),
+    ("客户说我们的系统经常出错，很失望", 0),
+    ("竞争对手报价低了三成，客户在动摇", 0),
+    ("客户今年预算削减，订单减少了一半", 0),
+    ("服务态度太差，客户说不会再续约", 0),
+]
