@@ -309,7 +309,7 @@ class SilenceRule(_Rule):
 
     factor: float = 2.0
     min_interactions: int = 3
-    min_days: int = 14
+    min_days: int = 30
     kind: ClassVar[str] = "silence"
     message: ClassVar[str] = (
         "no interaction for {observed:.0f} days (usual gap {median_gap:.0f} days; last on {at})"
