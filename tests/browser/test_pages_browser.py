@@ -254,6 +254,20 @@ def test_switch_to_english_and_back(page: Any, seed: Any, shots: Path) -> None:
     assert page.locator("h1").first.inner_text() == "仪表盘"
 
 
+def test_analysis_page_draws_survival_curves(page: Any, seed: Any, shots: Path) -> None:
+    log_in(page, "admin", seed)
+    page.click("nav >> text=分析")
+    page.wait_for_selector("#chart-survival[data-drawn]", timeout=60_000)
+    assert page.locator("[data-testid=segment-breakdown] table").count() >= 2
+    page.select_option("#f-by", "region")
+    page.wait_for_function(
+        "JSON.parse(document.getElementById('chart-survival').dataset.chart).series.length >= 2"
+        " && echarts.getInstanceByDom(document.getElementById('chart-survival'))"
+    )
+    page.screenshot(path=str(shots / "analysis.png"), full_page=True)
+    assert page.js_errors == []
+
+
 def test_sales_rep_gets_404_for_another_reps_customer(page: Any, seed: Any) -> None:
     log_in(page, "rep1", seed)
     response = page.goto(f"/customers/{seed.REP2_ID}")

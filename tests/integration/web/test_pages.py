@@ -265,7 +265,12 @@ def test_analysis_page(admin: TestClient) -> None:
     breakdown = body.find(attrs={"data-testid": "segment-breakdown"})
     assert breakdown.find("table") and "行业" in breakdown.get_text()
     assert body.find(attrs={"data-testid": "churned-profile"})
-    assert body.find(attrs={"data-testid": "panel-survival"})
+    survival = json.loads(body.find(id="chart-survival")["data-chart"])
+    assert survival["type"] == "step" and len(survival["series"]) == 1
+    curve = survival["series"][0]["data"]
+    assert curve[0] == [0.0, 1.0] and all(a[1] >= b[1] for a, b in zip(curve, curve[1:]))
+    by_kind = soup(admin.get("/analysis/body?by=region"))
+    assert len(json.loads(by_kind.find(id="chart-survival")["data-chart"])["series"]) >= 2
 
 
 def test_import_dry_run_then_confirm(admin: TestClient, tmp_path: Path) -> None:

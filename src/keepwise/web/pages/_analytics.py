@@ -389,18 +389,66 @@ def _num_or_none(v: Any) -> Any:
         return v
 
 
-def survival_spec(ds: Any, as_of: date, locale: str, *, by: str | None = None) -> dict[str, Any] | None:
-    """Kaplan-Meier survival curves (overall, or one per segment of ``by``)."""
-    from keepwise.analytics import survival  # type: ignore[attr-defined]
+SURVIVAL_FIELDS = {"kind": "kind", "region": "region", "channel": "acquisition_channel"}
+SURVIVAL_MAX_GROUPS = 6
+SURVIVAL_MAX_POINTS = 150
 
-    curves = survival.km_curves(ds, as_of=as_of, by=by)  # type: ignore[attr-defined]
-    if curves is None or curves.empty:
+
+def survival_frame(ds: Any, as_of: date, *, by: str | None = None) -> pd.DataFrame:
+    """Per customer: ``duration_days`` from first becoming active to churn (or to ``as_of``),
+    ``is_churned`` (1 = churned, 0 = still active: censored) and ``group``.
+
+    The activity definition is the analytics' own (:func:`keepwise.analytics.activity.activity_spells`
+    and :func:`~keepwise.analytics.activity.status_at`): a churned customer's duration ends on
+    their last active day.
+    """
+    from keepwise.analytics.activity import activity_spells, day_number, status_at
+
+    spells = activity_spells(ds.orders, ds.customers, as_of=as_of)
+    status = status_at(spells, day=day_number(as_of))
+    end = status.is_active.ifelse(day_number(as_of), status.last_active_day)
+    t = status.select(
+        "customer_id",
+        duration_days=(end - status.first_day).cast("int64"),
+        is_churned=(~status.is_active).cast("int64"),
+    )
+    column = SURVIVAL_FIELDS.get(by or "")
+    if column and ds.customers is not None and column in ds.customers.columns:
+        c = ds.customers.select("customer_id", group=ds.customers[column].cast("string"))
+        t = t.left_join(c, "customer_id").select(t, c.group)
+    frame = t.to_pandas()
+    if "group" not in frame.columns:
+        frame["group"] = None
+    frame["group"] = frame["group"].fillna("(missing)") if column else None
+    return frame[frame["duration_days"] >= 0]
+
+
+def survival_spec(ds: Any, as_of: date, locale: str, *, by: str | None = None) -> dict[str, Any] | None:
+    """Kaplan-Meier survival curves (lifelines), overall or one per segment of ``by``."""
+    from lifelines import KaplanMeierFitter
+
+    frame = survival_frame(ds, as_of, by=by)
+    if frame.empty or frame["is_churned"].sum() == 0:
         return None
+    if by and frame["group"].notna().any():
+        sizes = frame["group"].value_counts()
+        groups = [(str(g), frame[frame["group"] == g]) for g in sizes.index[:SURVIVAL_MAX_GROUPS]]
+    else:
+        groups = [(gettext("All customers", locale), frame)]
     series = []
-    group_col = "group" if "group" in curves.columns else None
-    groups = curves.groupby(group_col, sort=False) if group_col else [(gettext("All customers", locale), curves)]
     for name, part in groups:
-        series.append({"name": str(name), "data": [[float(t), float(s)] for t, s in zip(part["timeline"], part["survival"])]})
+        if len(part) < 5:
+            continue
+        km = KaplanMeierFitter().fit(part["duration_days"], event_observed=part["is_churned"])
+        curve = km.survival_function_.iloc[:, 0]
+        step = max(1, len(curve) // SURVIVAL_MAX_POINTS)
+        points = curve.iloc[::step]
+        if points.index[-1] != curve.index[-1]:
+            points = pd.concat([points, curve.iloc[-1:]])
+        label = f"{name} (n={len(part):,})"
+        series.append({"name": label, "data": [[float(t), round(float(v), 4)] for t, v in points.items()]})
+    if not series:
+        return None
     return {"type": "step", "x_name": gettext("Days since first order", locale), "series": series}
 
 
