@@ -168,8 +168,8 @@ def simulate(c: Customers, cal: Calendar, rng: np.random.Generator) -> Simulatio
             counts[name][m] = value
         # 3. The drivers learn from the month's events.
         drivers *= DECAY[:, None]
-        drivers[0] += 0.9 * slow
-        drivers[1] += 0.7 * late
+        drivers[0] += 1.2 * slow
+        drivers[1] += 0.9 * late
         shock = rng.random(n)
         if m == rise:
             drivers[2] += 1.6 * c.price_sensitivity * joined

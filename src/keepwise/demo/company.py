@@ -235,7 +235,7 @@ def make_customers(
     else:
         order_rate = rng.gamma(1.3, 0.55 / 1.3, size=n) * rate_mult
         spend_mean = rng.gamma(2.0, 160.0 / 2.0, size=n) * spend_mult
-        base = 0.01
+        base = 0.007
         is_contractual = (rng.random(n) < 0.18) | ((group == 3) & (rng.random(n) < 0.5))
     frailty = rng.gamma(3.0, 1.0 / 3.0, size=n)
     base_hazard = (
@@ -250,7 +250,7 @@ def make_customers(
     p_late = np.clip(cats["region"].effect("p_late", region) * rng.lognormal(0.0, 0.3, n), 0, 0.5)
     p_slow = np.clip(cats["region"].effect("p_slow", region) * rng.lognormal(0.0, 0.3, n), 0, 0.6)
     # Some customers' needs fade: from a random month their engagement drifts away.
-    drifts = rng.random(n) < (0.25 if b2b else 0.3)
+    drifts = rng.random(n) < (0.25 if b2b else 0.4)
     drift_start_month = np.where(drifts, rng.integers(0, cal.n_months, size=n), 10_000).astype(
         np.int32
     )
@@ -298,8 +298,8 @@ def make_customers(
         p_late=p_late,
         p_slow=p_slow,
         ticket_rate=(0.35 if b2b else 0.12) * rng.lognormal(0.0, 0.4, n),
-        interaction_rate=(1.2 if b2b else 0.12) * rng.lognormal(0.0, 0.4, n),
-        feedback_rate=(0.12 if b2b else 0.07) * rng.lognormal(0.0, 0.3, n),
+        interaction_rate=(1.2 if b2b else 0.25) * rng.lognormal(0.0, 0.4, n),
+        feedback_rate=(0.12 if b2b else 0.12) * rng.lognormal(0.0, 0.3, n),
         drift_start_month=drift_start_month,
         drift_rate=drift_rate,
         zh_share=zh_share,
