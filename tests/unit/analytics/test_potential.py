@@ -122,3 +122,55 @@ def test_budget_match_and_parsing() -> None:
             parse_synergy(bad)
     with pytest.raises(ConfigError):
         PotentialConfig(chain_weight=0)
+
+
+def test_cli_potential_worked_example(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from typer.testing import CliRunner
+
+    from keepwise.cli import app
+
+    for name, frame in _example().items():
+        frame.to_csv(tmp_path / f"{name}.csv", index=False)
+    res = CliRunner().invoke(app, ["potential", "--data", str(tmp_path), "--as-of", "2024-06-30", "-f", "json"])
+    assert res.exit_code == 0, res.output
+    records = {r["customer_id"]: r for r in json.loads(res.stdout)}
+    assert list(records["ACME"]) == POTENTIAL_COLUMNS
+    assert records["ACME"]["potential_index"] == pytest.approx(0.5775)
+    assert records["ACME"]["is_director_led"] is False and records["BETA"]["is_director_led"] is True
+    assert "SHOP" not in records
+    res = CliRunner().invoke(app, ["potential", "--data", str(tmp_path), "--all-kinds", "-f", "csv"])
+    assert res.exit_code == 0 and "SHOP" in res.stdout
+    res = CliRunner().invoke(app, ["potential", "--data", str(tmp_path), "--synergy", "nonsense"])
+    assert res.exit_code != 0 and "name=weight" in res.output
+
+
+def test_potential_from_the_store(sqlite_url: str) -> None:
+    """Through the store (customer fields + contacts) and the CLI: the worked example again."""
+    from typer.testing import CliRunner
+
+    from keepwise.cli import app
+    from keepwise.models import Contact, Customer, Order
+    from keepwise.store import session_scope
+
+    with session_scope(sqlite_url) as session:
+        acme = Customer(external_id="ACME", name="Acme", kind="B2B", budget=105, budget_required=120,
+                        technical_match=0.6, industry_fit=0.9, supply_chain_risk=0.15)
+        session.add(acme)
+        session.flush()
+        session.add_all([
+            Contact(external_id="P1", customer_id=acme.id, name="CEO", decision_weight=0.5, last_contacted_at=dt.datetime(2024, 5, 1)),
+            Contact(external_id="P2", customer_id=acme.id, name="CTO", decision_weight=0.3, last_contacted_at=dt.datetime(2024, 6, 1)),
+            Contact(external_id="P3", customer_id=acme.id, name="Buyer", decision_weight=0.2),
+            Order(external_id="O1", customer_id=acme.id, ordered_at=dt.datetime(2024, 1, 1), amount=1),
+        ])
+    res = CliRunner().invoke(app, [
+        "potential", "--data", sqlite_url, "-f", "json",
+        "--synergy", "industry_fit=0.5,1-supply_chain_risk=0.3,technical_match=0.2",
+    ])
+    assert res.exit_code == 0, res.output
+    (acme_row,) = json.loads(res.stdout)
+    assert acme_row["budget_match"] == pytest.approx(0.875)
+    assert acme_row["penetration"] == pytest.approx(0.8)
+    assert acme_row["synergy"] == pytest.approx(0.825)
+    assert acme_row["potential_index"] == pytest.approx(0.5775)
+    assert acme_row["breakthrough"] == pytest.approx(0.48)

@@ -205,3 +205,39 @@ def test_default_rule_set_is_packaged() -> None:
     assert kinds == {"first_response", "order_drop", "satisfaction_drop", "silence", "score"}
     drop = next(r for r in rules.rules if r.kind == "order_drop")
     assert drop.threshold == -0.30 and drop.action == "health diagnosis"
+
+
+def _write_folder(folder: Path) -> None:
+    for name, frame in _frames().items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+
+
+def test_cli_warnings_json(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from keepwise.cli import app
+
+    _write_folder(tmp_path)
+    runner = CliRunner()
+    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    records = json.loads(res.stdout)
+    assert records and all(list(r) == WARNING_COLUMNS for r in records)
+    drop = next(r for r in records if r["customer_id"] == "A" and r["rule"] == "order_drop")
+    assert drop["observed"] == pytest.approx(-0.3) and drop["threshold"] == -0.3
+    assert drop["at"].startswith("2024-06-30") and drop["action"] == "health diagnosis"
+    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--severity", "high",
+                              "-f", "json"])
+    assert {r["severity"] for r in json.loads(res.stdout)} == {"high"}
+    out = tmp_path / "scores.csv"
+    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--scores",
+                              "-f", "csv", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    scores = pd.read_csv(out)
+    assert list(scores.columns) == ["customer_id", "as_of", "interaction_std", "satisfaction_std", "score"]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[rules]]\nname = "x"\nkind = "nope"\n', encoding="utf-8")
+    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--rules", str(bad)])
+    assert res.exit_code != 0 and "unknown kind" in res.output and "Traceback" not in res.output
