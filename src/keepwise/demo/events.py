@@ -121,10 +121,23 @@ def _category_products(kind: str) -> tuple[list[str], list[str], np.ndarray, np.
     return cats, products, sizes, offsets
 
 
+def _contract_fees(c: Customers, sim: Simulation, cal: Calendar) -> tuple[np.ndarray, np.ndarray]:
+    """Customer index and day of each annual fee: at acquisition and at every renewal before churn."""
+    contract = np.flatnonzero(c.is_contractual)
+    acquired = c.acquired_day[contract].astype(np.int64)
+    stop = np.minimum(sim.churn_day[contract], cal.n_days)
+    terms = np.maximum(np.ceil((stop - acquired) / 365).astype(np.int64), 1)
+    cust = np.repeat(contract, terms)
+    term = np.arange(len(cust)) - np.repeat(np.cumsum(terms) - terms, terms)
+    return cust, c.acquired_day[cust].astype(np.int64) + 365 * term
+
+
 def orders_table(
     rng: np.random.Generator, c: Customers, sim: Simulation, cal: Calendar
 ) -> tuple[pa.Table, np.ndarray]:
-    """Orders: a first order on the day of acquisition, then the simulated ones.
+    """Orders: a first order on the day of acquisition, the simulated ones, and the annual
+    fee of contractual customers (membership or service contract) at every renewal until
+    they leave: a missing renewal fee is how a cancelled contract shows in the orders.
 
     Returns the table and each row's customer index. Late deliveries are refunded more
     often; orders of the last three days may still be pending.
@@ -135,27 +148,41 @@ def orders_table(
     secs = event_seconds(rng, ev, c, sim, cal, profile, peak_day_share=0.0 if b2b else 0.35)
     is_late = ev.rank < sim.late[ev.month, ev.cust]
     first_secs = c.acquired_day.astype(np.int64) * DAY + _hours(rng, c.n, profile)
-    cust = np.concatenate([np.arange(c.n), ev.cust])
-    secs = np.concatenate([first_secs, secs])
-    is_late = np.concatenate([np.zeros(c.n, bool), is_late])
+    fee_cust, fee_day = _contract_fees(c, sim, cal)
+    fee_secs = fee_day * DAY + _hours(rng, len(fee_cust), WORK_HOURS)
+    cust = np.concatenate([np.arange(c.n), ev.cust, fee_cust])
+    secs = np.concatenate([first_secs, secs, fee_secs])
+    is_late = np.concatenate([np.zeros(c.n, bool), is_late, np.zeros(len(fee_cust), bool)])
+    is_fee = np.concatenate([np.zeros(c.n + len(ev), bool), np.ones(len(fee_cust), bool)])
     order = _order_by(cust, secs)
-    cust, secs, is_late = cust[order], secs[order], is_late[order]
+    cust, secs, is_late, is_fee = cust[order], secs[order], is_late[order], is_fee[order]
     k = len(cust)
 
     amount = np.round(np.maximum(c.spend_mean[cust] * rng.gamma(4.0, 0.25, size=k), 1.0), 2)
     if b2b:
         quantity = np.maximum(np.round(rng.lognormal(2.0, 1.0, size=k)), 1)
+        fee = np.round(np.maximum(np.nan_to_num(c.budget_required) * 0.3, 5000.0), -2)
+        fee_category, fee_product = "软件订阅", "年度服务合同"
     else:
         quantity = rng.geometric(0.6, size=k).astype(float)
+        fee = np.array([199.0, 299.0, 499.0, 1999.0])[c.group]
+        fee_category, fee_product = "会员服务", "年度会员"
     cats, products, sizes, offsets = _category_products(c.kind)
     favourite = (c.spend_mean * 7919).astype(np.int64) % len(cats)
     category = np.where(rng.random(k) < 0.6, favourite[cust], rng.integers(0, len(cats), size=k))
     product = offsets[category] + np.minimum(
         (rng.random(k) * sizes[category]).astype(int), sizes[category] - 1
     )
+    if fee_category not in cats:
+        cats = [*cats, fee_category]
+    products = [*products, fee_product]
+    category = np.where(is_fee, cats.index(fee_category), category)
+    product = np.where(is_fee, len(products) - 1, product)
+    amount = np.where(is_fee, fee[cust], amount)
+    quantity = np.where(is_fee, 1.0, quantity)
     u = rng.random(k)
-    refunded = u < 0.015 + 0.12 * is_late
-    cancelled = ~refunded & (rng.random(k) < 0.012)
+    refunded = ~is_fee & (u < 0.015 + 0.12 * is_late)
+    cancelled = ~is_fee & ~refunded & (rng.random(k) < 0.012)
     pending = (secs >= (cal.n_days - 3) * DAY) & (rng.random(k) < 0.5)
     status = np.select(
         [pending, refunded, cancelled], ["pending", "refunded", "cancelled"], "completed"

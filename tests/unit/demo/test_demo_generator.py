@@ -196,6 +196,13 @@ def test_contractual_churners_ended_their_contract(b2b: DemoSummary) -> None:
     assert (churned["contract_end"] == truth.loc[churned.index, "churned_at"]).all()
     active = customers[(customers["status"] == "active") & customers["contract_end"].notna()]
     assert (pd.to_datetime(active["contract_end"]) > pd.Timestamp(b2b.end_date)).all()
+    # The annual fee is paid at the start of every contract term, and not after the last one.
+    orders = _read(b2b, "orders")
+    fees = orders[orders["product"] == "年度服务合同"]
+    last_fee = pd.to_datetime(fees["ordered_at"]).dt.normalize().groupby(fees["customer_id"]).max()
+    contractual = customers[customers["contract_start"].notna()]
+    assert set(last_fee.index) == set(contractual.index)
+    assert (last_fee.loc[contractual.index] == pd.to_datetime(contractual["contract_start"])).all()
 
 
 @pytest.mark.parametrize(
