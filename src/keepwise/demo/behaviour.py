@@ -131,7 +131,7 @@ def simulate(c: Customers, cal: Calendar, rng: np.random.Generator) -> Simulatio
         joined = c.acquired_month <= m
         deciding = joined & (c.acquired_month < m) & (decision_day == NO_CHURN)
         # 1. Churn decisions from the state at the start of the month.
-        early = np.where(((m - c.acquired_month) <= 3) & ~b2b, 1.1, 0.0)
+        early = np.where(((m - c.acquired_month) <= 3) & (not b2b), 1.1, 0.0)
         terms = GAMMA[:, None] * drivers
         log_excess = terms.sum(axis=0) + fixed_terms + early
         hazard = 1.0 - np.exp(-c.base_hazard * np.exp(log_excess))
