@@ -209,9 +209,18 @@ def at_risk_customers(
     ``tiers=None`` lists every scored customer. ``page.extra["as_of"]`` is the value date.
     """
     check_paging(page, per_page)
-    frame = _scoped(_risk_frame(session), user)
-    if tiers and not frame.empty:
-        frame = frame[frame["risk_tier"].isin(list(tiers))]
+    base = _risk_frame(session)
+    scope = "all" if sees_all_customers(user) else f"owner:{user.username}"
+    tier_key = tuple(sorted(tiers)) if tiers else ()
+
+    def scoped_tiers() -> pd.DataFrame:
+        frame = _scoped(base, user)
+        if tier_key and not frame.empty:
+            frame = frame[frame["risk_tier"].isin(list(tier_key))]
+        return frame
+
+    # The scoped, tier-filtered frame is reused by every page of the list (cheap paging).
+    frame = cache.cached(("risk_view", _url_key(session), id(base), scope, tier_key), scoped_tiers)
     frame = _filter_risk(frame, filters)
     if sort:
         name = sort.lstrip("-+")
