@@ -44,6 +44,8 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
             session.add(Order(external_id=f"OSEED{i}", customer_id=cust.id, ordered_at=last - timedelta(days=40),
                               amount=amount, currency="CNY", status="completed", product="Seed"))
         customers_ = session.execute(select(Customer).order_by(Customer.id).limit(60)).scalars().all()
+        for cust in customers_[40:60]:  # rep1's book: 20 demo customers and the script-named one
+            cust.owner = "rep1"
         scored = [*customers_, xss, other]
         for i, cust in enumerate(scored):
             p = 0.92 if cust is xss else (0.15 + (i * 37 % 80) / 100)

@@ -141,7 +141,8 @@ def _safe(name: str, missing: dict[str, str], fn: Callable[[], T]) -> T | None:
     except ImportError:
         missing[name] = N_("This analysis is not installed in this version.")
     except KeepwiseError as exc:
-        missing[name] = str(exc)
+        log.info("panel %s: %s", name, exc)
+        missing[name] = N_("Not enough data for this analysis yet.")
     except Exception:  # noqa: BLE001 - one broken chart must not take the dashboard down
         log.exception("dashboard panel %s failed", name)
         missing[name] = N_("This chart could not be computed; the error has been logged.")
@@ -168,7 +169,7 @@ def last_complete(df: pd.DataFrame) -> pd.Series | None:
 
 
 def trend_spec(churn: pd.DataFrame, locale: str) -> dict[str, Any] | None:
-    if churn is None or len(churn) < 2:
+    if churn is None or len(churn) < 2 or churn["churn_rate"].notna().sum() < 2:
         return None
     return {
         "type": "line",
@@ -290,11 +291,13 @@ def dashboard_data(
 
         missing: dict[str, str] = {}
         d: dict[str, Any] = {"has_data": False, "kpis": {}, "charts": {}, "missing": missing, "rfm": None}
-        ds = scope_dataset(get_dataset(url), owner=owner, segment=segment)
+        full = get_dataset(url)
+        ds = scope_dataset(full, owner=owner, segment=segment)
         if ds is None:
             return d
         try:
-            _, as_of = metrics.data_dates(ds)
+            metrics.data_dates(ds)  # the scope has orders at all
+            _, as_of = metrics.data_dates(full)  # measured at the store's date, not the scope's
         except KeepwiseError:
             return d
         d["has_data"] = True
@@ -361,10 +364,15 @@ def analysis_data(url: str, *, owner: str | None, locale: str, by: str | None = 
 
         missing: dict[str, str] = {}
         out: dict[str, Any] = {"has_data": False, "missing": missing}
-        ds = scope_dataset(get_dataset(url), owner=owner)
+        full = get_dataset(url)
+        ds = scope_dataset(full, owner=owner)
         if ds is None:
             return out
-        _, as_of = metrics.data_dates(ds)
+        try:
+            metrics.data_dates(ds)
+            _, as_of = metrics.data_dates(full)
+        except KeepwiseError:
+            return out
         out.update(has_data=True, as_of=as_of)
         dims = [d for d in ANALYSIS_DIMENSIONS if ds.customers is not None or d.endswith("_band")]
         segments = _safe("segments", missing, lambda: segment_report(ds, by=dims, as_of=as_of))
@@ -394,7 +402,7 @@ SURVIVAL_MAX_GROUPS = 6
 SURVIVAL_MAX_POINTS = 150
 
 
-def survival_frame(ds: Any, as_of: date, *, by: str | None = None) -> pd.DataFrame:
+def survival_frame(ds: Any, as_of: date, *, by: str | None = None, locale: str | None = None) -> pd.DataFrame:
     """Per customer: ``duration_days`` from first becoming active to churn (or to ``as_of``),
     ``is_churned`` (1 = churned, 0 = still active: censored) and ``group``.
 
@@ -419,7 +427,7 @@ def survival_frame(ds: Any, as_of: date, *, by: str | None = None) -> pd.DataFra
     frame = t.to_pandas()
     if "group" not in frame.columns:
         frame["group"] = None
-    frame["group"] = frame["group"].fillna("(missing)") if column else None
+    frame["group"] = frame["group"].fillna(gettext("(missing)", locale)) if column else None
     return frame[frame["duration_days"] >= 0]
 
 
@@ -427,7 +435,7 @@ def survival_spec(ds: Any, as_of: date, locale: str, *, by: str | None = None) -
     """Kaplan-Meier survival curves (lifelines), overall or one per segment of ``by``."""
     from lifelines import KaplanMeierFitter
 
-    frame = survival_frame(ds, as_of, by=by)
+    frame = survival_frame(ds, as_of, by=by, locale=locale)
     if frame.empty or frame["is_churned"].sum() == 0:
         return None
     if by and frame["group"].notna().any():

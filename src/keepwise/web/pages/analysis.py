@@ -25,6 +25,11 @@ DIMENSION_LABELS = {
     "tag": N_("Tag"),
     "owner": N_("Owner"),
 }
+BAND_ORDER = {
+    "frequency_band": ["1", "2", "3-5", "6-10", "11+"],
+    "interaction_band": ["0", "1-2", "3-5", "6+"],
+}
+MISSING = N_("(missing)")
 SURVIVAL_GROUPS = {"": N_("All customers"), "kind": N_("Customer type"), "region": N_("Region"), "channel": N_("Acquisition channel")}
 
 
@@ -52,6 +57,9 @@ def analysis_body(request: Request, user: PageUser, by: str = "") -> HTMLRespons
     grouped: dict[str, list[dict[str, object]]] = {}
     for row in a.get("segments", []):
         grouped.setdefault(str(row["dimension"]), []).append(row)
+    for dim, rows in grouped.items():
+        if dim in BAND_ORDER:
+            rows.sort(key=lambda r: BAND_ORDER[dim].index(r["segment"]) if r["segment"] in BAND_ORDER[dim] else 99)
     return render(
         request,
         "partials/analysis_body.html",
