@@ -104,8 +104,11 @@ def activity_spells(
     contractual = _contract_spells(customers, as_of=as_of)
     if contractual is not None:
         days = days.anti_join(contractual, "customer_id")
-    windows = customer_windows(days, config=config)
-    d = days.join(windows, "customer_id").select("customer_id", "day", "window_days")
+    if config.adaptive:
+        windows = customer_windows(days, config=config)
+        d = days.join(windows, "customer_id").select("customer_id", "day", "window_days")
+    else:  # one window for everybody: no join
+        d = days.select("customer_id", "day", window_days=ibis.literal(config.window_days, "int64"))
     w = ibis.window(group_by="customer_id", order_by="day")
     d = d.mutate(
         is_new_spell=ibis.ifelse(d.day - d.day.lag().over(w) > d.window_days, 1, 0).fill_null(1)
