@@ -46,7 +46,9 @@ def _load(name: str, path: Path) -> Any:
 
 def skip_or_fail(reason: str) -> None:
     """``skip_or_fail`` of tests/conftest.py: skip outside CI, fail when CI=true."""
-    _load("keepwise_tests_conftest", Path(__file__).resolve().parents[1] / "conftest.py").skip_or_fail(reason)
+    _load(
+        "keepwise_tests_conftest", Path(__file__).resolve().parents[1] / "conftest.py"
+    ).skip_or_fail(reason)
 
 
 def _seed_module() -> Any:
@@ -81,7 +83,9 @@ def server(tmp_path_factory: pytest.TempPathFactory, seed: Any) -> Iterator[str]
     store.upgrade(url)
     seed.seed_store(url, folder / "demo")
     port = _free_port()
-    config = uvicorn.Config(create_app(url, secret_key="b" * 40), host="127.0.0.1", port=port, log_level="warning")
+    config = uvicorn.Config(
+        create_app(url, secret_key="b" * 40), host="127.0.0.1", port=port, log_level="warning"
+    )
     uv = uvicorn.Server(config)
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
@@ -123,7 +127,9 @@ def shots(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def page(browser: Any, server: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    context = browser.new_context(
+        base_url=server, viewport={"width": 1400, "height": 1000}, locale="zh-CN"
+    )
     pg = context.new_page()
     pg.set_default_timeout(30_000)
     dialogs: list[str] = []
@@ -135,7 +141,9 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     pg.route(
         "**/*",
         lambda route: (
-            route.continue_() if route.request.url.startswith(server) else (external.append(route.request.url), route.abort())
+            route.continue_()
+            if route.request.url.startswith(server)
+            else (external.append(route.request.url), route.abort())
         ),
     )
     pg.dialogs, pg.js_errors, pg.external = dialogs, errors, external  # type: ignore[attr-defined]
@@ -170,14 +178,18 @@ def test_dashboard_draws_its_charts(page: Any, seed: Any, shots: Path) -> None:
         list(CHARTS),
     )
     for chart in drawn:
-        assert chart["instance"] and chart["w"] > 100 and chart["h"] > 100 and chart["series"] >= 1, chart
+        assert (
+            chart["instance"] and chart["w"] > 100 and chart["h"] > 100 and chart["series"] >= 1
+        ), chart
     kpis = page.locator("[data-testid=kpis] .kpi .value").all_inner_texts()
     assert len(kpis) == 6 and all(k.strip() and k.strip() != "—" for k in kpis), kpis
     page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
     # the period filter reloads the body through htmx and the charts are drawn again
     page.select_option("#f-freq", "quarter")
-    page.wait_for_function("document.querySelector('#chart-trend [data-drawn], #chart-trend[data-drawn]') && "
-                           "JSON.parse(document.getElementById('chart-trend').dataset.chart).x[0].includes('Q')")
+    page.wait_for_function(
+        "document.querySelector('#chart-trend [data-drawn], #chart-trend[data-drawn]') && "
+        "JSON.parse(document.getElementById('chart-trend').dataset.chart).x[0].includes('Q')"
+    )
     assert page.js_errors == [] and page.external == []
 
 
@@ -226,7 +238,9 @@ def test_timeline_loads_more(page: Any, seed: Any, server: str) -> None:
     log_in(page, "admin", seed)
     page.goto("/at-risk?tier=high")
     # the busiest customers have more than one page of history
-    hrefs = page.locator("[data-testid=customer-link]").evaluate_all("els => els.map(e => e.getAttribute('href'))")
+    hrefs = page.locator("[data-testid=customer-link]").evaluate_all(
+        "els => els.map(e => e.getAttribute('href'))"
+    )
     for href in hrefs:
         page.goto(href)
         if page.locator("[data-testid=timeline-more]").count():

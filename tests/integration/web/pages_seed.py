@@ -33,17 +33,44 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
     create_user(url, "rep1", PASSWORD, role="sales_rep", display_name="Rep One")
     create_user(url, "rep2", PASSWORD, role="sales_rep", display_name="Rep Two")
     with session_scope(url) as session:
-        last = session.execute(select(Order.ordered_at).order_by(Order.ordered_at.desc()).limit(1)).scalar_one()
-        xss = Customer(external_id=XSS_ID, name=XSS_NAME, kind="B2B", owner="rep1", status="active",
-                       region="华东", tags=["<b>vip</b>"], acquired_at=date(2025, 1, 5))
-        other = Customer(external_id=REP2_ID, name="Rep Two's Customer", kind="B2B", owner="rep2",
-                         status="active", acquired_at=date(2025, 1, 5))
+        last = session.execute(
+            select(Order.ordered_at).order_by(Order.ordered_at.desc()).limit(1)
+        ).scalar_one()
+        xss = Customer(
+            external_id=XSS_ID,
+            name=XSS_NAME,
+            kind="B2B",
+            owner="rep1",
+            status="active",
+            region="华东",
+            tags=["<b>vip</b>"],
+            acquired_at=date(2025, 1, 5),
+        )
+        other = Customer(
+            external_id=REP2_ID,
+            name="Rep Two's Customer",
+            kind="B2B",
+            owner="rep2",
+            status="active",
+            acquired_at=date(2025, 1, 5),
+        )
         session.add_all([xss, other])
         session.flush()
         for i, (cust, amount) in enumerate(((xss, 500000), (other, 7000))):
-            session.add(Order(external_id=f"OSEED{i}", customer_id=cust.id, ordered_at=last - timedelta(days=40),
-                              amount=amount, currency="CNY", status="completed", product="Seed"))
-        customers_ = session.execute(select(Customer).order_by(Customer.id).limit(60)).scalars().all()
+            session.add(
+                Order(
+                    external_id=f"OSEED{i}",
+                    customer_id=cust.id,
+                    ordered_at=last - timedelta(days=40),
+                    amount=amount,
+                    currency="CNY",
+                    status="completed",
+                    product="Seed",
+                )
+            )
+        customers_ = (
+            session.execute(select(Customer).order_by(Customer.id).limit(60)).scalars().all()
+        )
         for cust in customers_[40:60]:  # rep1's book: 20 demo customers and the script-named one
             cust.owner = "rep1"
         scored = [*customers_, xss, other]
@@ -51,16 +78,24 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
             p = 0.92 if cust is xss else (0.15 + (i * 37 % 80) / 100)
             tier = "high" if p >= 0.6 else "medium" if p >= 0.35 else "low"
             for age, shift in ((60, -0.1), (0, 0.0)):
-                session.add(ChurnScore(
-                    customer_id=cust.id,
-                    scored_at=datetime(2026, 1, 1) - timedelta(days=age),
-                    cutoff=(last - timedelta(days=age)).date(),
-                    horizon_days=90,
-                    probability=min(max(p + shift, 0.0), 1.0),
-                    risk_tier=tier,
-                    reasons=[{"feature": "days_since_last_order", "value": 95, "impact": 0.8,
-                              "en": "No order for 95 days (raises churn risk)",
-                              "zh": "已 95 天没有下单（推高流失风险）"}],
-                    model_version="test-1",
-                ))
+                session.add(
+                    ChurnScore(
+                        customer_id=cust.id,
+                        scored_at=datetime(2026, 1, 1) - timedelta(days=age),
+                        cutoff=(last - timedelta(days=age)).date(),
+                        horizon_days=90,
+                        probability=min(max(p + shift, 0.0), 1.0),
+                        risk_tier=tier,
+                        reasons=[
+                            {
+                                "feature": "days_since_last_order",
+                                "value": 95,
+                                "impact": 0.8,
+                                "en": "No order for 95 days (raises churn risk)",
+                                "zh": "已 95 天没有下单（推高流失风险）",
+                            }
+                        ],
+                        model_version="test-1",
+                    )
+                )
     return {"xss_id": XSS_ID, "rep2_id": REP2_ID}

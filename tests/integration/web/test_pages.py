@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
+from pages_seed import PASSWORD, REP2_ID, XSS_ID, XSS_NAME, seed_store
 from sqlalchemy import select
 
 from keepwise import store
 from keepwise.models import Task, User
 from keepwise.web.app import create_app
-
-from pages_seed import PASSWORD, REP2_ID, XSS_ID, XSS_NAME, seed_store
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +49,12 @@ def login(app, username: str) -> TestClient:  # type: ignore[no-untyped-def]
     assert page.status_code == 200
     response = client.post(
         "/login",
-        data={"username": username, "password": PASSWORD, "csrf_token": csrf_of(page.text), "next": "/"},
+        data={
+            "username": username,
+            "password": PASSWORD,
+            "csrf_token": csrf_of(page.text),
+            "next": "/",
+        },
         follow_redirects=False,
     )
     assert response.status_code == 303, response.text[:500]
@@ -97,13 +101,17 @@ def test_dashboard_renders_kpis_and_chart_data(admin: TestClient) -> None:
     values = [k.find(class_="value").get_text(strip=True) for k in kpis.find_all(class_="kpi")]
     assert all(v and v != "—" for v in values), values
     assert values[1].endswith("%") and values[5].startswith("¥")
-    charts = {el["id"]: json.loads(el["data-chart"]) for el in body.find_all(attrs={"data-chart": True})}
+    charts = {
+        el["id"]: json.loads(el["data-chart"]) for el in body.find_all(attrs={"data-chart": True})
+    }
     assert set(charts) >= {"chart-trend", "chart-risk", "chart-cohorts", "chart-rfm", "chart-clv"}
     trend = charts["chart-trend"]
     assert trend["type"] == "line" and len(trend["x"]) >= 12
     churn, retention = trend["series"]
     assert churn["name"] == "流失率" and retention["name"] == "留存率"
-    assert all(0 <= v <= 1 for v in churn["data"] if v is not None)  # retention may pass 1 (reactivations)
+    assert all(
+        0 <= v <= 1 for v in churn["data"] if v is not None
+    )  # retention may pass 1 (reactivations)
     risk = charts["chart-risk"]
     assert sum(risk["series"][0]["data"]) == 62  # every scored customer, in three tiers
     assert charts["chart-cohorts"]["type"] == "heatmap" and charts["chart-cohorts"]["data"]
@@ -202,8 +210,13 @@ def test_bulk_follow_ups(admin: TestClient, seeded: str) -> None:
     page = admin.get("/at-risk")
     response = admin.post(
         "/at-risk/follow-ups",
-        data={"customer_id": [XSS_ID, REP2_ID], "assignee": "", "due": "2026-12-01", "note": "call",
-              "csrf_token": csrf_of(page.text)},
+        data={
+            "customer_id": [XSS_ID, REP2_ID],
+            "assignee": "",
+            "due": "2026-12-01",
+            "note": "call",
+            "csrf_token": csrf_of(page.text),
+        },
     )
     assert response.status_code == 200
     result = soup(response).find(attrs={"data-testid": "bulk-result"})
@@ -226,7 +239,8 @@ def test_language_switch_is_stored_per_user(app, seeded: str) -> None:  # type: 
     page = client.get("/at-risk")
     assert soup(page).find("h1").get_text(strip=True) == "风险客户"
     switched = client.post(
-        "/prefs/locale", data={"locale": "en", "next": "/at-risk", "csrf_token": csrf_of(page.text)},
+        "/prefs/locale",
+        data={"locale": "en", "next": "/at-risk", "csrf_token": csrf_of(page.text)},
         follow_redirects=False,
     )
     assert switched.status_code == 303 and switched.headers["location"] == "/at-risk"
@@ -234,26 +248,34 @@ def test_language_switch_is_stored_per_user(app, seeded: str) -> None:  # type: 
     assert english.find("html")["lang"] == "en"
     assert english.find("h1").get_text(strip=True) == "At-risk customers"
     with store.session_scope(seeded) as session:
-        assert session.execute(select(User.locale).where(User.username == "rep1")).scalar_one() == "en"
+        assert (
+            session.execute(select(User.locale).where(User.username == "rep1")).scalar_one() == "en"
+        )
     # a fresh login (another browser) gets the stored language
     other = login(app, "rep1")
     body = soup(other.get("/dashboard/body"))
     assert "Churn rate" in body.get_text()
-    back = other.post("/prefs/locale", data={"locale": "zh_CN", "next": "/", "csrf_token": csrf_of(other.get("/").text)})
+    back = other.post(
+        "/prefs/locale",
+        data={"locale": "zh_CN", "next": "/", "csrf_token": csrf_of(other.get("/").text)},
+    )
     assert soup(back).find("h1").get_text(strip=True) == "仪表盘"
 
 
 def test_language_switch_for_anonymous_visitors_uses_a_cookie(app) -> None:  # type: ignore[no-untyped-def]
     client = TestClient(app)
     page = client.get("/login")
-    client.post("/prefs/locale", data={"locale": "en", "next": "/login", "csrf_token": csrf_of(page.text)})
+    client.post(
+        "/prefs/locale", data={"locale": "en", "next": "/login", "csrf_token": csrf_of(page.text)}
+    )
     assert soup(client.get("/login")).find("h1").get_text(strip=True) == "Sign in"
 
 
 def test_prefs_refuses_open_redirects(admin: TestClient) -> None:
     page = admin.get("/")
     response = admin.post(
-        "/prefs/locale", data={"locale": "zh_CN", "next": "//evil.example", "csrf_token": csrf_of(page.text)},
+        "/prefs/locale",
+        data={"locale": "zh_CN", "next": "//evil.example", "csrf_token": csrf_of(page.text)},
         follow_redirects=False,
     )
     assert response.headers["location"] == "/"
@@ -268,7 +290,9 @@ def test_analysis_page(admin: TestClient) -> None:
     survival = json.loads(body.find(id="chart-survival")["data-chart"])
     assert survival["type"] == "step" and len(survival["series"]) == 1
     curve = survival["series"][0]["data"]
-    assert curve[0] == [0.0, 1.0] and all(a[1] >= b[1] for a, b in zip(curve, curve[1:]))
+    assert curve[0] == [0.0, 1.0] and all(
+        a[1] >= b[1] for a, b in zip(curve, curve[1:], strict=False)
+    )
     by_kind = soup(admin.get("/analysis/body?by=region"))
     assert len(json.loads(by_kind.find(id="chart-survival")["data-chart"])["series"]) >= 2
 
@@ -277,20 +301,30 @@ def test_import_dry_run_then_confirm(admin: TestClient, tmp_path: Path) -> None:
     form = admin.get("/import")
     token = csrf_of(form.text)
     bad = tmp_path / "bad.csv"
-    bad.write_text("customer_id,name,kind\nCNEW1,New One,B2B\nCNEW2,New Two,NOT-A-KIND\n", encoding="utf-8")
+    bad.write_text(
+        "customer_id,name,kind\nCNEW1,New One,B2B\nCNEW2,New Two,NOT-A-KIND\n", encoding="utf-8"
+    )
     with bad.open("rb") as handle:
-        response = admin.post("/import/preview", data={"table": "customers", "csrf_token": token},
-                              files={"file": ("bad.csv", handle, "text/csv")})
+        response = admin.post(
+            "/import/preview",
+            data={"table": "customers", "csrf_token": token},
+            files={"file": ("bad.csv", handle, "text/csv")},
+        )
     assert response.status_code == 422
     problems = soup(response).find(attrs={"data-testid": "import-problems"})
     cells = [td.get_text(strip=True) for td in problems.find("tbody").find("tr").find_all("td")]
     assert cells[0] == "3" and "kind" in cells[1] and cells[2] == "NOT-A-KIND"
 
     good = tmp_path / "good.csv"
-    good.write_text("customer_id,name,kind\nCNEW1,New One,B2B\nCNEW2,New Two,B2C\n", encoding="utf-8")
+    good.write_text(
+        "customer_id,name,kind\nCNEW1,New One,B2B\nCNEW2,New Two,B2C\n", encoding="utf-8"
+    )
     with good.open("rb") as handle:
-        preview = admin.post("/import/preview", data={"table": "customers", "csrf_token": token},
-                             files={"file": ("good.csv", handle, "text/csv")})
+        preview = admin.post(
+            "/import/preview",
+            data={"table": "customers", "csrf_token": token},
+            files={"file": ("good.csv", handle, "text/csv")},
+        )
     assert preview.status_code == 200
     report = soup(preview).find(attrs={"data-testid": "import-report"})
     assert [v.get_text(strip=True) for v in report.find_all(class_="value")][:2] == ["2", "2"]

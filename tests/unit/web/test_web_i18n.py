@@ -32,9 +32,22 @@ def test_catalog_template_is_up_to_date(tmp_path: Path) -> None:
     """Every string marked in the pages and templates is in messages.pot (run pybabel extract)."""
     out = tmp_path / "fresh.pot"
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(I18N / "babel.cfg"), "-k", "N_",
-         "--no-location", "-o", str(out), str(WEB)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(I18N / "babel.cfg"),
+            "-k",
+            "N_",
+            "--no-location",
+            "-o",
+            str(out),
+            str(WEB),
+        ],
+        check=True,
+        capture_output=True,
     )
     with out.open("rb") as fresh, (I18N / "messages.pot").open("rb") as committed:
         assert _ids(read_po(fresh)) == _ids(read_po(committed))
@@ -46,7 +59,11 @@ def test_every_string_is_translated(locale: str) -> None:
         wanted = _ids(read_po(handle))
     catalog = _catalog(locale)
     assert wanted <= _ids(catalog), "run pybabel update (see docs/web-pages.md)"
-    untranslated = [m.id for m in catalog if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)]
+    untranslated = [
+        m.id
+        for m in catalog
+        if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
+    ]
     assert untranslated == []
     assert not [m.id for m in catalog if m.id and m.fuzzy]
 
@@ -71,7 +88,15 @@ def test_gettext_per_locale() -> None:
 
 @pytest.mark.parametrize(
     ("given", "expected"),
-    [("zh_CN", "zh_CN"), ("zh-CN", "zh_CN"), ("zh", "zh_CN"), ("en_US", "en"), ("EN", "en"), ("fr", "zh_CN"), (None, "zh_CN")],
+    [
+        ("zh_CN", "zh_CN"),
+        ("zh-CN", "zh_CN"),
+        ("zh", "zh_CN"),
+        ("en_US", "en"),
+        ("EN", "en"),
+        ("fr", "zh_CN"),
+        (None, "zh_CN"),
+    ],
 )
 def test_normalize_locale(given: str | None, expected: str) -> None:
     assert i18n.normalize_locale(given) == expected
@@ -93,7 +118,13 @@ def test_templates_translate_and_escape() -> None:
 
 def test_locale_aware_formatting() -> None:
     template = "{{ n|number }} | {{ p|percent }} | {{ m|money('CNY') }} | {{ d|date }} | {{ t|datetime('short') }}"
-    values = {"n": 1234567.5, "p": 0.1234, "m": 1234.5, "d": date(2026, 6, 30), "t": datetime(2026, 6, 30, 14, 5)}
+    values = {
+        "n": 1234567.5,
+        "p": 0.1234,
+        "m": 1234.5,
+        "d": date(2026, 6, 30),
+        "t": datetime(2026, 6, 30, 14, 5),
+    }
     zh = _render(template, "zh_CN", **values)
     en = _render(template, "en", **values)
     assert zh == "1,234,567.5 | 12.3% | ¥1,234.50 | 2026年6月30日 | 2026/6/30 14:05"

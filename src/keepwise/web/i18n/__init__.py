@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,7 @@ def normalize_locale(value: str | None) -> str:
     return DEFAULT_LOCALE
 
 
-@lru_cache(maxsize=None)
+@cache
 def get_translations(locale: str) -> NullTranslations:
     """Return the compiled catalog for ``locale`` (compiled from its ``.po`` once, in memory)."""
     po_path = CATALOG_DIR / normalize_locale(locale) / "LC_MESSAGES" / f"{DOMAIN}.po"

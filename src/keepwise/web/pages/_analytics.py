@@ -60,6 +60,7 @@ def get_dataset(url: str) -> Any | None:
         hit = _datasets.get(url)
         if hit and hit[1] == gen and now - hit[0] < DATASET_TTL_SECONDS:
             return hit[2]
+        ds: Any
         try:
             ds = load_dataset(url)
             if int(ds.orders.count().execute()) == 0:
@@ -125,7 +126,13 @@ def segment_options(url: str, owner: str | None) -> list[tuple[str, list[tuple[s
             if field not in ds.customers.columns:
                 continue
             col = ds.customers[field]
-            values = ds.customers.filter(col.notnull()).select(field).distinct().order_by(field).limit(50)
+            values = (
+                ds.customers.filter(col.notnull())
+                .select(field)
+                .distinct()
+                .order_by(field)
+                .limit(50)
+            )
             found = [str(v) for v in values.to_pandas()[field].tolist() if str(v).strip()]
             if found:
                 groups.append((field, [(f"{field}:{v}", v) for v in found]))
@@ -177,12 +184,17 @@ def trend_spec(churn: pd.DataFrame, locale: str) -> dict[str, Any] | None:
         "x": [str(p) for p in churn["period"]],
         "series": [
             {"name": gettext("Churn rate", locale), "data": [_num(v) for v in churn["churn_rate"]]},
-            {"name": gettext("Retention rate", locale), "data": [_num(v) for v in churn["retention_rate"]]},
+            {
+                "name": gettext("Retention rate", locale),
+                "data": [_num(v) for v in churn["retention_rate"]],
+            },
         ],
     }
 
 
-def cohort_spec(long: pd.DataFrame, locale: str, *, since: date | None = None) -> dict[str, Any] | None:
+def cohort_spec(
+    long: pd.DataFrame, locale: str, *, since: date | None = None
+) -> dict[str, Any] | None:
     from keepwise.analytics.cohorts import cohort_matrix
 
     if long is None or long.empty:
@@ -221,7 +233,12 @@ def rfm_spec(rfm: pd.DataFrame, locale: str) -> dict[str, Any] | None:
         "count_label": gettext("Customers", locale),
         "revenue_label": gettext("Revenue", locale),
         "data": [
-            {"name": str(r[name_col]), "value": int(r["customers"]), "revenue": _num(r["monetary_sum"]), "key": r["segment"]}
+            {
+                "name": str(r[name_col]),
+                "value": int(r["customers"]),
+                "revenue": _num(r["monetary_sum"]),
+                "key": r["segment"],
+            }
             for _, r in summary.iterrows()
         ],
     }
@@ -263,7 +280,9 @@ def histogram_spec(values: pd.Series, locale: str, *, max_bins: int = 8) -> dict
         counts.append(negative)
     if not positive.empty:
         edges = nice_edges(positive, max_bins=max_bins)
-        binned = pd.cut(positive, bins=edges, include_lowest=True, right=False).value_counts(sort=False)
+        binned = pd.cut(positive, bins=edges, include_lowest=True, right=False).value_counts(
+            sort=False
+        )
         above = int((positive >= edges[-1]).sum())
         for interval, n in binned.items():
             x.append(f"{short(interval.left)}–{short(interval.right)}")
@@ -290,8 +309,14 @@ def dashboard_data(
         from keepwise.analytics import metrics
 
         missing: dict[str, str] = {}
-        d: dict[str, Any] = {"has_data": False, "kpis": {}, "charts": {}, "missing": missing, "rfm": None}
-        full = get_dataset(url)
+        d: dict[str, Any] = {
+            "has_data": False,
+            "kpis": {},
+            "charts": {},
+            "missing": missing,
+            "rfm": None,
+        }
+        full: Any = get_dataset(url)
         ds = scope_dataset(full, owner=owner, segment=segment)
         if ds is None:
             return d
@@ -303,8 +328,12 @@ def dashboard_data(
         d["has_data"] = True
         d["as_of"] = as_of
         start = as_of - timedelta(days=int(months * 30.44)) if months else None
-        churn = _safe("trend", missing, lambda: metrics.churn_report(ds, freq=freq, start=start, as_of=as_of))
-        revenue = _safe("nrr", missing, lambda: metrics.revenue_report(ds, freq=freq, start=start, as_of=as_of))
+        churn = _safe(
+            "trend", missing, lambda: metrics.churn_report(ds, freq=freq, start=start, as_of=as_of)
+        )
+        revenue = _safe(
+            "nrr", missing, lambda: metrics.revenue_report(ds, freq=freq, start=start, as_of=as_of)
+        )
         last = last_complete(churn) if churn is not None else None
         last_rev = last_complete(revenue) if revenue is not None else None
         d["kpis"] = {
@@ -355,7 +384,9 @@ def clv_spec(ds: Any, as_of: date, locale: str) -> dict[str, Any] | None:
 ANALYSIS_DIMENSIONS = ("kind", "industry", "region", "channel", "frequency_band", "monetary_band")
 
 
-def analysis_data(url: str, *, owner: str | None, locale: str, by: str | None = None) -> dict[str, Any]:
+def analysis_data(
+    url: str, *, owner: str | None, locale: str, by: str | None = None
+) -> dict[str, Any]:
     """Segment breakdowns, the churned-customer profile and survival curves."""
 
     def compute() -> dict[str, Any]:
@@ -364,7 +395,7 @@ def analysis_data(url: str, *, owner: str | None, locale: str, by: str | None = 
 
         missing: dict[str, str] = {}
         out: dict[str, Any] = {"has_data": False, "missing": missing}
-        full = get_dataset(url)
+        full: Any = get_dataset(url)
         ds = scope_dataset(full, owner=owner)
         if ds is None:
             return out
@@ -377,8 +408,14 @@ def analysis_data(url: str, *, owner: str | None, locale: str, by: str | None = 
         dims = [d for d in ANALYSIS_DIMENSIONS if ds.customers is not None or d.endswith("_band")]
         segments = _safe("segments", missing, lambda: segment_report(ds, by=dims, as_of=as_of))
         out["segments"] = _records(segments)
-        out["profile"] = _records(_safe("profile", missing, lambda: churned_profile(segments))) if segments is not None else []
-        out["survival"] = _safe("survival", missing, lambda: survival_spec(ds, as_of, locale, by=by))
+        out["profile"] = (
+            _records(_safe("profile", missing, lambda: churned_profile(segments)))
+            if segments is not None
+            else []
+        )
+        out["survival"] = _safe(
+            "survival", missing, lambda: survival_spec(ds, as_of, locale, by=by)
+        )
         return out
 
     return cached(("analysis", url, owner, locale, by), compute)
@@ -387,7 +424,13 @@ def analysis_data(url: str, *, owner: str | None, locale: str, by: str | None = 
 def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
     if df is None or df.empty:
         return []
-    return [{k: (None if _num_or_none(v) is None and not isinstance(v, str) else v) for k, v in r.items()} for r in df.to_dict(orient="records")]
+    return [
+        {
+            k: (None if _num_or_none(v) is None and not isinstance(v, str) else v)
+            for k, v in r.items()
+        }
+        for r in df.to_dict(orient="records")
+    ]
 
 
 def _num_or_none(v: Any) -> Any:
@@ -402,7 +445,9 @@ SURVIVAL_MAX_GROUPS = 6
 SURVIVAL_MAX_POINTS = 150
 
 
-def survival_frame(ds: Any, as_of: date, *, by: str | None = None, locale: str | None = None) -> pd.DataFrame:
+def survival_frame(
+    ds: Any, as_of: date, *, by: str | None = None, locale: str | None = None
+) -> pd.DataFrame:
     """Per customer: ``duration_days`` from first becoming active to churn (or to ``as_of``),
     ``is_churned`` (1 = churned, 0 = still active: censored) and ``group``.
 
@@ -431,7 +476,9 @@ def survival_frame(ds: Any, as_of: date, *, by: str | None = None, locale: str |
     return frame[frame["duration_days"] >= 0]
 
 
-def survival_spec(ds: Any, as_of: date, locale: str, *, by: str | None = None) -> dict[str, Any] | None:
+def survival_spec(
+    ds: Any, as_of: date, locale: str, *, by: str | None = None
+) -> dict[str, Any] | None:
     """Kaplan-Meier survival curves (lifelines), overall or one per segment of ``by``."""
     from lifelines import KaplanMeierFitter
 
@@ -454,7 +501,9 @@ def survival_spec(ds: Any, as_of: date, locale: str, *, by: str | None = None) -
         if points.index[-1] != curve.index[-1]:
             points = pd.concat([points, curve.iloc[-1:]])
         label = f"{name} (n={len(part):,})"
-        series.append({"name": label, "data": [[float(t), round(float(v), 4)] for t, v in points.items()]})
+        series.append(
+            {"name": label, "data": [[float(t), round(float(v), 4)] for t, v in points.items()]}
+        )
     if not series:
         return None
     return {"type": "step", "x_name": gettext("Days since first order", locale), "series": series}
@@ -485,7 +534,11 @@ def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any
             frame = clv_frame(ds, as_of)
             return frame.set_index("customer_id") if frame is not None else None
 
-        return {"rfm": _safe("rfm", missing, rfm), "cycles": _safe("cycles", missing, cycles), "clv": _safe("clv", missing, clv)}
+        return {
+            "rfm": _safe("rfm", missing, rfm),
+            "cycles": _safe("cycles", missing, cycles),
+            "clv": _safe("clv", missing, clv),
+        }
 
     found = cached(("customer-frames", url), frames)
     out: dict[str, Any] = {}

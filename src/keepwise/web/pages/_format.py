@@ -11,14 +11,42 @@ from keepwise.web.i18n import N_, gettext
 
 # Values shown through ``|t`` in templates (marked here so they are extracted and translated).
 _VALUES = (
-    N_("low"), N_("medium"), N_("high"), N_("urgent"), N_("normal"),
-    N_("active"), N_("churned"), N_("prospect"), N_("paused"),
-    N_("order"), N_("interaction"), N_("ticket"), N_("feedback"),
-    N_("customers"), N_("orders"), N_("interactions"), N_("tickets"), N_("contacts"),
-    N_("admin"), N_("manager"), N_("sales_rep"),
-    N_("call"), N_("email"), N_("visit"), N_("meeting"), N_("chat"), N_("wechat"),
-    N_("completed"), N_("pending"), N_("refunded"), N_("cancelled"),
-    N_("inbound"), N_("outbound"), N_("nps"), N_("csat"), N_("survey"),
+    N_("low"),
+    N_("medium"),
+    N_("high"),
+    N_("urgent"),
+    N_("normal"),
+    N_("active"),
+    N_("churned"),
+    N_("prospect"),
+    N_("paused"),
+    N_("order"),
+    N_("interaction"),
+    N_("ticket"),
+    N_("feedback"),
+    N_("customers"),
+    N_("orders"),
+    N_("interactions"),
+    N_("tickets"),
+    N_("contacts"),
+    N_("admin"),
+    N_("manager"),
+    N_("sales_rep"),
+    N_("call"),
+    N_("email"),
+    N_("visit"),
+    N_("meeting"),
+    N_("chat"),
+    N_("wechat"),
+    N_("completed"),
+    N_("pending"),
+    N_("refunded"),
+    N_("cancelled"),
+    N_("inbound"),
+    N_("outbound"),
+    N_("nps"),
+    N_("csat"),
+    N_("survey"),
 )
 
 NEXT_STEPS = {
@@ -37,7 +65,9 @@ def reason_text(reason: Any, locale: str) -> str:
     if isinstance(reason, dict):
         zh = locale == "zh_CN"
         keys = (
-            ("zh", "text_zh", "label_zh", "message_zh") if zh else ("en", "text_en", "label_en", "message_en")
+            ("zh", "text_zh", "label_zh", "message_zh")
+            if zh
+            else ("en", "text_en", "label_en", "message_en")
         ) + ("text", "message", "label", "description", "reason", "en", "zh", "feature")
         for key in keys:
             value = reason.get(key)
@@ -95,28 +125,55 @@ def timeline_entry(item: Any, locale: str) -> dict[str, Any]:
     title, detail = "", ""
     if kind == "order":
         title = gettext("Order", locale) + " · " + money(field("amount"), locale, field("currency"))
-        detail = " · ".join(str(x) for x in (field("product"), field("category"), gettext(str(field("status") or ""), locale)) if x)
+        detail = " · ".join(
+            str(x)
+            for x in (
+                field("product"),
+                field("category"),
+                gettext(str(field("status") or ""), locale),
+            )
+            if x
+        )
     elif kind == "interaction":
         channel = field("channel")
-        title = gettext("Interaction", locale) + (" · " + gettext(str(channel), locale) if channel else "")
+        title = gettext("Interaction", locale) + (
+            " · " + gettext(str(channel), locale) if channel else ""
+        )
         direction = field("direction")
-        bits = [gettext(str(direction), locale) if direction else None, field("handled_by"), field("note")]
+        bits = [
+            gettext(str(direction), locale) if direction else None,
+            field("handled_by"),
+            field("note"),
+        ]
         detail = " · ".join(str(b) for b in bits if b)
     elif kind == "ticket":
-        title = gettext("Ticket", locale) + (" · " + str(field("subject")) if field("subject") else "")
-        bits = [field("category"), gettext(str(field("priority")), locale) if field("priority") else None]
+        title = gettext("Ticket", locale) + (
+            " · " + str(field("subject")) if field("subject") else ""
+        )
+        bits = [
+            field("category"),
+            gettext(str(field("priority")), locale) if field("priority") else None,
+        ]
         if field("resolved_at"):
             bits.append(gettext("resolved", locale))
         elif kind == "ticket":
             bits.append(gettext("open", locale))
         if field("satisfaction") is not None:
-            bits.append(gettext("satisfaction %(score)s/5", locale) % {"score": _plain_number(field("satisfaction"))})
+            bits.append(
+                gettext("satisfaction %(score)s/5", locale)
+                % {"score": _plain_number(field("satisfaction"))}
+            )
         detail = " · ".join(str(b) for b in bits if b)
     elif kind == "feedback":
         fb_kind = field("kind_") or field("feedback_kind") or data.get("kind")
         title = gettext("Feedback", locale) + (" · " + str(fb_kind).upper() if fb_kind else "")
         score = field("score")
-        bits = [gettext("score %(score)s", locale) % {"score": _plain_number(score)} if score is not None else None, field("comment")]
+        bits = [
+            gettext("score %(score)s", locale) % {"score": _plain_number(score)}
+            if score is not None
+            else None,
+            field("comment"),
+        ]
         detail = " · ".join(str(b) for b in bits if b)
     else:
         title = str(field("title") or kind)

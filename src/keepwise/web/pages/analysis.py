@@ -30,7 +30,12 @@ BAND_ORDER = {
     "interaction_band": ["0", "1-2", "3-5", "6+"],
 }
 MISSING = N_("(missing)")
-SURVIVAL_GROUPS = {"": N_("All customers"), "kind": N_("Customer type"), "region": N_("Region"), "channel": N_("Acquisition channel")}
+SURVIVAL_GROUPS = {
+    "": N_("All customers"),
+    "kind": N_("Customer type"),
+    "region": N_("Region"),
+    "channel": N_("Acquisition channel"),
+}
 
 
 @router.get("/analysis", response_class=HTMLResponse, name="analysis")
@@ -53,13 +58,19 @@ def analysis_body(request: Request, user: PageUser, by: str = "") -> HTMLRespons
     """The analysis tables and curves (loaded by htmx after the page shell)."""
     locale = request_locale(request, user)
     by = by if by in SURVIVAL_GROUPS else ""
-    a = _analytics.analysis_data(store_url(request), owner=_owner(user), locale=locale, by=by or None)
+    a = _analytics.analysis_data(
+        store_url(request), owner=_owner(user), locale=locale, by=by or None
+    )
     grouped: dict[str, list[dict[str, object]]] = {}
     for row in a.get("segments", []):
         grouped.setdefault(str(row["dimension"]), []).append(row)
     for dim, rows in grouped.items():
         if dim in BAND_ORDER:
-            rows.sort(key=lambda r: BAND_ORDER[dim].index(r["segment"]) if r["segment"] in BAND_ORDER[dim] else 99)
+            rows.sort(
+                key=lambda r: (
+                    BAND_ORDER[dim].index(r["segment"]) if r["segment"] in BAND_ORDER[dim] else 99
+                )
+            )
     return render(
         request,
         "partials/analysis_body.html",

@@ -36,12 +36,19 @@ def _assignees(session: Any, user: Any) -> list[Any]:
     return [u for u in list_users(session) if u.is_active]
 
 
-def _context(request: Request, session: Any, user: Any, tier: str, page: int, q: str = "") -> dict[str, Any]:
+def _context(
+    request: Request, session: Any, user: Any, tier: str, page: int, q: str = ""
+) -> dict[str, Any]:
     locale = request_locale(request, user)
     tier = tier if tier in TIERS else ""
     q = q.strip()[:100]
     result = at_risk_customers(
-        session, user, tiers=_tiers(tier), filters={"q": q} if q else None, page=max(page, 1), per_page=PER_PAGE
+        session,
+        user,
+        tiers=_tiers(tier),
+        filters={"q": q} if q else None,
+        page=max(page, 1),
+        per_page=PER_PAGE,
     )
     rows = [
         {
@@ -54,7 +61,9 @@ def _context(request: Request, session: Any, user: Any, tier: str, page: int, q:
     has_scores = bool(rows) or at_risk_customers(session, user, tiers=None, per_page=1).total > 0
 
     def page_url(n: int) -> str:
-        return "/at-risk?" + urlencode({k: v for k, v in (("tier", tier), ("q", q), ("page", n)) if v})
+        return "/at-risk?" + urlencode(
+            {k: v for k, v in (("tier", tier), ("q", q), ("page", n)) if v}
+        )
 
     return {
         "title": gettext("At-risk customers", locale),
@@ -72,9 +81,16 @@ def _context(request: Request, session: Any, user: Any, tier: str, page: int, q:
 
 @router.get("/at-risk", response_class=HTMLResponse, name="at_risk")
 def at_risk(
-    request: Request, user: PageUser, session: SessionDep, tier: str = "", q: str = "", page: int = 1
+    request: Request,
+    user: PageUser,
+    session: SessionDep,
+    tier: str = "",
+    q: str = "",
+    page: int = 1,
 ) -> HTMLResponse:
-    return render(request, "pages/at_risk.html", user, **_context(request, session, user, tier, page, q))
+    return render(
+        request, "pages/at_risk.html", user, **_context(request, session, user, tier, page, q)
+    )
 
 
 @router.post("/at-risk/follow-ups", response_class=HTMLResponse, name="at_risk_follow_ups")
@@ -113,7 +129,9 @@ def bulk_follow_ups(
                 note=note or None,
                 ip=request.client.host if request.client else None,
             )
-            text = ngettext("%(num)s follow-up assigned.", "%(num)s follow-ups assigned.", len(created), locale)
+            text = ngettext(
+                "%(num)s follow-up assigned.", "%(num)s follow-ups assigned.", len(created), locale
+            )
             result = {"kind": "ok", "text": text % {"num": len(created)}}
         except KeepwiseError as exc:
             session.rollback()

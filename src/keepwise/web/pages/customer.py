@@ -24,7 +24,9 @@ def _timeline(session: Any, user: Any, external_id: str, page: int, locale: str)
     result = customer_timeline(session, user, external_id, page=page, per_page=TIMELINE_PER_PAGE)
     next_url = None
     if result.has_next:
-        next_url = f"/customers/{quote(external_id, safe='')}/timeline?" + urlencode({"page": page + 1})
+        next_url = f"/customers/{quote(external_id, safe='')}/timeline?" + urlencode(
+            {"page": page + 1}
+        )
     return {
         "timeline_items": [timeline_entry(item, locale) for item in result.items],
         "timeline_next_url": next_url,
@@ -33,7 +35,9 @@ def _timeline(session: Any, user: Any, external_id: str, page: int, locale: str)
 
 
 @router.get("/customers/{external_id}", response_class=HTMLResponse, name="customer")
-def customer_page(request: Request, external_id: str, user: PageUser, session: SessionDep) -> HTMLResponse:
+def customer_page(
+    request: Request, external_id: str, user: PageUser, session: SessionDep
+) -> HTMLResponse:
     """One customer on one page (404 for customers the user may not see)."""
     locale = request_locale(request, user)
     info = customer_360(session, user, external_id)
@@ -67,12 +71,17 @@ def customer_page(request: Request, external_id: str, user: PageUser, session: S
     )
 
 
-@router.get("/customers/{external_id}/timeline", response_class=HTMLResponse, name="customer_timeline")
+@router.get(
+    "/customers/{external_id}/timeline", response_class=HTMLResponse, name="customer_timeline"
+)
 def timeline_more(
     request: Request, external_id: str, user: PageUser, session: SessionDep, page: int = 2
 ) -> HTMLResponse:
     """The next page of the timeline (htmx "load more")."""
     locale = request_locale(request, user)
     return render(
-        request, "partials/timeline_items.html", user, **_timeline(session, user, external_id, max(page, 1), locale)
+        request,
+        "partials/timeline_items.html",
+        user,
+        **_timeline(session, user, external_id, max(page, 1), locale),
     )

@@ -17,8 +17,18 @@ from keepwise.web.pages._common import render, request_locale, store_url
 router = APIRouter()
 
 FREQS = {"month": N_("Monthly"), "quarter": N_("Quarterly")}
-WINDOWS = {12: N_("Last 12 months"), 24: N_("Last 24 months"), 6: N_("Last 6 months"), 0: N_("All history")}
-SEGMENT_GROUPS = {"kind": N_("Customer type"), "region": N_("Region"), "group_name": N_("Group"), "industry": N_("Industry")}
+WINDOWS = {
+    12: N_("Last 12 months"),
+    24: N_("Last 24 months"),
+    6: N_("Last 6 months"),
+    0: N_("All history"),
+}
+SEGMENT_GROUPS = {
+    "kind": N_("Customer type"),
+    "region": N_("Region"),
+    "group_name": N_("Group"),
+    "industry": N_("Industry"),
+}
 
 
 def _filters(freq: str, months: int, segment: str) -> dict[str, Any]:
@@ -47,7 +57,9 @@ def dashboard(
     # The segment choices need the analytics dataset (slow on a cold start); the body partial
     # fills them in with an out-of-band swap, so the page shell answers at once.
     segment_options = (
-        [("", [(filters["segment"], filters["segment"].partition(":")[2])])] if filters["segment"] else []
+        [("", [(filters["segment"], filters["segment"].partition(":")[2])])]
+        if filters["segment"]
+        else []
     )
     return render(
         request,
@@ -124,10 +136,14 @@ def _risk_summary(session: Any, user: Any, locale: str, filters: dict[str, str])
             "x": [gettext(k, locale) for k in keys],
             "keys": keys,
             "colors_by_category": True,
-            "series": [{"name": gettext("Customers", locale), "data": [int(tiers.get(k, 0)) for k in keys]}],
+            "series": [
+                {"name": gettext("Customers", locale), "data": [int(tiers.get(k, 0)) for k in keys]}
+            ],
         }
     return {
-        "at_risk": int(tiers.get("high", 0)) + int(tiers.get("medium", 0)) if risk.get("scored") else None,
+        "at_risk": int(tiers.get("high", 0)) + int(tiers.get("medium", 0))
+        if risk.get("scored")
+        else None,
         "revenue_at_risk": risk.get("value_at_risk") if risk.get("scored") else None,
         "chart": chart,
     }

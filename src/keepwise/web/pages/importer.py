@@ -118,11 +118,17 @@ def import_preview(
 
     try:
         report = import_file(
-            store_url(request), table, path, dry_run=True, create_missing_customers=create_missing_customers
+            store_url(request),
+            table,
+            path,
+            dry_run=True,
+            create_missing_customers=create_missing_customers,
         )
     except ValidationError as exc:
         shutil.rmtree(_upload_dir(token), ignore_errors=True)
-        ctx.update(filename=path.name, problems=exc.problems, problems_total=exc.total, summary=exc.summary)
+        ctx.update(
+            filename=path.name, problems=exc.problems, problems_total=exc.total, summary=exc.summary
+        )
         return render(request, "pages/import.html", user, status_code=422, **ctx)
     except KeepwiseError as exc:
         shutil.rmtree(_upload_dir(token), ignore_errors=True)
@@ -153,9 +159,13 @@ def import_confirm(
 
     path = files[0]
     try:
-        report = import_file(store_url(request), table, path, create_missing_customers=create_missing_customers)
+        report = import_file(
+            store_url(request), table, path, create_missing_customers=create_missing_customers
+        )
     except ValidationError as exc:
-        ctx.update(filename=path.name, problems=exc.problems, problems_total=exc.total, summary=exc.summary)
+        ctx.update(
+            filename=path.name, problems=exc.problems, problems_total=exc.total, summary=exc.summary
+        )
         return render(request, "pages/import.html", user, status_code=422, **ctx)
     except KeepwiseError as exc:
         ctx.update(filename=path.name, error=str(exc))

@@ -38,6 +38,11 @@ def set_locale(
         store_set_locale(session, user, chosen)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
-        LOCALE_COOKIE, chosen, max_age=LOCALE_COOKIE_MAX_AGE, httponly=True, samesite="lax", path="/"
+        LOCALE_COOKIE,
+        chosen,
+        max_age=LOCALE_COOKIE_MAX_AGE,
+        httponly=True,
+        samesite="lax",
+        path="/",
     )
     return response
