@@ -33,7 +33,7 @@ from keepwise.schema.mapping import ColumnPlan, load_mapping, match_columns
 from keepwise.schema.readers import Chunk, open_table
 from keepwise.settings import get_settings
 from keepwise.store import load
-from keepwise.store.db import get_engine, normalize_url, upgrade
+from keepwise.store.db import current_revision, get_engine, head_revision, normalize_url, upgrade
 
 #: ``progress(done, total, rows_read)``: ``done``/``total`` in bytes (CSV) or rows (XLSX, Parquet).
 ProgressCallback = Callable[[int, "int | None", int], None]
@@ -161,7 +161,7 @@ def import_file(
             columns={plan.headers[pos]: name for name, pos in plan.fields.items()},
         )
         _describe_plan(plan, contract, report)
-        upgrade(url)
+        _ensure_schema(url)
         job = _Import(contract, plan, path.name, create_missing_customers, settings.default_currency)
         engine = get_engine(url)
         try:
@@ -195,6 +195,17 @@ def import_file(
         report.notes.append("dry run: nothing was written")
     report.seconds = time.perf_counter() - started
     return report
+
+
+_HEAD: list[str] = []
+
+
+def _ensure_schema(url: str) -> None:
+    """Create or migrate the store if it is not at the newest schema (zero set-up imports)."""
+    if not _HEAD:
+        _HEAD.append(head_revision())
+    if current_revision(url) != _HEAD[0]:
+        upgrade(url)
 
 
 def _describe_plan(plan: ColumnPlan, contract: TableContract, report: ImportReport) -> None:
