@@ -145,8 +145,12 @@ class FirstResponseRule(_Rule):
         hours = (responded.epoch_seconds() - opened.epoch_seconds()) / 3600.0
         t = t.mutate(hours=hours, opened_day=opened.date())
         slow = t.filter(t.hours > self.threshold_hours)
+        slow = slow.mutate(max_hours=slow.hours.max().over(group_by=slow.customer_id))
+        # the slowest ticket's day (the earliest, on ties, so every engine agrees)
         agg = slow.group_by(slow.customer_id).aggregate(
-            observed=slow.hours.max(), at=slow.opened_day.argmax(slow.hours), n_tickets=slow.count()
+            observed=slow.hours.max(),
+            at=(slow.hours == slow.max_hours).ifelse(slow.opened_day, None).min(),
+            n_tickets=slow.count(),
         )
         rows = agg.order_by("customer_id").to_pandas()
         return _frame(rows, self, "observed", self.threshold_hours, "at")
