@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from keepwise.web.deps import OptionalUser, SessionDep
-from keepwise.web.i18n import LOCALE_COOKIE, SUPPORTED_LOCALES, normalize_locale
+from keepwise.web.i18n import LOCALE_COOKIE, normalize_locale
 
 router = APIRouter()
 
@@ -31,7 +31,7 @@ def set_locale(
     next: Annotated[str, Form()] = "/",  # noqa: A002 - the conventional form field name
 ) -> RedirectResponse:
     """Switch the UI language (``zh_CN`` or ``en``) and go back to the page it was switched on."""
-    chosen = normalize_locale(locale) if locale in SUPPORTED_LOCALES else normalize_locale(locale)
+    chosen = normalize_locale(locale)  # anything unknown falls back to the default (zh_CN)
     if user is not None:
         from keepwise.store.users import set_locale as store_set_locale
 
