@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Integer, and_, cast, func, select
+from sqlalchemy import Connection, Integer, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from keepwise.errors import NotFoundError, PermissionDeniedError
@@ -59,7 +59,9 @@ RISK_COLUMNS = [
 
 
 def _url_key(session: Session) -> str:
-    return session.get_bind().url.render_as_string(hide_password=True)
+    bind = session.get_bind()
+    engine = bind.engine if isinstance(bind, Connection) else bind
+    return engine.url.render_as_string(hide_password=True)
 
 
 def data_as_of(session: Session) -> date:
@@ -391,12 +393,12 @@ def dashboard_summary(
         )
         if filtered or not sees_all_customers(user):
             stmt = stmt.join(Customer, Customer.id == Order.customer_id).where(*conditions)
-        series = [
+        series: list[dict[str, Any]] = [
             {"period": str(p), "revenue": float(r or 0), "orders": int(n), "customers": int(c)}
             for p, r, n, c in session.execute(stmt.group_by(bucket).order_by(bucket)).all()
         ]
-        last = series[-1]["revenue"] if series else 0.0
-        previous = series[-2]["revenue"] if len(series) > 1 else None
+        last: float = series[-1]["revenue"] if series else 0.0
+        previous: float | None = series[-2]["revenue"] if len(series) > 1 else None
         new_since = _period_start(as_of, period, 1)
         new = session.execute(
             select(func.count())
@@ -486,6 +488,7 @@ def customer_timeline(
         rows = session.execute(
             base.order_by(date_column.desc(), kind.column("id").desc()).limit(need)
         ).scalars()
+        rec: Any
         for rec in rows:
             items.append(
                 {

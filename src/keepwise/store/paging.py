@@ -13,7 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select, true
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from keepwise.errors import Problem, ValidationError
@@ -81,9 +81,7 @@ def customer_scope(user: User) -> ColumnElement[bool]:
     return Customer.owner == user.username
 
 
-def order_by(
-    stmt: Select[Any], sort: str | None, columns: dict[str, Any], default: list[Any]
-) -> Select[Any]:
+def order_by(stmt: Any, sort: str | None, columns: dict[str, Any], default: list[Any]) -> Any:
     """Apply ``sort`` (``"name"``, ``"-amount"``, ``"region,-name"``) from the ``columns`` whitelist."""
     if not sort:
         return stmt.order_by(*default)
@@ -103,9 +101,7 @@ def order_by(
     return stmt.order_by(*clauses, *default)
 
 
-def paginate(
-    session: Session, stmt: Select[Any], page: int, per_page: int
-) -> tuple[list[Any], int]:
+def paginate(session: Session, stmt: Any, page: int, per_page: int) -> tuple[list[Any], int]:
     """Rows of ``stmt`` on ``page`` and the total row count."""
     page, per_page = check_paging(page, per_page)
     total = session.execute(

@@ -69,8 +69,11 @@ def record_router(
 
     @router.post("", response_model=public_model, status_code=201, summary=f"Create an {entity}")
     def create_record(
-        request: Request, session: SessionDep, user: CurrentUser, body: create_model
-    ) -> Any:  # type: ignore[valid-type]
+        request: Request,
+        session: SessionDep,
+        user: CurrentUser,
+        body: create_model,  # type: ignore[valid-type]
+    ) -> Any:
         data = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
         return record_store.create_record(session, user, kind.name, data, ip=client_ip(request))
 

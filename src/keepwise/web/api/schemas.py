@@ -91,8 +91,8 @@ class CustomerPublic(CustomerFields):
     model_config = ConfigDict(from_attributes=True)
 
     external_id: str
-    kind: str | None = None
-    status: str | None = None
+    kind: str | None = None  # type: ignore[assignment]
+    status: str | None = None  # type: ignore[assignment]
     created_at: datetime | None = None
     updated_at: datetime | None = None
 
