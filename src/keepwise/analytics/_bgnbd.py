@@ -103,7 +103,7 @@ class _Estimator:
 def _column(rfm: pd.DataFrame, name: str) -> np.ndarray:
     if name not in rfm.columns:
         raise SchemaError(name, None, f"required column is missing (have {', '.join(map(str, rfm.columns))})")
-    values = pd.to_numeric(rfm[name], errors="coerce").to_numpy(dtype=float)
+    values: np.ndarray = np.asarray(pd.to_numeric(rfm[name], errors="coerce"), dtype=float)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
         raise SchemaError(name, bad.tolist(), "values must be finite numbers")

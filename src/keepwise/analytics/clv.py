@@ -277,7 +277,10 @@ def assign_tiers(values: pd.Series, tiers: Sequence[Tier] = DEFAULT_TIERS) -> pd
     idx = np.full(v.size, -1)
     for i, tier in reversed(list(enumerate(ordered))):
         idx = np.where(v >= tier.min_value, i, idx)
-    pick = lambda attr: [getattr(ordered[i], attr) if i >= 0 else "" for i in idx]  # noqa: E731
+
+    def pick(attr: str) -> list[str]:
+        return [str(getattr(ordered[i], attr)) if i >= 0 else "" for i in idx]
+
     return pd.DataFrame(
         {"tier": pick("name"), "tier_zh": pick("label_zh"), "tier_action": pick("action")}, index=values.index
     )

@@ -294,3 +294,18 @@ def test_cli_clv_errors(tmp_path: Path) -> None:
     assert res.exit_code != 0 and "repeat purchase" in res.output
     res = runner.invoke(app, ["clv", "--data", str(tmp_path), "--calibration-end", "yesterday"])
     assert res.exit_code != 0 and "--calibration-end" in res.output
+
+
+def test_gamma_gamma_leaves_out_zero_spend(rfm: pd.DataFrame) -> None:
+    from keepwise.errors import StatisticalWarning
+
+    free = rfm.copy()
+    repeaters = free.index[free.frequency > 0][:3]
+    free.loc[repeaters, "monetary_value"] = 0.0
+    with pytest.warns(StatisticalWarning, match="3 repeat buyer"):
+        gg = GammaGammaModel().fit(free)
+    assert gg.n_customers_ == int((rfm.frequency > 0).sum()) - 3
+    negative = rfm.copy()
+    negative.loc[repeaters[0], "monetary_value"] = -1.0
+    with pytest.raises(SchemaError, match="'monetary_value'"):
+        GammaGammaModel().fit(negative)
