@@ -90,12 +90,17 @@ def _lexicon_shift(text: str, lexicon: dict[str, float], *, english: bool) -> fl
 
 
 def score_text(text: str | None, *, use_lexicon: bool = True) -> float:
-    """Sentiment of one text in [-1, 1] (NaN for blank)."""
+    """Sentiment of one text in [-1, 1] (NaN for blank). Results are cached per text."""
     if text is None or (isinstance(text, float) and text != text):
         return float("nan")
     text = str(text).strip()
     if not text:
         return float("nan")
+    return _score_cached(text, use_lexicon)
+
+
+@lru_cache(maxsize=100_000)
+def _score_cached(text: str, use_lexicon: bool) -> float:
     if is_chinese(text):
         from snownlp import SnowNLP
 

@@ -115,3 +115,84 @@ def predict_command(
             f"wrote {len(preds):,} predictions to {escape(str(out))}: "
             f"high {counts.get('high', 0):,}, medium {counts.get('medium', 0):,}, low {counts.get('low', 0):,}"
         )
+
+
+@churn_app.command("evaluate")
+def evaluate_command(
+    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder of files (default: the --db store).")] = None,
+    horizon: Annotated[str, typer.Option("--horizon", help="Churn horizon, e.g. 90d.")] = "90d",
+    train_cutoffs: Annotated[int, typer.Option("--train-cutoffs", help="Number of earlier cutoffs to train on.")] = 3,
+    cutoff: Annotated[str | None, typer.Option("--cutoff", help="Validation cutoff (default: the last one whose horizon is complete).")] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Backtest: train on earlier cutoffs, validate on a later one; compare with the baselines."""
+    from keepwise.analytics.churn.labels import parse_horizon
+    from keepwise.analytics.churn.transaction import backtest
+    from keepwise.analytics.dataset import load_dataset
+
+    with user_errors():
+        ds = load_dataset(data or _store_url(db))
+        with err_console.status("backtesting", spinner="dots"):
+            report = backtest(ds, horizon_days=parse_horizon(horizon), n_train_cutoffs=train_cutoffs,
+                              validation_cutoff=cutoff, random_state=seed)
+        if fmt is OutputFormat.json:
+            text = dump_json(report.to_dict())
+            if out is None:
+                typer.echo(text)
+            else:
+                out.write_text(text, encoding="utf-8")
+            return
+        if fmt is OutputFormat.csv:
+            render_frame(report.metrics_frame(), fmt, out)
+            return
+        console.print(
+            f"train cutoffs {', '.join(map(str, report.train_cutoffs))} ({report.train_rows:,} rows); "
+            f"validation cutoff {report.validation_cutoff} ({report.validation_rows:,} customers); "
+            f"horizon {report.horizon_days} days"
+        )
+        render_frame(report.metrics_frame().round(4), fmt, out, title="out-of-time validation")
+        render_frame(report.calibration.round(4), fmt, out, title="calibration (deciles of predicted risk)")
+        render_frame(report.top_features.head(10).round(4), fmt, out, title="top features (gain)")
+
+
+def _store_url(db: str | None) -> str:
+    from keepwise.store import normalize_url
+
+    return normalize_url(db)
+
+
+@churn_app.command("score")
+def score_command(
+    model: ModelOption,
+    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Score as of this date (default: the last order date).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the scores to this CSV file.")] = None,
+    no_store: Annotated[bool, typer.Option("--no-store", help="Do not write to the store (with --out).")] = False,
+    lang: LangOption = "en",
+    db: DbOption = None,
+) -> None:
+    """Score every active customer: probability, tier and reasons, written to the store with history."""
+    from keepwise.analytics.churn import load_model
+    from keepwise.analytics.churn.scoring import write_churn_scores
+    from keepwise.analytics.dataset import load_dataset
+
+    with user_errors():
+        fitted, meta = load_model(model, kind="transaction")
+        url = _store_url(db)
+        ds = load_dataset(data or url)
+        with err_console.status("scoring", spinner="dots"):
+            scores = fitted.score_frame(ds, as_of=as_of, lang=lang)
+        if out is not None:
+            scores.drop(columns=["reasons_json"]).to_csv(out, index=False, encoding="utf-8")
+        written = 0
+        if not no_store:
+            written = write_churn_scores(url, scores, horizon_days=fitted.horizon_days, model_version=meta["model_version"])
+        counts = scores["risk_tier"].value_counts()
+        console.print(
+            f"scored {len(scores):,} customers as of {scores['cutoff'].iloc[0] if len(scores) else '-'}: "
+            f"high {counts.get('high', 0):,}, medium {counts.get('medium', 0):,}, low {counts.get('low', 0):,}; "
+            f"{written:,} rows written to the store (model {meta['model_version']})"
+        )

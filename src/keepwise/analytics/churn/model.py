@@ -141,9 +141,13 @@ class ChurnClassifier:
             steps.append(("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value=-1.0, keep_empty_features=True), OneHotEncoder(handle_unknown="ignore")), cats))
         return make_pipeline(ColumnTransformer(steps), LogisticRegression(max_iter=2000, C=1.0))
 
-    def fit(self, X: pd.DataFrame, y: Any) -> Self:
-        """Fit on features ``X`` (one row per customer) and labels ``y`` (1 = churned)."""
-        from sklearn.model_selection import StratifiedKFold
+    def fit(self, X: pd.DataFrame, y: Any, *, groups: Any = None) -> Self:
+        """Fit on features ``X`` (one row per customer) and labels ``y`` (1 = churned).
+
+        ``groups`` (e.g. customer ids when a customer appears at several cutoffs) keeps each
+        group inside one cross-validation fold.
+        """
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
         if self.calibration not in ("sigmoid", "isotonic"):
             raise ConfigError(f"calibration must be 'sigmoid' or 'isotonic', not {self.calibration!r}")
@@ -162,8 +166,13 @@ class ChurnClassifier:
         oof_margin = np.zeros(len(yv))
         oof_base = np.zeros(len(yv))
         best = []
-        skf = StratifiedKFold(n_splits=max(2, folds), shuffle=True, random_state=self.random_state)
-        for tr, te in skf.split(X, yv):
+        if groups is None:
+            splits = StratifiedKFold(n_splits=max(2, folds), shuffle=True, random_state=self.random_state).split(X, yv)
+        else:
+            splits = StratifiedGroupKFold(n_splits=max(2, folds), shuffle=True, random_state=self.random_state).split(
+                X, yv, np.asarray(groups)
+            )
+        for tr, te in splits:
             booster = self._train(X.iloc[tr], yv[tr], None, rng)
             best.append(max(1, booster.best_iteration or booster.current_iteration()))
             oof_margin[te] = booster.predict(X.iloc[te], raw_score=True, num_iteration=booster.best_iteration)

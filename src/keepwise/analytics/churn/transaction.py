@@ -1,0 +1,293 @@
+"""Transaction mode: learn churn from orders, tickets, notes ... at several past cutoffs.
+
+:class:`TransactionChurnModel` stacks the features of every customer active at each training
+cutoff (:func:`~keepwise.analytics.churn.features.churn_features`) with what happened in the
+horizon after it (:func:`~keepwise.analytics.churn.labels.churn_labels`), fits a
+:class:`ChurnClassifier`, and scores customers as of any later date with reasons written by
+:mod:`~keepwise.analytics.churn.templates`. :func:`backtest` trains on earlier cutoffs and
+validates on a later one against a logistic baseline and a recency rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
+from keepwise.analytics.churn.features import CATEGORICAL, CONTEXT_COLUMNS, _as_date, churn_features, features_frame
+from keepwise.analytics.churn.labels import churn_labels, data_end, label_cutoffs, parse_horizon
+from keepwise.analytics.churn.model import ChurnClassifier
+from keepwise.analytics.churn.reasons import Reason, join_reasons, top_reasons
+from keepwise.analytics.churn.templates import describe_feature
+from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
+from keepwise.analytics.dataset import Dataset, load_dataset
+from keepwise.errors import NotFittedError, SchemaError
+
+try:
+    from typing import Self
+except ImportError:  # pragma: no cover
+    from typing_extensions import Self
+
+#: Left out of the model by default: contacts only keep the *latest* contact date, so coverage
+#: at past cutoffs is near zero and at today's cutoff high: a train/score shift, not a signal.
+DEFAULT_EXCLUDED = ("contact_coverage_90d",)
+
+
+def labelled_frame(ds: Dataset, cutoffs: list[date], *, horizon_days: int, active_days: int = 365,
+                   sentiment: bool = True) -> pd.DataFrame:
+    """Features and labels of every customer active at each cutoff (column ``cutoff`` added)."""
+    from keepwise.analytics.churn.features import population
+
+    frames = []
+    for c in cutoffs:
+        feats = churn_features(ds, c, active_days=active_days, sentiment=sentiment)
+        labels = churn_labels(ds, population(ds, c, active_days=active_days), c, horizon_days=horizon_days)
+        df = feats.left_join(labels, "customer_id").drop("customer_id_right").to_pandas()
+        df.insert(1, "cutoff", pd.Timestamp(c))
+        frames.append(df)
+    out = pd.concat(frames, ignore_index=True)
+    out["churned"] = out["churned"].fillna(0).astype(int)
+    return _numeric(out)
+
+
+def _numeric(df: pd.DataFrame) -> pd.DataFrame:
+    for c in df.columns:
+        if c in ("customer_id", "cutoff", "churned") or c in CATEGORICAL or c in CONTEXT_COLUMNS:
+            continue
+        df[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+    return df
+
+
+class TransactionChurnModel:
+    """Churn model learned from a company's transactions and service history.
+
+    Parameters
+    ----------
+    horizon_days
+        Churn = no completed order within this many days after the cutoff (see labels).
+    n_cutoffs, step_days
+        Training cutoffs: the latest complete one and ``n_cutoffs - 1`` earlier ones every
+        ``step_days`` (default: the horizon).
+    active_days
+        Population: customers with an order in the ``active_days`` before a cutoff.
+    exclude_features
+        Feature columns not given to the model.
+    tiers, calibration, random_state
+        As in :class:`ChurnClassifier`.
+    """
+
+    def __init__(
+        self,
+        *,
+        horizon_days: int = 90,
+        n_cutoffs: int = 4,
+        step_days: int | None = None,
+        active_days: int = 365,
+        exclude_features: tuple[str, ...] = DEFAULT_EXCLUDED,
+        sentiment: bool = True,
+        tiers: RiskTiers | None = None,
+        calibration: Literal["sigmoid", "isotonic"] = "sigmoid",
+        random_state: int = 0,
+        max_levels: int = 30,
+    ) -> None:
+        self.horizon_days = horizon_days
+        self.n_cutoffs = n_cutoffs
+        self.step_days = step_days
+        self.active_days = active_days
+        self.exclude_features = exclude_features
+        self.sentiment = sentiment
+        self.tiers = tiers
+        self.calibration = calibration
+        self.random_state = random_state
+        self.max_levels = max_levels
+
+    # ------------------------------------------------------------------ encoding
+    def _encode(self, df: pd.DataFrame, *, fit: bool) -> pd.DataFrame:
+        if fit:
+            skip = {"customer_id", "cutoff", "churned", *CONTEXT_COLUMNS, *self.exclude_features}
+            cols = [c for c in df.columns if c not in skip]
+            cols = [c for c in cols if c in CATEGORICAL or df[c].notna().any()]
+            self.levels_ = {
+                c: [str(v) for v in df[c].dropna().astype(str).value_counts().index[: self.max_levels]]
+                for c in cols if c in CATEGORICAL
+            }
+            self.features_ = cols
+        X = pd.DataFrame(index=df.index)
+        for c in self.features_:
+            if c not in df.columns:
+                X[c] = np.nan
+            elif c in self.levels_:
+                text = df[c].astype("string")
+                codes = pd.Categorical(text, categories=self.levels_[c]).codes.astype(float)
+                codes[(codes < 0) & text.notna().to_numpy()] = len(self.levels_[c])
+                codes[text.isna().to_numpy()] = np.nan
+                X[c] = codes
+            else:
+                X[c] = pd.to_numeric(df[c], errors="coerce").astype(float)
+        return X
+
+    # ------------------------------------------------------------------ fitting
+    def fit(self, ds: Dataset, *, cutoff: Any = None) -> Self:
+        """Fit on the cutoffs up to ``cutoff`` (default: the last one whose horizon is complete)."""
+        cutoffs = label_cutoffs(ds, horizon_days=self.horizon_days, count=self.n_cutoffs,
+                                step_days=self.step_days, latest=cutoff)
+        frame = labelled_frame(ds, cutoffs, horizon_days=self.horizon_days, active_days=self.active_days,
+                               sentiment=self.sentiment)
+        return self.fit_frame(frame)
+
+    def fit_frame(self, frame: pd.DataFrame) -> Self:
+        """Fit on a :func:`labelled_frame` (features, ``cutoff``, ``churned``)."""
+        if frame.empty:
+            raise SchemaError("customer_id", None, "no customers active at the training cutoffs")
+        X = self._encode(frame, fit=True)
+        y = frame["churned"].to_numpy()
+        self.classifier_ = ChurnClassifier(
+            categorical_features=list(self.levels_), tiers=self.tiers, calibration=self.calibration,
+            random_state=self.random_state,
+        ).fit(X, y, groups=frame["customer_id"].to_numpy())
+        cut = pd.to_datetime(frame["cutoff"])
+        self.cutoffs_ = sorted({d.date() for d in cut})
+        self.training_window_ = {
+            "first_cutoff": str(self.cutoffs_[0]),
+            "last_cutoff": str(self.cutoffs_[-1]),
+            "horizon_days": self.horizon_days,
+            "rows": int(len(frame)),
+            "customers": int(frame["customer_id"].nunique()),
+            "churn_rate": float(y.mean()),
+        }
+        return self
+
+    def _check(self) -> None:
+        if not hasattr(self, "classifier_"):
+            raise NotFittedError("this TransactionChurnModel is not fitted yet; call fit() first")
+
+    # ------------------------------------------------------------------ scoring
+    def features_at(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
+        """Features of the customers active at ``as_of`` (default: the last order date)."""
+        when = _as_date(as_of) if as_of is not None else data_end(ds)
+        return _numeric(features_frame(ds, when, active_days=self.active_days, sentiment=self.sentiment))
+
+    def score_features(self, feats: pd.DataFrame, *, top: int = 3) -> tuple[np.ndarray, np.ndarray, list[list[Reason]]]:
+        """(probabilities, tiers, reasons) for a features frame."""
+        self._check()
+        X = self._encode(feats, fit=False)
+        p = self.classifier_.churn_probability(X)
+        contrib = self.classifier_.contributions(X)
+        lowering = p < self.classifier_.tier_thresholds_[0]
+        reasons = top_reasons(contrib, feats, describe_feature, top=top, lowering=lowering)
+        return p, assign_tiers(p, self.classifier_.tier_thresholds_), reasons
+
+    def score_frame(self, ds: Dataset, *, as_of: Any = None, top: int = 3, lang: str = "en") -> pd.DataFrame:
+        """``customer_id``, ``cutoff``, ``churn_probability``, ``risk_tier``, ``reasons`` (text) and
+        ``reasons_json`` (list of dicts with feature, value, impact, en, zh), highest risk first."""
+        when = _as_date(as_of) if as_of is not None else data_end(ds)
+        feats = self.features_at(ds, when)
+        p, tiers, reasons = self.score_features(feats, top=top)
+        out = pd.DataFrame({
+            "customer_id": feats["customer_id"].astype(str),
+            "cutoff": when,
+            "churn_probability": np.round(p, 6),
+            "risk_tier": tiers,
+            "reasons": join_reasons(reasons, lang),
+            "reasons_json": [[r.to_dict() for r in rs] for rs in reasons],
+        })
+        return out.sort_values("churn_probability", ascending=False, ignore_index=True)
+
+    def metadata(self) -> dict[str, Any]:
+        self._check()
+        clf = self.classifier_
+        return {
+            "features": self.features_,
+            "categorical": {k: v for k, v in self.levels_.items()},
+            "training_window": self.training_window_,
+            "training_cutoffs": [str(c) for c in self.cutoffs_],
+            "horizon_days": self.horizon_days,
+            "active_days": self.active_days,
+            "metrics": clf.metrics_,
+            "calibration": self.calibration,
+            "tier_thresholds": list(clf.tier_thresholds_),
+            "n_trees": clf.n_trees_,
+            "random_state": self.random_state,
+        }
+
+
+def fit_transaction_model(data: Any, *, horizon: str | int = "90d", cutoff: Any = None, **kwargs: Any) -> TransactionChurnModel:
+    """Load ``data`` (store URL, folder or Dataset) and fit a :class:`TransactionChurnModel`."""
+    ds = data if isinstance(data, Dataset) else load_dataset(data)
+    return TransactionChurnModel(horizon_days=parse_horizon(horizon), **kwargs).fit(ds, cutoff=cutoff)
+
+
+# ---------------------------------------------------------------------- backtest
+@dataclass
+class BacktestReport:
+    """Out-of-time validation of the churn model against its baselines."""
+
+    horizon_days: int
+    train_cutoffs: list[date]
+    validation_cutoff: date
+    train_rows: int
+    validation_rows: int
+    metrics: dict[str, dict[str, float]]
+    calibration: pd.DataFrame
+    top_features: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    def metrics_frame(self) -> pd.DataFrame:
+        df = pd.DataFrame(self.metrics).T
+        df.index.name = "model"
+        return df.reset_index()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "horizon_days": self.horizon_days,
+            "train_cutoffs": [str(c) for c in self.train_cutoffs],
+            "validation_cutoff": str(self.validation_cutoff),
+            "train_rows": self.train_rows,
+            "validation_rows": self.validation_rows,
+            "metrics": self.metrics,
+            "calibration": self.calibration.to_dict(orient="records"),
+            "top_features": self.top_features.head(10).to_dict(orient="records"),
+        }
+
+
+def backtest(ds: Dataset, *, horizon_days: int = 90, n_train_cutoffs: int = 3, step_days: int | None = None,
+             validation_cutoff: Any = None, **kwargs: Any) -> BacktestReport:
+    """Train on earlier cutoffs, validate on a later one whose horizon is complete.
+
+    Training cutoffs are ``step_days`` apart (default: the horizon) and end at least one
+    horizon before the validation cutoff, so no training label looks past it. Compared:
+    keepwise (calibrated LightGBM), its logistic-regression baseline and a recency rule
+    (score = days since last order).
+    """
+    cutoffs = label_cutoffs(ds, horizon_days=horizon_days, count=n_train_cutoffs + 1, step_days=step_days,
+                            latest=validation_cutoff)
+    step = step_days or horizon_days
+    val = cutoffs[-1]
+    train_cuts = [c for c in cutoffs[:-1] if (val - c).days >= max(horizon_days, step)]
+    model = TransactionChurnModel(horizon_days=horizon_days, **kwargs)
+    frame = labelled_frame(ds, [*train_cuts, val], horizon_days=horizon_days, active_days=model.active_days,
+                           sentiment=model.sentiment)
+    is_val = pd.to_datetime(frame["cutoff"]).dt.date == val
+    train, valid = frame[~is_val].reset_index(drop=True), frame[is_val].reset_index(drop=True)
+    model.fit_frame(train)
+    X = model._encode(valid, fit=False)
+    y = valid["churned"].to_numpy()
+    p = model.classifier_.churn_probability(X)
+    metrics = {
+        "keepwise": churn_metrics(y, p),
+        "logistic_baseline": churn_metrics(y, model.classifier_.baseline_probability(X)),
+        "recency_rule": churn_metrics(y, valid["recency_days"].to_numpy()),
+    }
+    return BacktestReport(
+        horizon_days=horizon_days,
+        train_cutoffs=train_cuts,
+        validation_cutoff=val,
+        train_rows=int(len(train)),
+        validation_rows=int(len(valid)),
+        metrics=metrics,
+        calibration=calibration_table(y, p),
+        top_features=model.classifier_.feature_importance,
+    )
