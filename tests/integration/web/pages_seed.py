@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from keepwise.demo import generate
 from keepwise.demo.loader import load_demo
-from keepwise.models import ChurnScore, Customer, Order
+from keepwise.models import ChurnScore, Customer, Order, Warning
 from keepwise.store import session_scope
 from keepwise.web.accounts import create_user
 
@@ -68,6 +68,19 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
                     product="Seed",
                 )
             )
+        session.add(
+            Warning(
+                customer_id=xss.id,
+                rule="silence",
+                observed=95,
+                threshold=40,
+                at=last - timedelta(days=1),
+                severity="high",
+                action="reach out",
+                message="No interaction for 95 days",
+                status="open",
+            )
+        )
         customers_ = (
             session.execute(select(Customer).order_by(Customer.id).limit(60)).scalars().all()
         )

@@ -168,6 +168,8 @@ def test_customer_360_sections(admin: TestClient) -> None:
     assert "订单" in timeline.get_text()
     value = html.find(attrs={"data-testid": "value-panel"}).get_text()
     assert "¥500,000.00" in value
+    warnings = html.find(attrs={"data-testid": "warnings"}).get_text()
+    assert "长时间无互动" in warnings and "主动联系" in warnings
     for section in ("next-order", "warnings", "tasks", "contacts"):
         assert html.find(attrs={"data-testid": section})
 

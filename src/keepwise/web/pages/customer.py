@@ -3,6 +3,7 @@ contacts, follow-ups, value (CLV and RFM segment) and a paginated timeline."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -34,6 +35,21 @@ def _timeline(session: Any, user: Any, external_id: str, page: int, locale: str)
     }
 
 
+def _window_bar(window: dict[str, Any] | None) -> dict[str, float] | None:
+    """Positions (percent) of the expected-order window and of "today" on a bar from the last order."""
+    if not window or not window.get("window_start") or not window.get("last_order_date"):
+        return None
+    last = window["last_order_date"]
+    start, end = window["window_start"], window["window_end"] or window["window_start"]
+    today = last + timedelta(days=int(window.get("days_since_last_order") or 0))
+    span = max((max(end, today) - last).days, 1) * 1.05
+
+    def pos(day: date) -> float:
+        return round(100 * (day - last).days / span, 1)
+
+    return {"start": pos(start), "width": max(pos(end) - pos(start), 1.0), "today": pos(today)}
+
+
 @router.get("/customers/{external_id}", response_class=HTMLResponse, name="customer")
 def customer_page(
     request: Request, external_id: str, user: PageUser, session: SessionDep
@@ -53,6 +69,7 @@ def customer_page(
         "last_order": stats.get("last_order_at"),
     }
     tasks = [{**t, "assignee": t.get("assigned_to")} for t in info["tasks"]]
+    window = extra.get("window")
     return render(
         request,
         "pages/customer.html",
@@ -63,7 +80,8 @@ def customer_page(
         score=info["score"],
         risk_history=history,
         value=value,
-        window=extra.get("window"),
+        window=window,
+        window_bar=_window_bar(window),
         warnings=info["warnings"],
         tasks=tasks,
         contacts=info["contacts"],

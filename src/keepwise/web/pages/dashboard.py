@@ -136,6 +136,7 @@ def _risk_summary(session: Any, user: Any, locale: str, filters: dict[str, str])
             "x": [gettext(k, locale) for k in keys],
             "keys": keys,
             "colors_by_category": True,
+            "links": [f"/at-risk?tier={k}" for k in keys],
             "series": [
                 {"name": gettext("Customers", locale), "data": [int(tiers.get(k, 0)) for k in keys]}
             ],

@@ -125,6 +125,13 @@
     if (!build) { return; }
     var chart = echarts.init(el, null, { renderer: "canvas" });
     chart.setOption(build(spec));
+    if (spec.links) {
+      // A bar that stands for a list opens that list (risk tier -> at-risk customers).
+      chart.on("click", function (p) {
+        var href = spec.links[p.dataIndex];
+        if (href) { window.location.href = href; }
+      });
+    }
     el.setAttribute("data-drawn", "1");
   }
 
