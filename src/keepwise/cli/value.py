@@ -96,6 +96,17 @@ def _date(value: str | None, option: str) -> dt.date | None:
         raise ConfigError(f"{option} must be a date like 2024-06-30, got {value!r}") from None
 
 
+def _iso_dates(frame: Any, *columns: str) -> Any:
+    """Dates as ``YYYY-MM-DD`` text, so JSON and CSV carry plain ISO dates."""
+    import pandas as pd
+
+    frame = frame.copy()
+    for column in columns:
+        if column in frame.columns:
+            frame[column] = pd.to_datetime(frame[column]).dt.strftime("%Y-%m-%d")
+    return frame
+
+
 def _last_date(*tables: Any) -> dt.date:
     """The latest date in the given (table, column) pairs; today when there is none."""
     import pandas as pd
@@ -215,7 +226,7 @@ def warnings(
         )
         if scores:
             frame = warning_scores(dataset, as_of=day, config=rule_set.score)
-            frame.insert(1, "as_of", day)
+            frame.insert(1, "as_of", day.isoformat())
             render_frame(frame, fmt, out, title=f"Early-warning scores as of {day}")
             return
         frame = rule_set.evaluate(dataset, as_of=day)
@@ -224,7 +235,7 @@ def warnings(
             if severity not in order:
                 raise ConfigError(f"--severity must be one of {', '.join(order)}, got {severity!r}")
             frame = frame[frame["severity"].map(order.index) >= order.index(severity)]
-        frame = frame.reset_index(drop=True)
+        frame = _iso_dates(frame.reset_index(drop=True), "at")
         if fmt is OutputFormat.table:
             frame = frame[WARNINGS_TABLE_VIEW]
         render_frame(frame, fmt, out, title=f"Warnings as of {day}")
