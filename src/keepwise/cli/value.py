@@ -20,6 +20,7 @@ from keepwise.cli._common import (
     OutputFormat,
     console,
     dump_json,
+    err_console,
     render_frame,
     user_errors,
 )
@@ -210,6 +211,10 @@ def warnings(
     severity: Annotated[
         str | None, typer.Option("--severity", help="Only warnings of this severity or higher: low|medium|high.")
     ] = None,
+    save: Annotated[
+        bool,
+        typer.Option("--save", help="Also record new warnings in the store's warnings table (needs a store as --data)."),
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -219,6 +224,8 @@ def warnings(
         from keepwise.errors import ConfigError
 
         rule_set = load_rules(rules)
+        if save and data is not None and "://" not in data and not data.endswith(".db"):
+            raise ConfigError("--save records warnings in the store: give a store URL as --data (not a folder)")
         dataset = _load(data)
         day = _date(as_of, "--as-of") or _last_date(
             (dataset.orders, "ordered_at"), (dataset.interactions, "occurred_at"),
@@ -235,6 +242,14 @@ def warnings(
             if severity not in order:
                 raise ConfigError(f"--severity must be one of {', '.join(order)}, got {severity!r}")
             frame = frame[frame["severity"].map(order.index) >= order.index(severity)]
+        if save:
+            from keepwise.store.warning_records import save_warnings
+
+            report = save_warnings(data, frame)
+            err_console.print(
+                f"saved {report.inserted} new warning(s); {report.skipped} already recorded"
+                + (f"; {report.unknown_customers} for customers not in the store" if report.unknown_customers else "")
+            )
         frame = _iso_dates(frame.reset_index(drop=True), "at")
         if fmt is OutputFormat.table:
             frame = frame[WARNINGS_TABLE_VIEW]

@@ -241,3 +241,45 @@ def test_cli_warnings_json(tmp_path: Path) -> None:
     bad.write_text('[[rules]]\nname = "x"\nkind = "nope"\n', encoding="utf-8")
     res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--rules", str(bad)])
     assert res.exit_code != 0 and "unknown kind" in res.output and "Traceback" not in res.output
+
+
+def test_cli_warnings_save_to_store(tmp_path: Path, sqlite_url: str) -> None:
+    import json
+
+    from sqlalchemy import select
+    from typer.testing import CliRunner
+
+    from keepwise.cli import app
+    from keepwise.models import Customer, Warning
+    from keepwise.schema.importer import import_file
+    from keepwise.store import session_scope
+
+    frames = _frames()
+    frames["orders"] = frames["orders"].assign(external_id=[f"O{i}" for i in range(len(frames["orders"]))])
+    frames["interactions"] = frames["interactions"].assign(
+        external_id=[f"I{i}" for i in range(len(frames["interactions"]))], channel="call")
+    for name in ("customers", "orders", "tickets", "feedback", "interactions"):
+        path = tmp_path / f"{name}.csv"
+        frames[name].to_csv(path, index=False)
+        import_file(sqlite_url, name, path)
+    runner = CliRunner()
+    args = ["warnings", "--data", sqlite_url, "--as-of", "2024-06-30", "--save", "-f", "json"]
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0, res.output
+    shown = json.loads(res.stdout)
+    assert ("A", "order_drop") in {(r["customer_id"], r["rule"]) for r in shown}
+    with session_scope(sqlite_url) as session:
+        rows = session.execute(select(Customer.external_id, Warning.rule, Warning.at, Warning.status,
+                                      Warning.observed).join(Customer, Customer.id == Warning.customer_id)).all()
+    assert len(rows) == len(shown)
+    saved = {(e, r): (a, s, o) for e, r, a, s, o in rows}
+    assert saved[("A", "order_drop")][0].date() == dt.date(2024, 6, 30)
+    assert saved[("A", "order_drop")][1] == "open"
+    assert saved[("A", "order_drop")][2] == pytest.approx(-0.3)
+    # a second run records nothing new
+    res = runner.invoke(app, args)
+    assert res.exit_code == 0 and "saved 0 new warning(s)" in res.output
+    with session_scope(sqlite_url) as session:
+        assert len(session.execute(select(Warning.id)).all()) == len(shown)
+    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--save"])
+    assert res.exit_code != 0 and "store URL" in res.output

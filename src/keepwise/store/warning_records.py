@@ -1,0 +1,102 @@
+"""Write early warnings (from :mod:`keepwise.analytics.warnings`) into the store's ``warnings`` table."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from keepwise.models import Customer, Warning
+from keepwise.store.db import normalize_url, require_current, session_scope
+
+__all__ = ["SaveReport", "save_warnings"]
+
+_CHUNK = 500
+
+
+@dataclass(frozen=True)
+class SaveReport:
+    """What :func:`save_warnings` did."""
+
+    inserted: int
+    skipped: int
+    unknown_customers: int
+
+
+def _when(value: Any) -> dt.datetime:
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None)
+    if isinstance(value, dt.date):
+        return dt.datetime.combine(value, dt.time())
+    return dt.datetime.fromisoformat(str(value)[:10])
+
+
+def save_warnings(url: str | None, frame: Any) -> SaveReport:
+    """Insert warnings into the store, once each.
+
+    ``frame`` has the columns of ``keepwise.analytics.warnings.WARNING_COLUMNS``
+    (``customer_id`` is the external id). A warning whose customer, rule and date are
+    already in the store (whatever its status, so acknowledged warnings stay closed) is
+    skipped, which makes re-runs safe. Warnings of customers not in the store are skipped
+    and counted in ``unknown_customers``. New warnings get status ``open``; the English
+    ``message`` is stored.
+
+    Raises
+    ------
+    StoreError
+        The store is missing or not migrated to the current schema.
+    """
+    url = normalize_url(url)
+    require_current(url)
+    records = frame.to_dict("records") if len(frame) else []
+    if not records:
+        return SaveReport(0, 0, 0)
+    external = sorted({str(r["customer_id"]) for r in records})
+    inserted = skipped = unknown = 0
+    with session_scope(url) as session:
+        ids: dict[str, int] = {}
+        for i in range(0, len(external), _CHUNK):
+            chunk = external[i : i + _CHUNK]
+            rows = session.execute(
+                sa.select(Customer.external_id, Customer.id).where(Customer.external_id.in_(chunk))
+            ).all()
+            ids.update({str(e): int(c) for e, c in rows})
+        known = sorted(set(ids.values()))
+        existing: set[tuple[int, str, dt.datetime]] = set()
+        for i in range(0, len(known), _CHUNK):
+            rows = session.execute(
+                sa.select(Warning.customer_id, Warning.rule, Warning.at).where(
+                    Warning.customer_id.in_(known[i : i + _CHUNK])
+                )
+            ).all()
+            existing.update((int(c), str(r), _when(a)) for c, r, a in rows)
+        new = []
+        for r in records:
+            cid = ids.get(str(r["customer_id"]))
+            if cid is None:
+                unknown += 1
+                continue
+            key = (cid, str(r["rule"])[:64], _when(r["at"]))
+            if key in existing:
+                skipped += 1
+                continue
+            existing.add(key)
+            new.append(
+                {
+                    "customer_id": cid,
+                    "rule": key[1],
+                    "observed": None if r.get("observed") is None else float(r["observed"]),
+                    "threshold": None if r.get("threshold") is None else float(r["threshold"]),
+                    "at": key[2],
+                    "severity": str(r.get("severity") or "medium")[:16],
+                    "action": (str(r["action"])[:64] or None) if r.get("action") else None,
+                    "message": r.get("message") or None,
+                    "status": "open",
+                }
+            )
+        if new:
+            session.execute(sa.insert(Warning), new)
+        inserted = len(new)
+    return SaveReport(inserted=inserted, skipped=skipped, unknown_customers=unknown)
