@@ -66,12 +66,12 @@ def save_warnings(url: str | None, frame: Any) -> SaveReport:
         known = sorted(set(ids.values()))
         existing: set[tuple[int, str, dt.datetime]] = set()
         for i in range(0, len(known), _CHUNK):
-            rows = session.execute(
+            found = session.execute(
                 sa.select(Warning.customer_id, Warning.rule, Warning.at).where(
                     Warning.customer_id.in_(known[i : i + _CHUNK])
                 )
             ).all()
-            existing.update((int(c), str(r), _when(a)) for c, r, a in rows)
+            existing.update((int(c), str(r), _when(a)) for c, r, a in found)
         new = []
         for r in records:
             cid = ids.get(str(r["customer_id"]))
