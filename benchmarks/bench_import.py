@@ -26,7 +26,10 @@ def write_files(folder: Path, rows: int, seed: int = 0) -> tuple[Path, Path]:
     rng = np.random.default_rng(seed)
     customers = folder / "customers.csv"
     pd.DataFrame(
-        {"customer_id": [f"C{i:06d}" for i in range(CUSTOMERS)], "name": [f"客户{i}" for i in range(CUSTOMERS)]}
+        {
+            "customer_id": [f"C{i:06d}" for i in range(CUSTOMERS)],
+            "name": [f"客户{i}" for i in range(CUSTOMERS)],
+        }
     ).to_csv(customers, index=False)
     orders = folder / "orders.csv"
     block = 200_000
@@ -40,9 +43,13 @@ def write_files(folder: Path, rows: int, seed: int = 0) -> tuple[Path, Path]:
                 {
                     "order_id": [f"O{i:08d}" for i in ids],
                     "customer_id": [f"C{c:06d}" for c in rng.integers(0, CUSTOMERS, n)],
-                    "ordered_at": (start + rng.integers(0, 3 * 365 * 24 * 60, n).astype("timedelta64[m]")).astype(str),
+                    "ordered_at": (
+                        start + rng.integers(0, 3 * 365 * 24 * 60, n).astype("timedelta64[m]")
+                    ).astype(str),
                     "amount": np.round(rng.gamma(2.0, 150.0, n), 2),
-                    "status": rng.choice(["completed", "completed", "completed", "refunded", "pending"], n),
+                    "status": rng.choice(
+                        ["completed", "completed", "completed", "refunded", "pending"], n
+                    ),
                     "product": rng.choice(["A", "B", "C", "D"], n),
                 }
             )

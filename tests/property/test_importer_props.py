@@ -28,18 +28,64 @@ from keepwise.schema import ImportReport, import_file
 pytestmark = pytest.mark.integration
 
 SETTINGS = settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture], derandomize=True
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
 )
 
 # Cells that look almost right: the importer's edge cases.
 TRICKY = [
-    "", " ", "NULL", "-", "无", "2024-03-05", "2024/3/5", "20240305", "2024年3月5日", "2024-02-30", "2099-01-01",
-    "45356", "0", "-1", "¥1,234.50", "1 234,50", "(5)", "1e999", "nan", "inf", "C1", "C2", "C999", "O1",
-    "completed", "已完成", "退款", "bogus", "\x00", "\ufeff", '"', "a,b", "a\nb", "[/x]", "x" * 300,
+    "",
+    " ",
+    "NULL",
+    "-",
+    "无",
+    "2024-03-05",
+    "2024/3/5",
+    "20240305",
+    "2024年3月5日",
+    "2024-02-30",
+    "2099-01-01",
+    "45356",
+    "0",
+    "-1",
+    "¥1,234.50",
+    "1 234,50",
+    "(5)",
+    "1e999",
+    "nan",
+    "inf",
+    "C1",
+    "C2",
+    "C999",
+    "O1",
+    "completed",
+    "已完成",
+    "退款",
+    "bogus",
+    "\x00",
+    "\ufeff",
+    '"',
+    "a,b",
+    "a\nb",
+    "[/x]",
+    "x" * 300,
 ]
 cells = st.one_of(st.sampled_from(TRICKY), st.text(max_size=12))
-HEADERS = ["order_id", "customer_id", "ordered_at", "amount", "status", "currency", "quantity", "订单日期", "金额",
-           "", "extra"]
+HEADERS = [
+    "order_id",
+    "customer_id",
+    "ordered_at",
+    "amount",
+    "status",
+    "currency",
+    "quantity",
+    "订单日期",
+    "金额",
+    "",
+    "extra",
+]
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +98,9 @@ def seeded_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     customers.write_text("customer_id,name\nC1,One\nC2,Two\n", encoding="utf-8")
     import_file(url, "customers", customers)
     orders = folder / "o.csv"
-    orders.write_text("order_id,customer_id,ordered_at,amount\nSEED,C1,2024-01-01,5\n", encoding="utf-8")
+    orders.write_text(
+        "order_id,customer_id,ordered_at,amount\nSEED,C1,2024-01-01,5\n", encoding="utf-8"
+    )
     import_file(url, "orders", orders)
     yield url
     store.dispose_engines()
@@ -97,9 +145,15 @@ def test_malformed_orders_never_crash_nor_leave_partial_data(
 @SETTINGS
 @given(
     rows=st.lists(
-        st.tuples(st.sampled_from(["O1", "O2", "O3", "", "C1"]), st.sampled_from(["C1", "C2", "C999", ""]),
-                  cells, cells, st.sampled_from(["completed", "refunded", "x", ""])),
-        min_size=1, max_size=10,
+        st.tuples(
+            st.sampled_from(["O1", "O2", "O3", "", "C1"]),
+            st.sampled_from(["C1", "C2", "C999", ""]),
+            cells,
+            cells,
+            st.sampled_from(["completed", "refunded", "x", ""]),
+        ),
+        min_size=1,
+        max_size=10,
     ),
     create=st.booleans(),
     dry_run=st.booleans(),
@@ -107,18 +161,43 @@ def test_malformed_orders_never_crash_nor_leave_partial_data(
 def test_well_formed_files_with_bad_values(
     seeded_url: str, tmp_path: Path, rows: list[tuple[str, ...]], create: bool, dry_run: bool
 ) -> None:
-    path = _write(tmp_path, ["order_id", "customer_id", "ordered_at", "amount", "status"],
-                  [list(r) for r in rows], "utf-8")
+    path = _write(
+        tmp_path,
+        ["order_id", "customer_id", "ordered_at", "amount", "status"],
+        [list(r) for r in rows],
+        "utf-8",
+    )
     _check(seeded_url, "orders", path, create_missing_customers=create, dry_run=dry_run)
 
 
 @SETTINGS
 @given(
     table=st.sampled_from(["customers", "interactions", "tickets", "feedback", "contacts"]),
-    header=st.lists(st.sampled_from(["customer_id", "客户编号", "name", "occurred_at", "opened_at", "channel",
-                                     "kind", "score", "satisfaction", "decision_weight", "tags", "status",
-                                     "contract_start", "contract_end", "resolved_at", "联系人"]),
-                    min_size=1, max_size=6, unique=True),
+    header=st.lists(
+        st.sampled_from(
+            [
+                "customer_id",
+                "客户编号",
+                "name",
+                "occurred_at",
+                "opened_at",
+                "channel",
+                "kind",
+                "score",
+                "satisfaction",
+                "decision_weight",
+                "tags",
+                "status",
+                "contract_start",
+                "contract_end",
+                "resolved_at",
+                "联系人",
+            ]
+        ),
+        min_size=1,
+        max_size=6,
+        unique=True,
+    ),
     rows=st.lists(st.lists(cells, min_size=1, max_size=6), max_size=6),
 )
 def test_other_tables_never_crash(
@@ -128,26 +207,46 @@ def test_other_tables_never_crash(
 
 
 @SETTINGS
-@given(data=st.binary(max_size=400), prefix=st.sampled_from([b"", b"PK\x03\x04", b"PAR1", b"\xef\xbb\xbf",
-                                                              b"order_id,customer_id,ordered_at,amount\n"]))
-def test_random_bytes_never_crash(seeded_url: str, tmp_path: Path, data: bytes, prefix: bytes) -> None:
+@given(
+    data=st.binary(max_size=400),
+    prefix=st.sampled_from(
+        [b"", b"PK\x03\x04", b"PAR1", b"\xef\xbb\xbf", b"order_id,customer_id,ordered_at,amount\n"]
+    ),
+)
+def test_random_bytes_never_crash(
+    seeded_url: str, tmp_path: Path, data: bytes, prefix: bytes
+) -> None:
     path = tmp_path / f"{uuid.uuid4().hex}.csv"
     path.write_bytes(prefix + data)
     _check(seeded_url, "orders", path)
 
 
 @pytest.mark.postgres
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture],
-          derandomize=True)
+@settings(
+    max_examples=10,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    derandomize=True,
+)
 @given(
     rows=st.lists(
-        st.tuples(st.sampled_from(["P1", "P2", ""]), st.sampled_from(["PC1", "C999"]), cells, cells),
-        min_size=1, max_size=6,
+        st.tuples(
+            st.sampled_from(["P1", "P2", ""]), st.sampled_from(["PC1", "C999"]), cells, cells
+        ),
+        min_size=1,
+        max_size=6,
     ),
 )
-def test_postgres_rolls_back_on_any_problem(pg_url: str, tmp_path: Path, rows: list[tuple[str, ...]]) -> None:
+def test_postgres_rolls_back_on_any_problem(
+    pg_url: str, tmp_path: Path, rows: list[tuple[str, ...]]
+) -> None:
     customers = tmp_path / "pc.csv"
     customers.write_text("customer_id\nPC1\n", encoding="utf-8")
     import_file(pg_url, "customers", customers)
-    path = _write(tmp_path, ["order_id", "customer_id", "ordered_at", "amount"], [list(r) for r in rows], "utf-8")
+    path = _write(
+        tmp_path,
+        ["order_id", "customer_id", "ordered_at", "amount"],
+        [list(r) for r in rows],
+        "utf-8",
+    )
     _check(pg_url, "orders", path)

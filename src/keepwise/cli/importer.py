@@ -21,11 +21,19 @@ def register(app: typer.Typer) -> None:
 def import_command(
     table: Annotated[str, typer.Argument(help=f"Table to load: {TABLE_HELP}", show_default=False)],
     file: Annotated[
-        Path, typer.Argument(help="CSV/TSV (UTF-8, UTF-8 BOM, GBK/GB18030), XLSX or Parquet file.", show_default=False)
+        Path,
+        typer.Argument(
+            help="CSV/TSV (UTF-8, UTF-8 BOM, GBK/GB18030), XLSX or Parquet file.",
+            show_default=False,
+        ),
     ],
     mapping: Annotated[
         Path | None,
-        typer.Option("--mapping", "-m", help="JSON or TOML file mapping your column names to keepwise fields."),
+        typer.Option(
+            "--mapping",
+            "-m",
+            help="JSON or TOML file mapping your column names to keepwise fields.",
+        ),
     ] = None,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Validate and count what would change; write nothing.")

@@ -91,9 +91,8 @@ def coerce_chunk(
         f = contract.by_name[name]
         raw = frame[pos]
         header = plan.headers[pos]
-        values, bad = _coerce(f, raw, header, rows, log, now)
-        if f.type == "money" and isinstance(values, tuple):
-            values, found = values
+        values, bad, found = _coerce(f, raw, header, rows, log, now)
+        if found is not None:
             symbol_currency = found
         if f.required:
             log.add_mask(values.isna() & ~bad, rows, header, raw, f"empty, but {name} is required")
@@ -105,39 +104,53 @@ def coerce_chunk(
 
 def _coerce(
     f: Field, raw: pd.Series, header: str, rows: np.ndarray, log: ProblemLog, now: pd.Timestamp
-) -> tuple[pd.Series | tuple[pd.Series, pd.Series], pd.Series]:
+) -> tuple[pd.Series, pd.Series, pd.Series | None]:
+    """Parse one column: (values, bad cells, currency implied by symbols for money or None)."""
     no_bad = pd.Series(False, index=raw.index)
     if f.type in ("id", "ref"):
         values = coerce.parse_ids(raw)
         _check_length(f, values, raw, header, rows, log)
-        return values, no_bad
+        return values, no_bad, None
     if f.type == "text":
         values = coerce.parse_text(raw)
         _check_length(f, values, raw, header, rows, log)
-        return values, no_bad
+        return values, no_bad, None
     if f.type == "tags":
-        return coerce.parse_tags(raw), no_bad
+        return coerce.parse_tags(raw), no_bad, None
     if f.type in ("date", "datetime"):
         parsed, bad = coerce.parse_datetimes(raw)
         log.add_mask(bad, rows, header, raw, f"not a date: {DATE_HELP}")
         if f.not_in_future:
             limit = now + pd.Timedelta(days=1)
-            log.add_mask(parsed > limit, rows, header, raw,
-                         f"date in the future (after {now:%Y-%m-%d}): check the year and the date format")
+            log.add_mask(
+                parsed > limit,
+                rows,
+                header,
+                raw,
+                f"date in the future (after {now:%Y-%m-%d}): check the year and the date format",
+            )
         if f.type == "date":
             parsed = coerce.to_dates(parsed)
-        return parsed, bad
+        return parsed, bad, None
     if f.type == "money":
         amounts, found, bad = coerce.parse_amounts(raw)
-        log.add_mask(bad, rows, header, raw, "not an amount: use a number like 1234.50, ¥1,234.50 or 1 234,50")
+        log.add_mask(
+            bad,
+            rows,
+            header,
+            raw,
+            "not an amount: use a number like 1234.50, ¥1,234.50 or 1 234,50",
+        )
         negative = amounts < 0
         if f.name == "amount":
-            message = ("negative amount: record a refund as status 'refunded' with a positive amount, "
-                       "not as a negative order")
+            message = (
+                "negative amount: record a refund as status 'refunded' with a positive amount, "
+                "not as a negative order"
+            )
         else:
             message = f"negative amount: {f.name} must be 0 or more"
         log.add_mask(negative, rows, header, raw, message)
-        return (amounts.round(2), found), bad | negative
+        return amounts.round(2), bad | negative, found
     if f.type == "number":
         numbers, bad = coerce.parse_numbers(raw, percent=f.maximum == 1)
         log.add_mask(bad, rows, header, raw, "not a number")
@@ -153,17 +166,21 @@ def _coerce(
         else:
             message = "out of range"
         log.add_mask(out_of_range, rows, header, raw, message)
-        return numbers, bad | out_of_range
+        return numbers, bad | out_of_range, None
     if f.type == "enum":
         values, bad = coerce.parse_enum(raw, f.choices, f.value_aliases)
         examples = [k for k in f.value_aliases if not k.isascii()][:3]
         also = f" (or e.g. {', '.join(examples)})" if examples else ""
-        log.add_mask(bad, rows, header, raw, f"unknown value: use one of {', '.join(f.choices)}{also}")
-        return values, bad
+        log.add_mask(
+            bad, rows, header, raw, f"unknown value: use one of {', '.join(f.choices)}{also}"
+        )
+        return values, bad, None
     if f.type == "currency":
         values, bad = coerce.parse_currency(raw, CURRENCY_ALIASES)
-        log.add_mask(bad, rows, header, raw, "not a currency: use a 3-letter code such as CNY or USD")
-        return values, bad
+        log.add_mask(
+            bad, rows, header, raw, "not a currency: use a 3-letter code such as CNY or USD"
+        )
+        return values, bad, None
     raise AssertionError(f"unhandled field type {f.type}")  # pragma: no cover
 
 
@@ -189,8 +206,13 @@ def _cross_checks(
         header = plan.header_of("score")
         for kind, (low, high) in FEEDBACK_SCORE_RANGES.items():
             wrong = (out["kind"] == kind) & ((out["score"] < low) | (out["score"] > high))
-            log.add_mask(wrong, rows, header, raw_frame[plan.fields["score"]],
-                         f"out of range: a {kind} score must be between {low} and {high}")
+            log.add_mask(
+                wrong,
+                rows,
+                header,
+                raw_frame[plan.fields["score"]],
+                f"out of range: a {kind} score must be between {low} and {high}",
+            )
     pairs = {
         "tickets": [("opened_at", "first_response_at"), ("opened_at", "resolved_at")],
         "customers": [("contract_start", "contract_end")],
@@ -198,5 +220,10 @@ def _cross_checks(
     for start, end in pairs.get(contract.name, []):
         if start in out and end in out:
             wrong = out[end] < out[start]
-            log.add_mask(wrong, rows, plan.header_of(end), raw_frame[plan.fields[end]],
-                         f"{end} is before {start}")
+            log.add_mask(
+                wrong,
+                rows,
+                plan.header_of(end),
+                raw_frame[plan.fields[end]],
+                f"{end} is before {start}",
+            )

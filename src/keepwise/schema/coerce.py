@@ -21,7 +21,23 @@ import pandas as pd
 
 #: Cell spellings read as "no value" in typed (non-text) columns.
 NULL_TOKENS = frozenset(
-    {"", "null", "none", "nan", "nat", "n/a", "na", "#n/a", "-", "--", "—", "无", "空", "(空)", "(blank)"}
+    {
+        "",
+        "null",
+        "none",
+        "nan",
+        "nat",
+        "n/a",
+        "na",
+        "#n/a",
+        "-",
+        "--",
+        "—",
+        "无",
+        "空",
+        "(空)",
+        "(blank)",
+    }
 )
 
 #: Excel's day zero (serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29).
@@ -32,9 +48,23 @@ _CURRENCY_PATTERN = re.compile(
     r"(?i)(US\$|HK\$|RMB|CNY|USD|EUR|GBP|HKD|JPY|元|人民币|美元|¥|￥|\$|€|£)"
 )
 _CURRENCY_OF_TOKEN = {
-    "us$": "USD", "hk$": "HKD", "rmb": "CNY", "cny": "CNY", "usd": "USD", "eur": "EUR", "gbp": "GBP",
-    "hkd": "HKD", "jpy": "JPY", "元": "CNY", "人民币": "CNY", "美元": "USD", "¥": "CNY", "￥": "CNY",
-    "$": "USD", "€": "EUR", "£": "GBP",
+    "us$": "USD",
+    "hk$": "HKD",
+    "rmb": "CNY",
+    "cny": "CNY",
+    "usd": "USD",
+    "eur": "EUR",
+    "gbp": "GBP",
+    "hkd": "HKD",
+    "jpy": "JPY",
+    "元": "CNY",
+    "人民币": "CNY",
+    "美元": "USD",
+    "¥": "CNY",
+    "￥": "CNY",
+    "$": "USD",
+    "€": "EUR",
+    "£": "GBP",
 }
 # Thousands separators that are never decimal points: spaces of every width and the Swiss apostrophe.
 _SPACES = re.compile(r"[\s\u00a0\u2009\u202f\u3000'’]")
@@ -98,7 +128,9 @@ def parse_datetimes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         is_dt = values.map(lambda v: isinstance(v, (datetime, date, pd.Timestamp)))
         if is_dt.any():
             result[is_dt] = pd.to_datetime(values[is_dt].map(_naive), errors="coerce")
-        is_num = values.map(lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool))
+        is_num = values.map(
+            lambda v: isinstance(v, (int, float, np.number)) and not isinstance(v, bool)
+        )
         if is_num.any():
             result[is_num] = _from_numbers(pd.to_numeric(values[is_num], errors="coerce"))
         todo = present & ~is_dt & ~is_num
@@ -135,14 +167,18 @@ def _from_numbers(numbers: pd.Series) -> pd.Series:
     out = pd.Series(pd.NaT, index=numbers.index, dtype="datetime64[ns]")
     ymd = (numbers >= 19000101) & (numbers <= 29991231) & (numbers % 1 == 0)
     if ymd.any():
-        out[ymd] = pd.to_datetime(numbers[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce")
+        out[ymd] = pd.to_datetime(
+            numbers[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
+        )
     serial = (numbers >= 1) & (numbers < 2958466)
     if serial.any():
         out[serial] = EXCEL_EPOCH + pd.to_timedelta(numbers[serial], unit="D").dt.round("s")
     return out
 
 
-_CJK_DATE = str.maketrans({"年": "-", "月": "-", "日": " ", "号": " ", "时": ":", "点": ":", "分": ":", "秒": " "})
+_CJK_DATE = str.maketrans(
+    {"年": "-", "月": "-", "日": " ", "号": " ", "时": ":", "点": ":", "分": ":", "秒": " "}
+)
 _DATE_RE = (
     r"^(?P<year>\d{4})-(?P<month>\d{1,2})-(?P<day>\d{1,2})"
     r"(?:\s*(?P<hour>\d{1,2}):(?P<minute>\d{1,2})(?::(?P<second>\d{1,2})(?:\.\d+)?)?:?)?$"
@@ -154,13 +190,17 @@ def _slow_dates(strings: pd.Series) -> pd.Series:
     norm = strings.str.translate(_CJK_DATE).str.replace(r"[/.]", "-", regex=True)
     norm = norm.str.replace(r"\s+", " ", regex=True).str.strip()
     compact = norm.str.fullmatch(r"\d{8}")
-    norm = norm.where(~compact, norm.str.slice(0, 4) + "-" + norm.str.slice(4, 6) + "-" + norm.str.slice(6, 8))
+    norm = norm.where(
+        ~compact, norm.str.slice(0, 4) + "-" + norm.str.slice(4, 6) + "-" + norm.str.slice(6, 8)
+    )
     parts = norm.str.extract(_DATE_RE)
     ok = parts["year"].notna()
     out = pd.Series(pd.NaT, index=strings.index, dtype="datetime64[ns]")
     if ok.any():
         p = parts[ok].fillna({"hour": "0", "minute": "0", "second": "0"}).astype("int64")
-        out[ok] = pd.to_datetime(p[["year", "month", "day", "hour", "minute", "second"]], errors="coerce")
+        out[ok] = pd.to_datetime(
+            p[["year", "month", "day", "hour", "minute", "second"]], errors="coerce"
+        )
     serial = strings.str.fullmatch(r"\d{1,7}(\.\d+)?") & ~compact & ~ok
     if serial.any():
         out[serial] = _from_numbers(pd.to_numeric(strings[serial], errors="coerce"))
@@ -214,14 +254,18 @@ def _slow_amounts(strings: pd.Series) -> tuple[pd.Series, pd.Series]:
     s = strings.str.replace(_CURRENCY_PATTERN, "", regex=True)
     s = s.str.replace(_SPACES, "", regex=True)
     negative = s.str.fullmatch(r"\(.*\)") | s.str.endswith("-") & ~s.str.startswith("-")
-    s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(r"^(.*[^-])-$", r"\1", regex=True)
+    s = s.str.replace(r"^\((.*)\)$", r"\1", regex=True).str.replace(
+        r"^(.*[^-])-$", r"\1", regex=True
+    )
     s = s.str.replace(r"^\+", "", regex=True)
     has_comma, has_dot = s.str.contains(",", regex=False), s.str.contains(".", regex=False)
     last_comma, last_dot = s.str.rfind(","), s.str.rfind(".")
     comma_decimal = has_comma & (
         (has_dot & (last_comma > last_dot)) | (~has_dot & ~s.str.fullmatch(r"-?\d{1,3}(,\d{3})+"))
     )
-    dot_thousands = has_dot & (comma_decimal | (~has_comma & s.str.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}")))
+    dot_thousands = has_dot & (
+        comma_decimal | (~has_comma & s.str.fullmatch(r"-?\d{1,3}(\.\d{3}){2,}"))
+    )
     s = s.where(~dot_thousands, s.str.replace(".", "", regex=False))
     s = s.where(comma_decimal, s.str.replace(",", "", regex=False))
     s = s.where(~comma_decimal, s.str.replace(",", ".", regex=False))
@@ -247,7 +291,9 @@ def parse_numbers(values: pd.Series, *, percent: bool = False) -> tuple[pd.Serie
 # --------------------------------------------------------------------------- categorical and text
 
 
-def parse_enum(values: pd.Series, choices: tuple[str, ...], aliases: Mapping[str, str]) -> tuple[pd.Series, pd.Series]:
+def parse_enum(
+    values: pd.Series, choices: tuple[str, ...], aliases: Mapping[str, str]
+) -> tuple[pd.Series, pd.Series]:
     """Map spellings (case- and width-insensitive) onto ``choices``; unknown values are ``bad``."""
     strings = _as_strings(values)
     null = is_null(strings)
@@ -256,7 +302,9 @@ def parse_enum(values: pd.Series, choices: tuple[str, ...], aliases: Mapping[str
     mapped = strings.str.lower().map(lookup)
     rest = mapped.isna() & ~null
     if rest.any():  # full-width letters, odd spacing: fold only the cells that need it
-        folded = strings[rest].str.normalize("NFKC").str.lower().str.replace(r"\s+", " ", regex=True)
+        folded = (
+            strings[rest].str.normalize("NFKC").str.lower().str.replace(r"\s+", " ", regex=True)
+        )
         mapped[rest] = folded.map(lookup)
     bad = mapped.isna() & ~null
     return mapped.where(~null), bad

@@ -18,11 +18,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Table
 from sqlalchemy.exc import SQLAlchemyError
 
 from keepwise.errors import KeepwiseError, Problem, StoreError, ValidationError
@@ -162,7 +162,9 @@ def import_file(
         )
         _describe_plan(plan, contract, report)
         _ensure_schema(url)
-        job = _Import(contract, plan, path.name, create_missing_customers, settings.default_currency)
+        job = _Import(
+            contract, plan, path.name, create_missing_customers, settings.default_currency
+        )
         engine = get_engine(url)
         try:
             # One transaction: committed only if the whole file is valid (and not a dry run),
@@ -189,7 +191,8 @@ def import_file(
             ) from None
     if job.log.failed:
         raise ValidationError(
-            job.log.sorted(), job.log.total,
+            job.log.sorted(),
+            job.log.total,
             summary=f"cannot import {path.name} into {table} ({report.rows_read:,} rows read)",
         )
     if report.rows_read == 0:
@@ -249,9 +252,13 @@ def _describe_plan(plan: ColumnPlan, contract: TableContract, report: ImportRepo
         used = [plan.headers[plan.customer_name]] if plan.customer_name is not None else []
         ignored = [h for h in extras if h not in used]
         if ignored:
-            report.notes.append(f"ignored columns (not fields of {contract.name}): {', '.join(ignored)}")
+            report.notes.append(
+                f"ignored columns (not fields of {contract.name}): {', '.join(ignored)}"
+            )
     if "external_id" not in plan.fields:
-        report.notes.append("no id column: ids are derived from each row's content (re-imports stay idempotent)")
+        report.notes.append(
+            "no id column: ids are derived from each row's content (re-imports stay idempotent)"
+        )
 
 
 def _db_message(exc: SQLAlchemyError) -> str:
@@ -291,7 +298,12 @@ class _Import:
     """The state of one import across chunks."""
 
     def __init__(
-        self, contract: TableContract, plan: ColumnPlan, file: str, create_customers: bool, currency: str
+        self,
+        contract: TableContract,
+        plan: ColumnPlan,
+        file: str,
+        create_customers: bool,
+        currency: str,
     ) -> None:
         self.contract = contract
         self.plan = plan
@@ -303,8 +315,8 @@ class _Import:
         self.seen_rows = _Seen()
         self.customer_ids: dict[str, int] = {}
         self.now = pd.Timestamp.now()
-        self.table = TABLES[contract.name].__table__  # type: ignore[attr-defined]
-        self.customers = TABLES["customers"].__table__  # type: ignore[attr-defined]
+        self.table = cast(Table, TABLES[contract.name].__table__)
+        self.customers = cast(Table, TABLES["customers"].__table__)
 
     # -- one chunk -------------------------------------------------------------------
 
@@ -313,7 +325,9 @@ class _Import:
         report.rows_read += len(frame)
         if frame.empty:
             return
-        typed, symbol_currency = coerce_chunk(self.contract, self.plan, frame, rows, self.log, now=self.now)
+        typed, symbol_currency = coerce_chunk(
+            self.contract, self.plan, frame, rows, self.log, now=self.now
+        )
         typed["external_id"] = self._ids(frame, typed, rows)
         if self.contract.name != "customers":
             typed["customer_id"] = self._customer_refs(conn, frame, typed, rows, report)
@@ -327,7 +341,11 @@ class _Import:
 
     def _ids(self, frame: pd.DataFrame, typed: pd.DataFrame, rows: np.ndarray) -> pd.Series:
         """Explicit ids checked for duplicates across the file, or derived ids for rows without one."""
-        ids = typed["external_id"] if "external_id" in typed else pd.Series(None, index=frame.index, dtype=object)
+        ids = (
+            typed["external_id"]
+            if "external_id" in typed
+            else pd.Series(None, index=frame.index, dtype=object)
+        )
         missing = ids.isna()
         if missing.any():
             if self.contract.name == "customers":
@@ -351,7 +369,9 @@ class _Import:
         occurrence = before + within + 1
         self.seen_rows.add(hashes, rows[which.to_numpy()])
         base = pd.Series([f"h{h:016x}" for h in hashes], index=cells.index)
-        suffix = pd.Series(np.where(occurrence > 1, "-" + occurrence.astype(str), ""), index=cells.index)
+        suffix = pd.Series(
+            np.where(occurrence > 1, "-" + occurrence.astype(str), ""), index=cells.index
+        )
         return base + suffix
 
     def _check_duplicates(self, ids: pd.Series, rows: np.ndarray) -> None:
@@ -363,11 +383,18 @@ class _Import:
         first = np.where(before > 0, first_before, first_here)
         is_dup = pd.Series((before > 0) | dup_here, index=ids.index)
         header = self.plan.header_of("external_id")
-        self.log.add_mask(is_dup, rows, header, ids, lambda i: f"duplicate id: row {first[i]} has the same id")
+        self.log.add_mask(
+            is_dup, rows, header, ids, lambda i: f"duplicate id: row {first[i]} has the same id"
+        )
         self.seen_ids.add(hashes, rows)
 
     def _customer_refs(
-        self, conn: Connection, frame: pd.DataFrame, typed: pd.DataFrame, rows: np.ndarray, report: ImportReport
+        self,
+        conn: Connection,
+        frame: pd.DataFrame,
+        typed: pd.DataFrame,
+        rows: np.ndarray,
+        report: ImportReport,
     ) -> pd.Series:
         refs = typed["customer_id"]
         wanted = [k for k in refs.dropna().unique() if k not in self.customer_ids]
@@ -385,13 +412,18 @@ class _Import:
             elif not self.create_customers:
                 header = self.plan.header_of("customer_id")
                 self.log.add_mask(
-                    unknown, rows, header, frame[self.plan.fields["customer_id"]],
+                    unknown,
+                    rows,
+                    header,
+                    frame[self.plan.fields["customer_id"]],
                     "unknown customer: no customer has this id; import customers first, or pass "
                     "--create-missing-customers",
                 )
         return resolved
 
-    def _create_customers(self, conn: Connection, frame: pd.DataFrame, refs: pd.Series, unknown: pd.Series) -> int:
+    def _create_customers(
+        self, conn: Connection, frame: pd.DataFrame, refs: pd.Series, unknown: pd.Series
+    ) -> int:
         from keepwise.schema.coerce import parse_text
 
         keys = refs[unknown]
@@ -405,7 +437,9 @@ class _Import:
             for k, n in zip(first["external_id"], first["name"], strict=True)
         ]
         counts = load.upsert(conn, self.customers, records, update_columns=[])
-        self.customer_ids.update(load.ids_by_external_id(conn, self.customers, first["external_id"]))
+        self.customer_ids.update(
+            load.ids_by_external_id(conn, self.customers, first["external_id"])
+        )
         return counts.inserted
 
     # -- rows for the store ----------------------------------------------------------
@@ -438,7 +472,9 @@ class _Import:
         if self.contract.name == "orders":
             currency = columns.get("currency", pd.Series(None, index=typed.index, dtype=object))
             currency = currency.where(currency.notna(), symbol_currency)
-            columns["currency"] = currency.where(currency.notna(), self.default_currency).astype(object)
+            columns["currency"] = currency.where(currency.notna(), self.default_currency).astype(
+                object
+            )
             if "currency" not in update and symbol_currency.notna().any():
                 update.append("currency")
         if self.contract.name == "customers":
@@ -448,7 +484,9 @@ class _Import:
                 update.append("attributes")
         names = list(columns)
         lists = [columns[n].tolist() for n in names]
-        return [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)], update
+        return [
+            dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)
+        ], update
 
     def _attributes(self, frame: pd.DataFrame) -> pd.Series | None:
         from keepwise.schema.coerce import parse_text
@@ -458,7 +496,10 @@ class _Import:
             return None
         cells = pd.DataFrame({self.plan.headers[p]: parse_text(frame[p]) for p in named})
         return pd.Series(
-            [{k: v for k, v in row.items() if v is not None} or None for row in cells.to_dict("records")],
+            [
+                {k: v for k, v in row.items() if v is not None} or None
+                for row in cells.to_dict("records")
+            ],
             index=frame.index,
             dtype=object,
         )

@@ -29,7 +29,15 @@ from keepwise.schema.fields import CONTRACTS, TableContract, normalize_header
 #: customers created with ``create_missing_customers``).
 CUSTOMER_NAME_HEADERS = frozenset(
     normalize_header(h)
-    for h in ("customer_name", "customer name", "client name", "客户名称", "客户名", "客户姓名", "会员名称")
+    for h in (
+        "customer_name",
+        "customer name",
+        "client name",
+        "客户名称",
+        "客户名",
+        "客户姓名",
+        "会员名称",
+    )
 )
 
 
@@ -76,7 +84,9 @@ def load_mapping(path: str | Path, table: str) -> dict[str, str | None]:
             mapping[str(source)] = None
             continue
         if not isinstance(target, str):
-            raise ConfigError(f"mapping file {path}: {source!r} must map to a field name, not {target!r}")
+            raise ConfigError(
+                f"mapping file {path}: {source!r} must map to a field name, not {target!r}"
+            )
         if target not in fields:
             close = difflib.get_close_matches(target, list(fields), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -149,16 +159,23 @@ def match_columns(
         if len(best) > 1:
             cols = " and ".join(repr(headers[p]) for p in best)
             problems.append(
-                Problem(file, 1, headers[best[1]], None,
-                        f"columns {cols} both look like {name!r}: rename one, or name the right one "
-                        f"in a mapping file (--mapping)")
+                Problem(
+                    file,
+                    1,
+                    headers[best[1]],
+                    None,
+                    f"columns {cols} both look like {name!r}: rename one, or name the right one "
+                    f"in a mapping file (--mapping)",
+                )
             )
         chosen[name] = best[0]
     used = set(chosen.values())
     extras = [p for p in range(len(headers)) if p not in used and p not in ignored]
     missing = [name for name in contract.required if name not in chosen]
     if missing:
-        problems.append(Problem(file, 1, None, None, _missing_message(missing, headers, extras, contract)))
+        problems.append(
+            Problem(file, 1, None, None, _missing_message(missing, headers, extras, contract))
+        )
     if problems:
         raise ValidationError(problems, summary=f"cannot import {file} into {contract.name}")
     customer_name = None
@@ -169,7 +186,9 @@ def match_columns(
     return ColumnPlan(chosen, list(headers), extras, customer_name)
 
 
-def _missing_message(missing: list[str], headers: list[str], extras: list[int], contract: TableContract) -> str:
+def _missing_message(
+    missing: list[str], headers: list[str], extras: list[int], contract: TableContract
+) -> str:
     fields = contract.by_name
     parts = []
     for name in missing:

@@ -87,10 +87,14 @@ class TableReader:
 
 
 def _file_problem(path: Path, message: str, row: int | None = None) -> ValidationError:
-    return ValidationError([Problem(path.name, row, None, None, message)], summary=f"cannot import {path.name}")
+    return ValidationError(
+        [Problem(path.name, row, None, None, message)], summary=f"cannot import {path.name}"
+    )
 
 
-def open_table(path: str | Path, *, table: str | None = None, chunk_rows: int = 50_000) -> TableReader:
+def open_table(
+    path: str | Path, *, table: str | None = None, chunk_rows: int = 50_000
+) -> TableReader:
     """Open ``path`` with the reader its content calls for.
 
     Raises
@@ -112,7 +116,9 @@ def open_table(path: str | Path, *, table: str | None = None, chunk_rows: int = 
     if head.startswith(b"PAR1"):
         return ParquetReader(path, chunk_rows)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
-        raise _file_problem(path, "old Excel .xls files are not supported: save the sheet as .xlsx or CSV")
+        raise _file_problem(
+            path, "old Excel .xls files are not supported: save the sheet as .xlsx or CSV"
+        )
     return CsvReader(path, chunk_rows)
 
 
@@ -265,7 +271,9 @@ class XlsxReader(TableReader):
             raise _file_problem(path, f"not a readable XLSX workbook ({exc})") from None
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on corrupt files
             self.close()
-            raise _file_problem(path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})") from None
+            raise _file_problem(
+                path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})"
+            ) from None
         sheets = self._book.worksheets
         if not sheets:
             raise _file_problem(path, "the workbook has no worksheet")
@@ -284,7 +292,9 @@ class XlsxReader(TableReader):
                 break
         else:
             self.close()
-            raise _file_problem(path, f"the worksheet {self.sheet.title!r} is empty: expected a header row")
+            raise _file_problem(
+                path, f"the worksheet {self.sheet.title!r} is empty: expected a header row"
+            )
 
     def chunks(self) -> Iterator[Chunk]:
         n = len(self.header)
@@ -298,7 +308,9 @@ class XlsxReader(TableReader):
                 break
             except Exception as exc:  # noqa: BLE001 - corrupt sheet XML surfaces as many kinds
                 raise _file_problem(
-                    self.path, f"cannot read the worksheet ({type(exc).__name__}: {exc})", row=self._row_no + 1
+                    self.path,
+                    f"cannot read the worksheet ({type(exc).__name__}: {exc})",
+                    row=self._row_no + 1,
                 ) from None
             self._row_no += 1
             cells = tuple(values[:n]) + (None,) * max(0, n - len(values))

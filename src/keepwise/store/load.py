@@ -48,12 +48,12 @@ def ids_by_external_id(conn: Connection, table: Table, keys: Iterable[str]) -> d
 def _insert(conn: Connection, table: Table) -> Any:
     name = conn.dialect.name
     if name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
+        from sqlalchemy.dialects import sqlite as dialect
     elif name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
+        from sqlalchemy.dialects import postgresql as dialect  # type: ignore[no-redef]
     else:  # pragma: no cover - keepwise supports SQLite and PostgreSQL only
         raise NotImplementedError(f"bulk upsert is not implemented for {name}")
-    return insert(table)
+    return dialect.insert(table)
 
 
 def _distinct(column: Any, new: Any) -> ColumnElement[bool]:
@@ -94,7 +94,9 @@ def upsert(
     """
     if not rows:
         return UpsertCounts()
-    columns = list(update_columns) if update_columns is not None else [c for c in rows[0] if c != key]
+    columns = (
+        list(update_columns) if update_columns is not None else [c for c in rows[0] if c != key]
+    )
     stmt = _insert(conn, table)
     if columns:
         changes: dict[str, Any] = {c: stmt.excluded[c] for c in columns}
@@ -106,7 +108,7 @@ def upsert(
         stmt = stmt.on_conflict_do_nothing(index_elements=[table.c[key]])
     if conn.dialect.name == "postgresql":
         # xmax is 0 exactly for the rows this statement inserted (not for updated ones).
-        is_new = literal_column("(xmax = 0)")
+        is_new: ColumnElement[bool] = literal_column("(xmax = 0)")
         result = conn.execute(stmt.returning(table.c[key], is_new), list(rows)).all()
         inserted = sum(1 for _, new in result if new)
     else:

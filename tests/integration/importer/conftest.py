@@ -11,7 +11,9 @@ from sqlalchemy import text
 from keepwise import store
 
 
-def write_csv(path: Path, header: list[str], rows: list[list[object]], *, encoding: str = "utf-8") -> Path:
+def write_csv(
+    path: Path, header: list[str], rows: list[list[object]], *, encoding: str = "utf-8"
+) -> Path:
     lines = [",".join(header)] + [",".join(_cell(v) for v in row) for row in rows]
     path.write_bytes(("\n".join(lines) + "\n").encode(encoding))
     return path

@@ -7,11 +7,14 @@ from pathlib import Path
 import pytest
 
 from keepwise.schema.importer import import_file
+
 from .conftest import fetch, write_csv
 
 
 @pytest.mark.integration
-def test_blank_optional_datetimes_become_null(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_blank_optional_datetimes_become_null(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
     contacts = write_csv(
         tmp_path / "contacts.csv",
@@ -31,6 +34,9 @@ def test_blank_optional_datetimes_become_null(db_url: str, tmp_path: Path, custo
     assert import_file(db_url, "tickets", tickets).inserted == 2
     got = fetch(db_url, "SELECT external_id, last_contacted_at FROM contacts ORDER BY external_id")
     assert got["last_contacted_at"].isna().tolist() == [False, True, True]
-    got = fetch(db_url, "SELECT external_id, first_response_at, resolved_at FROM tickets ORDER BY external_id")
+    got = fetch(
+        db_url,
+        "SELECT external_id, first_response_at, resolved_at FROM tickets ORDER BY external_id",
+    )
     assert got["first_response_at"].isna().tolist() == [True, False]
     assert got["resolved_at"].isna().all()

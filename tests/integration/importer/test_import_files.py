@@ -24,8 +24,13 @@ runner = CliRunner()
 
 def _orders_rows(n: int, customers: int = 20) -> list[list[object]]:
     return [
-        [f"O{i:06d}", f"C{i % customers + 1}", f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}", f"{(i % 500) + 0.5:.2f}",
-         "completed"]
+        [
+            f"O{i:06d}",
+            f"C{i % customers + 1}",
+            f"2024-{i % 12 + 1:02d}-{i % 28 + 1:02d}",
+            f"{(i % 500) + 0.5:.2f}",
+            "completed",
+        ]
         for i in range(n)
     ]
 
@@ -66,7 +71,12 @@ def test_the_same_10k_file_fixed_imports_then_reimports_unchanged(
     import_file(db_url, "customers", customers_csv)
     path = write_csv(tmp_path / "orders.csv", ORDER_HEADER, _orders_rows(10_000))
     first = import_file(db_url, "orders", path, chunk_rows=3_000)
-    assert (first.rows_read, first.inserted, first.updated, first.unchanged) == (10_000, 10_000, 0, 0)
+    assert (first.rows_read, first.inserted, first.updated, first.unchanged) == (
+        10_000,
+        10_000,
+        0,
+        0,
+    )
     stamps = fetch(db_url, "SELECT max(updated_at) AS u FROM orders")["u"][0]
 
     again = import_file(db_url, "orders", path, chunk_rows=3_000)
@@ -84,7 +94,9 @@ def test_the_same_10k_file_fixed_imports_then_reimports_unchanged(
 def test_gbk_csv_with_chinese_headers_and_yuan_amounts(db_url: str, tmp_path: Path) -> None:
     customers = tmp_path / "客户.csv"
     customers.write_bytes(
-        "客户编号,客户名称,行业,地区,客户类型\nK001,华为技术,通信,华南,企业\nK002,张三,零售,华东,个人\n".encode("gbk")
+        "客户编号,客户名称,行业,地区,客户类型\nK001,华为技术,通信,华南,企业\nK002,张三,零售,华东,个人\n".encode(
+            "gbk"
+        )
     )
     orders = tmp_path / "订单.csv"
     orders.write_bytes(
@@ -111,12 +123,23 @@ def test_gbk_csv_with_chinese_headers_and_yuan_amounts(db_url: str, tmp_path: Pa
     assert got["currency"].tolist() == ["CNY", "CNY", "CNY"]
     assert got["status"].tolist() == ["completed", "refunded", "pending"]
     assert got["product"].tolist() == ["路由器", "耳机", "网线"]
-    assert [pd.Timestamp(t).date().isoformat() for t in got["ordered_at"]] == ["2024-03-05", "2024-03-06", "2024-03-07"]
-    kinds = fetch(db_url, "SELECT external_id, name, kind, region FROM customers ORDER BY external_id")
-    assert kinds["kind"].tolist() == ["B2B", "B2C"] and kinds["name"].tolist() == ["华为技术", "张三"]
+    assert [pd.Timestamp(t).date().isoformat() for t in got["ordered_at"]] == [
+        "2024-03-05",
+        "2024-03-06",
+        "2024-03-07",
+    ]
+    kinds = fetch(
+        db_url, "SELECT external_id, name, kind, region FROM customers ORDER BY external_id"
+    )
+    assert kinds["kind"].tolist() == ["B2B", "B2C"] and kinds["name"].tolist() == [
+        "华为技术",
+        "张三",
+    ]
 
 
-def test_utf8_with_bom_and_semicolon_european_amounts(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_utf8_with_bom_and_semicolon_european_amounts(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
     path = tmp_path / "orders_eu.csv"
     path.write_bytes(
@@ -133,7 +156,9 @@ def test_utf8_with_bom_and_semicolon_european_amounts(db_url: str, tmp_path: Pat
     assert [float(a) for a in amounts] == [1234.5, 1234.5]
 
 
-def test_xlsx_with_date_cells_serials_and_numbers(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_xlsx_with_date_cells_serials_and_numbers(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     from openpyxl import Workbook
 
     import_file(db_url, "customers", customers_csv)
@@ -151,10 +176,14 @@ def test_xlsx_with_date_cells_serials_and_numbers(db_url: str, tmp_path: Path, c
     report = import_file(db_url, "orders", path)
 
     assert report.format == "xlsx" and report.rows_read == 3 and report.inserted == 3
-    got = fetch(db_url, "SELECT external_id, ordered_at, amount, quantity FROM orders ORDER BY external_id")
+    got = fetch(
+        db_url, "SELECT external_id, ordered_at, amount, quantity FROM orders ORDER BY external_id"
+    )
     assert got["external_id"].tolist() == ["1001", "1002", "1003"]  # not "1001.0"
     assert [pd.Timestamp(t) for t in got["ordered_at"]] == [
-        pd.Timestamp("2024-03-05 14:30"), pd.Timestamp("2024-03-05"), pd.Timestamp("2024-03-07")
+        pd.Timestamp("2024-03-05 14:30"),
+        pd.Timestamp("2024-03-05"),
+        pd.Timestamp("2024-03-07"),
     ]
     assert [float(a) for a in got["amount"]] == [99.5, 1000.0, 5.0]
 
@@ -214,7 +243,9 @@ def test_date_and_amount_formats(db_url: str, tmp_path: Path, customers_csv: Pat
         ("2024年3月5日 9:05", "CNY 7", "2024-03-05 09:05:00", 7.0),
     ]
     rows = [[f"F{i}", "C1", d, a] for i, (d, a, _, _) in enumerate(cases)]
-    path = write_csv(tmp_path / "formats.csv", ["order_id", "customer_id", "ordered_at", "amount"], rows)
+    path = write_csv(
+        tmp_path / "formats.csv", ["order_id", "customer_id", "ordered_at", "amount"], rows
+    )
     assert import_file(db_url, "orders", path).inserted == len(cases)
     got = fetch(db_url, "SELECT external_id, ordered_at, amount FROM orders ORDER BY external_id")
     assert [pd.Timestamp(t) for t in got["ordered_at"]] == [pd.Timestamp(c[2]) for c in cases]
@@ -224,18 +255,33 @@ def test_date_and_amount_formats(db_url: str, tmp_path: Path, customers_csv: Pat
 def test_mapping_file_json_and_toml(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
     import_file(db_url, "customers", customers_csv)
     path = write_csv(
-        tmp_path / "export.csv", ["单据", "会员卡", "时间", "实收", "备用"], [["M1", "C1", "2024-01-02", "5", "x"]]
+        tmp_path / "export.csv",
+        ["单据", "会员卡", "时间", "实收", "备用"],
+        [["M1", "C1", "2024-01-02", "5", "x"]],
     )
     with pytest.raises(ValidationError, match="missing required column"):
         import_file(db_url, "orders", path)
     mapping = tmp_path / "map.json"
-    mapping.write_text(json.dumps({"单据": "external_id", "会员卡": "customer_id", "时间": "ordered_at",
-                                   "实收": "amount", "备用": None}), encoding="utf-8")
+    mapping.write_text(
+        json.dumps(
+            {
+                "单据": "external_id",
+                "会员卡": "customer_id",
+                "时间": "ordered_at",
+                "实收": "amount",
+                "备用": None,
+            }
+        ),
+        encoding="utf-8",
+    )
     report = import_file(db_url, "orders", path, mapping=mapping)
     assert report.inserted == 1 and report.columns["会员卡"] == "customer_id"
     toml = tmp_path / "map.toml"
-    toml.write_text('[orders]\n"单据" = "external_id"\n"会员卡" = "customer_id"\n"时间" = "ordered_at"\n'
-                    '"实收" = "amount"\n', encoding="utf-8")
+    toml.write_text(
+        '[orders]\n"单据" = "external_id"\n"会员卡" = "customer_id"\n"时间" = "ordered_at"\n'
+        '"实收" = "amount"\n',
+        encoding="utf-8",
+    )
     assert import_file(db_url, "orders", path, mapping=toml).unchanged == 1
 
 
@@ -249,14 +295,22 @@ def test_update_of_a_changed_row(db_url: str, tmp_path: Path, customers_csv: Pat
     write_csv(path, ORDER_HEADER, rows)
     report = import_file(db_url, "orders", path)
     assert (report.inserted, report.updated, report.unchanged) == (0, 2, 3)
-    got = fetch(db_url, "SELECT amount, status FROM orders WHERE external_id IN ('O000002', 'O000004') "
-                        "ORDER BY external_id")
+    got = fetch(
+        db_url,
+        "SELECT amount, status FROM orders WHERE external_id IN ('O000002', 'O000004') "
+        "ORDER BY external_id",
+    )
     assert float(got["amount"][0]) == 999.99 and got["status"][1] == "refunded"
 
 
-def test_customers_tags_attributes_and_partial_update_keeps_other_columns(db_url: str, tmp_path: Path) -> None:
-    first = write_csv(tmp_path / "c1.csv", ["客户编号", "客户名称", "标签", "会员卡等级"],
-                      [["A1", "Ann", "vip;北京；老客户", "gold"]])
+def test_customers_tags_attributes_and_partial_update_keeps_other_columns(
+    db_url: str, tmp_path: Path
+) -> None:
+    first = write_csv(
+        tmp_path / "c1.csv",
+        ["客户编号", "客户名称", "标签", "会员卡等级"],
+        [["A1", "Ann", "vip;北京；老客户", "gold"]],
+    )
     report = import_file(db_url, "customers", first)
     assert "会员卡等级" in " ".join(report.notes)
     second = write_csv(tmp_path / "c2.csv", ["customer_id", "industry"], [["A1", "教育"]])
@@ -266,31 +320,48 @@ def test_customers_tags_attributes_and_partial_update_keeps_other_columns(db_url
     tags = got["tags"][0]
     assert (json.loads(tags) if isinstance(tags, str) else tags) == ["vip", "北京", "老客户"]
     attributes = got["attributes"][0]
-    assert (json.loads(attributes) if isinstance(attributes, str) else attributes) == {"会员卡等级": "gold"}
+    assert (json.loads(attributes) if isinstance(attributes, str) else attributes) == {
+        "会员卡等级": "gold"
+    }
 
 
 # --------------------------------------------------------------------------- validation
 
 
-def test_unknown_customer_is_a_problem_unless_created(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_unknown_customer_is_a_problem_unless_created(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
-    path = write_csv(tmp_path / "o.csv", ["order_id", "customer_id", "客户名称", "ordered_at", "amount"],
-                     [["U1", "C1", "x", "2024-01-01", "1"], ["U2", "NEW1", "新客户", "2024-01-01", "2"],
-                      ["U3", "NEW1", "新客户", "2024-01-02", "3"]])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ["order_id", "customer_id", "客户名称", "ordered_at", "amount"],
+        [
+            ["U1", "C1", "x", "2024-01-01", "1"],
+            ["U2", "NEW1", "新客户", "2024-01-01", "2"],
+            ["U3", "NEW1", "新客户", "2024-01-02", "3"],
+        ],
+    )
     with pytest.raises(ValidationError) as info:
         import_file(db_url, "orders", path)
-    assert [(p.row, p.column, p.value) for p in info.value.problems] == [(3, "customer_id", "NEW1"),
-                                                                          (4, "customer_id", "NEW1")]
+    assert [(p.row, p.column, p.value) for p in info.value.problems] == [
+        (3, "customer_id", "NEW1"),
+        (4, "customer_id", "NEW1"),
+    ]
     assert store.row_counts(db_url)["orders"] == 0
     dry = import_file(db_url, "orders", path, create_missing_customers=True, dry_run=True)
     assert (dry.inserted, dry.created_customers) == (3, 1)
     assert store.row_counts(db_url)["customers"] == 20 and store.row_counts(db_url)["orders"] == 0
     report = import_file(db_url, "orders", path, create_missing_customers=True)
     assert report.created_customers == 1 and report.inserted == 3
-    assert fetch(db_url, "SELECT name FROM customers WHERE external_id = 'NEW1'")["name"][0] == "新客户"
+    assert (
+        fetch(db_url, "SELECT name FROM customers WHERE external_id = 'NEW1'")["name"][0]
+        == "新客户"
+    )
 
 
-def test_duplicate_ids_name_both_rows_across_chunks(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_duplicate_ids_name_both_rows_across_chunks(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
     rows = _orders_rows(30)
     rows[25][0] = rows[3][0]  # data row 26 (sheet row 27) repeats row 5's id
@@ -306,25 +377,35 @@ def test_duplicate_ids_name_both_rows_across_chunks(db_url: str, tmp_path: Path,
     assert store.row_counts(db_url)["orders"] == 0
 
 
-def test_future_dates_and_other_row_problems(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_future_dates_and_other_row_problems(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
     next_year = pd.Timestamp.now().year + 1
-    path = write_csv(tmp_path / "o.csv", ORDER_HEADER + ["currency"], [
-        ["X1", "C1", f"{next_year}-01-01", "1", "completed", "CNY"],
-        ["X2", "C1", "2024-01-01", "", "completed", "CNY"],
-        ["X3", "C1", "2024-01-01", "1", "shipped?", "CNY"],
-        ["X4", "C1", "2024-01-01", "1", "completed", "yuan!"],
-    ])
+    path = write_csv(
+        tmp_path / "o.csv",
+        ORDER_HEADER + ["currency"],
+        [
+            ["X1", "C1", f"{next_year}-01-01", "1", "completed", "CNY"],
+            ["X2", "C1", "2024-01-01", "", "completed", "CNY"],
+            ["X3", "C1", "2024-01-01", "1", "shipped?", "CNY"],
+            ["X4", "C1", "2024-01-01", "1", "completed", "yuan!"],
+        ],
+    )
     with pytest.raises(ValidationError) as info:
         import_file(db_url, "orders", path)
     got = {(p.row, p.column): p.message for p in info.value.problems}
     assert got[(2, "ordered_at")].startswith("date in the future")
     assert got[(3, "amount")] == "empty, but amount is required"
-    assert got[(4, "status")].startswith("unknown value: use one of completed, pending, refunded, cancelled")
+    assert got[(4, "status")].startswith(
+        "unknown value: use one of completed, pending, refunded, cancelled"
+    )
     assert got[(5, "currency")].startswith("not a currency")
 
 
-def test_more_than_50_problems_lists_50_and_counts_all(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_more_than_50_problems_lists_50_and_counts_all(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
     rows = _orders_rows(200)
     for row in rows[:120]:
@@ -336,8 +417,14 @@ def test_more_than_50_problems_lists_50_and_counts_all(db_url: str, tmp_path: Pa
     assert "... and 70 more" in str(info.value)
 
 
-def test_missing_required_column_lists_headers_and_close_matches(db_url: str, tmp_path: Path) -> None:
-    path = write_csv(tmp_path / "o.csv", ["order_id", "customer_id", "orderdat", "amount"], [["1", "C1", "x", "1"]])
+def test_missing_required_column_lists_headers_and_close_matches(
+    db_url: str, tmp_path: Path
+) -> None:
+    path = write_csv(
+        tmp_path / "o.csv",
+        ["order_id", "customer_id", "orderdat", "amount"],
+        [["1", "C1", "x", "1"]],
+    )
     with pytest.raises(ValidationError) as info:
         import_file(db_url, "orders", path)
     message = str(info.value)
@@ -347,15 +434,29 @@ def test_missing_required_column_lists_headers_and_close_matches(db_url: str, tm
 
 def test_other_tables_import(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
     import_file(db_url, "customers", customers_csv)
-    interactions = write_csv(tmp_path / "i.csv", ["客户编号", "跟进时间", "跟进方式", "方向", "时长", "跟进内容"],
-                             [["C1", "2024-03-01 10:00", "电话", "呼出", "12", "续约"],
-                              ["C2", "2024-03-02", "微信", "呼入", "", ""]])
-    tickets = write_csv(tmp_path / "t.csv", ["工单编号", "客户编号", "创建时间", "解决时间", "优先级", "满意度"],
-                        [["T1", "C1", "2024-03-01", "2024-03-02", "紧急", "4"]])
-    feedback = write_csv(tmp_path / "f.csv", ["customer_id", "occurred_at", "kind", "score", "comment"],
-                         [["C1", "2024-03-01", "NPS", "9", "好"], ["C2", "2024-03-01", "满意度", "5", ""]])
-    contacts = write_csv(tmp_path / "p.csv", ["客户编号", "联系人", "职位", "决策权重", "邮箱"],
-                         [["C1", "李雷", "采购经理", "80%", "li@example.com"]])
+    interactions = write_csv(
+        tmp_path / "i.csv",
+        ["客户编号", "跟进时间", "跟进方式", "方向", "时长", "跟进内容"],
+        [
+            ["C1", "2024-03-01 10:00", "电话", "呼出", "12", "续约"],
+            ["C2", "2024-03-02", "微信", "呼入", "", ""],
+        ],
+    )
+    tickets = write_csv(
+        tmp_path / "t.csv",
+        ["工单编号", "客户编号", "创建时间", "解决时间", "优先级", "满意度"],
+        [["T1", "C1", "2024-03-01", "2024-03-02", "紧急", "4"]],
+    )
+    feedback = write_csv(
+        tmp_path / "f.csv",
+        ["customer_id", "occurred_at", "kind", "score", "comment"],
+        [["C1", "2024-03-01", "NPS", "9", "好"], ["C2", "2024-03-01", "满意度", "5", ""]],
+    )
+    contacts = write_csv(
+        tmp_path / "p.csv",
+        ["客户编号", "联系人", "职位", "决策权重", "邮箱"],
+        [["C1", "李雷", "采购经理", "80%", "li@example.com"]],
+    )
     assert import_file(db_url, "interactions", interactions).inserted == 2
     assert import_file(db_url, "tickets", tickets).inserted == 1
     assert import_file(db_url, "feedback", feedback).inserted == 2
@@ -364,26 +465,42 @@ def test_other_tables_import(db_url: str, tmp_path: Path, customers_csv: Path) -
     again = import_file(db_url, "interactions", interactions)
     assert (again.inserted, again.unchanged) == (0, 2)
     got = fetch(db_url, "SELECT channel, direction FROM interactions ORDER BY occurred_at")
-    assert got["channel"].tolist() == ["call", "wechat"] and got["direction"].tolist() == ["outbound", "inbound"]
+    assert got["channel"].tolist() == ["call", "wechat"] and got["direction"].tolist() == [
+        "outbound",
+        "inbound",
+    ]
     assert fetch(db_url, "SELECT priority FROM tickets")["priority"][0] == "urgent"
     assert sorted(fetch(db_url, "SELECT kind FROM feedback")["kind"]) == ["csat", "nps"]
-    assert fetch(db_url, "SELECT decision_weight FROM contacts")["decision_weight"][0] == pytest.approx(0.8)
+    assert fetch(db_url, "SELECT decision_weight FROM contacts")["decision_weight"][
+        0
+    ] == pytest.approx(0.8)
 
 
-def test_identical_rows_without_ids_are_kept_apart(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_identical_rows_without_ids_are_kept_apart(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
     same = ["C1", "2024-03-01", "call"]
-    path = write_csv(tmp_path / "i.csv", ["customer_id", "occurred_at", "channel"], [same, same, same])
+    path = write_csv(
+        tmp_path / "i.csv", ["customer_id", "occurred_at", "channel"], [same, same, same]
+    )
     assert import_file(db_url, "interactions", path, chunk_rows=2).inserted == 3
     assert import_file(db_url, "interactions", path, chunk_rows=2).unchanged == 3
     assert store.row_counts(db_url)["interactions"] == 3
 
 
-def test_feedback_score_range_depends_on_kind(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_feedback_score_range_depends_on_kind(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
-    path = write_csv(tmp_path / "f.csv", ["customer_id", "occurred_at", "kind", "score"],
-                     [["C1", "2024-01-01", "nps", "10"], ["C1", "2024-01-02", "csat", "0"]])
-    with pytest.raises(ValidationError, match="row 3, column 'score'.*csat score must be between 1 and 5"):
+    path = write_csv(
+        tmp_path / "f.csv",
+        ["customer_id", "occurred_at", "kind", "score"],
+        [["C1", "2024-01-01", "nps", "10"], ["C1", "2024-01-02", "csat", "0"]],
+    )
+    with pytest.raises(
+        ValidationError, match="row 3, column 'score'.*csat score must be between 1 and 5"
+    ):
         import_file(db_url, "feedback", path)
 
 
@@ -417,10 +534,14 @@ def test_header_only_file_imports_nothing(db_url: str, tmp_path: Path) -> None:
     assert "no data rows" in " ".join(report.notes)
 
 
-def test_ragged_csv_row_is_reported_with_its_line(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
+def test_ragged_csv_row_is_reported_with_its_line(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
     import_file(db_url, "customers", customers_csv)
     path = tmp_path / "o.csv"
-    path.write_text("order_id,customer_id,ordered_at,amount\nR1,C1,2024-01-01,1\nR2,C1,2024-01-01,1,234.5\n")
+    path.write_text(
+        "order_id,customer_id,ordered_at,amount\nR1,C1,2024-01-01,1\nR2,C1,2024-01-01,1,234.5\n"
+    )
     with pytest.raises(ValidationError) as info:
         import_file(db_url, "orders", path)
     [problem] = info.value.problems
@@ -428,8 +549,12 @@ def test_ragged_csv_row_is_reported_with_its_line(db_url: str, tmp_path: Path, c
     assert store.row_counts(db_url)["orders"] == 0
 
 
-def test_cli_dry_run_json_and_unknown_table(db_url: str, tmp_path: Path, customers_csv: Path) -> None:
-    result = runner.invoke(app, ["import", "customers", str(customers_csv), "--db", db_url, "--dry-run", "--json"])
+def test_cli_dry_run_json_and_unknown_table(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
+    result = runner.invoke(
+        app, ["import", "customers", str(customers_csv), "--db", db_url, "--dry-run", "--json"]
+    )
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
     assert data["inserted"] == 20 and data["dry_run"] is True
@@ -446,7 +571,9 @@ def test_import_creates_the_store_when_empty(tmp_path: Path, customers_csv: Path
     assert store.row_counts(url)["customers"] == 20
 
 
-def test_store_refusal_becomes_a_store_error(db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_refusal_becomes_a_store_error(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A database error the validation did not foresee rolls back and becomes a StoreError."""
     from keepwise.schema import fields
 
@@ -455,11 +582,17 @@ def test_store_refusal_becomes_a_store_error(db_url: str, tmp_path: Path, monkey
     patched = fields.Field("kind", "text")
     contract = fields.CUSTOMERS
     monkeypatch.setitem(
-        fields.CONTRACTS, "customers",
-        fields.TableContract(contract.name, contract.description,
-                             tuple(patched if f.name == "kind" else f for f in contract.fields)),
+        fields.CONTRACTS,
+        "customers",
+        fields.TableContract(
+            contract.name,
+            contract.description,
+            tuple(patched if f.name == "kind" else f for f in contract.fields),
+        ),
     )
-    path = write_csv(tmp_path / "c.csv", ["customer_id", "kind"], [["Z1", "B2C"], ["Z2", "nonsense"]])
+    path = write_csv(
+        tmp_path / "c.csv", ["customer_id", "kind"], [["Z1", "B2C"], ["Z2", "nonsense"]]
+    )
     with pytest.raises(StoreError, match="nothing was written"):
         import_file(db_url, "customers", path)
     assert store.row_counts(db_url)["customers"] == 0

@@ -45,7 +45,9 @@ def test_dates_in_common_formats(text: str, expected: str) -> None:
     assert parsed[0] == pd.Timestamp(expected)
 
 
-@pytest.mark.parametrize("text", ["x", "2024-13-01", "2024-02-30", "05/03/2024", "1850-01-01", "2024年13月1日"])
+@pytest.mark.parametrize(
+    "text", ["x", "2024-13-01", "2024-02-30", "05/03/2024", "1850-01-01", "2024年13月1日"]
+)
 def test_bad_dates_are_flagged(text: str) -> None:
     parsed, bad = parse_datetimes(pd.Series([text]))
     assert bad[0] and pd.isna(parsed[0])
@@ -58,11 +60,14 @@ def test_empty_dates_are_missing_not_bad(text: str | None) -> None:
 
 
 def test_dates_from_spreadsheet_cells_and_typed_columns() -> None:
-    cells = pd.Series([datetime(2024, 3, 5, 10), date(2024, 3, 6), 45358, "2024/3/8", None], dtype=object)
+    cells = pd.Series(
+        [datetime(2024, 3, 5, 10), date(2024, 3, 6), 45358, "2024/3/8", None], dtype=object
+    )
     parsed, bad = parse_datetimes(cells)
     assert not bad.any()
-    assert parsed.tolist()[:4] == [pd.Timestamp(x) for x in ("2024-03-05 10:00", "2024-03-06", "2024-03-07",
-                                                              "2024-03-08")]
+    assert parsed.tolist()[:4] == [
+        pd.Timestamp(x) for x in ("2024-03-05 10:00", "2024-03-06", "2024-03-07", "2024-03-08")
+    ]
     typed = pd.Series(pd.to_datetime(["2024-03-05"]).tz_localize("Asia/Shanghai"))
     assert parse_datetimes(typed)[0][0] == pd.Timestamp("2024-03-04 16:00")
     assert parse_datetimes(pd.Series([20240305]))[0][0] == pd.Timestamp("2024-03-05")
@@ -113,28 +118,44 @@ def test_numeric_columns_pass_through_and_inf_is_bad() -> None:
 
 def test_percentages_for_fractions() -> None:
     values, bad = parse_numbers(pd.Series(["80%", "0.25", "12.5 %", "x"]), percent=True)
-    assert values[:3].tolist() == pytest.approx([0.8, 0.25, 0.125]) and bad.tolist() == [False] * 3 + [True]
+    assert values[:3].tolist() == pytest.approx([0.8, 0.25, 0.125]) and bad.tolist() == [
+        False
+    ] * 3 + [True]
 
 
 def test_enum_spellings() -> None:
     status = ORDERS.by_name["status"]
-    values, bad = parse_enum(pd.Series(["已完成", "退款", "Refund", "CANCELED", "取消", "", "lost"]),
-                             status.choices, status.value_aliases)
+    values, bad = parse_enum(
+        pd.Series(["已完成", "退款", "Refund", "CANCELED", "取消", "", "lost"]),
+        status.choices,
+        status.value_aliases,
+    )
     assert values.tolist()[:5] == ["completed", "refunded", "refunded", "cancelled", "cancelled"]
     assert bad.tolist() == [False] * 6 + [True]
     channel = INTERACTIONS.by_name["channel"]
-    values, bad = parse_enum(pd.Series(["电话", "微信", "ＷｅＣｈａｔ", "e-mail", "上门拜访"]),
-                             channel.choices, channel.value_aliases)
+    values, bad = parse_enum(
+        pd.Series(["电话", "微信", "ＷｅＣｈａｔ", "e-mail", "上门拜访"]),
+        channel.choices,
+        channel.value_aliases,
+    )
     assert values.tolist() == ["call", "wechat", "wechat", "email", "visit"] and not bad.any()
 
 
 def test_currency_ids_and_tags() -> None:
-    codes, bad = parse_currency(pd.Series(["cny", "人民币", "USD", "￥", "dollars", ""]), CURRENCY_ALIASES)
-    assert codes.tolist()[:4] == ["CNY", "CNY", "USD", "CNY"] and bad.tolist() == [False] * 4 + [True, False]
+    codes, bad = parse_currency(
+        pd.Series(["cny", "人民币", "USD", "￥", "dollars", ""]), CURRENCY_ALIASES
+    )
+    assert codes.tolist()[:4] == ["CNY", "CNY", "USD", "CNY"] and bad.tolist() == [False] * 4 + [
+        True,
+        False,
+    ]
     assert parse_ids(pd.Series([1001.0, np.nan, 7.0])).tolist() == ["1001", None, "7"]
     assert parse_ids(pd.Series(["  A1 ", ""])).tolist() == ["A1", None]
     assert parse_tags(pd.Series(["vip; 北京；老客户", "a|b、c", ""])).tolist() == [
-        ["vip", "北京", "老客户"], ["a", "b", "c"], None]
+        ["vip", "北京", "老客户"],
+        ["a", "b", "c"],
+        None,
+    ]
 
 
 def test_a_million_clean_cells_take_the_fast_path() -> None:

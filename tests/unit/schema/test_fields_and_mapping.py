@@ -54,19 +54,30 @@ def test_unknown_table() -> None:
 
 
 def test_headers_match_english_chinese_and_full_width() -> None:
-    plan = match_columns(["订单编号", "Customer ID", "ＯＲＤＥＲ＿ＤＡＴＥ", "金额", "备注"], get_contract("orders"), None, "f.csv")
+    plan = match_columns(
+        ["订单编号", "Customer ID", "ＯＲＤＥＲ＿ＤＡＴＥ", "金额", "备注"],
+        get_contract("orders"),
+        None,
+        "f.csv",
+    )
     assert plan.fields == {"external_id": 0, "customer_id": 1, "ordered_at": 2, "amount": 3}
     assert plan.extras == [4]
 
 
 def test_exact_field_name_beats_an_alias() -> None:
-    plan = match_columns(["ordered_at", "date", "customer_id", "amount"], get_contract("orders"), None, "f.csv")
+    plan = match_columns(
+        ["ordered_at", "date", "customer_id", "amount"], get_contract("orders"), None, "f.csv"
+    )
     assert plan.fields["ordered_at"] == 0 and plan.extras == [1]
 
 
 def test_two_aliases_for_one_field_is_a_problem() -> None:
-    with pytest.raises(ValidationError, match="'订单日期' and '下单时间' both look like 'ordered_at'"):
-        match_columns(["订单日期", "下单时间", "客户编号", "金额"], get_contract("orders"), None, "f.csv")
+    with pytest.raises(
+        ValidationError, match="'订单日期' and '下单时间' both look like 'ordered_at'"
+    ):
+        match_columns(
+            ["订单日期", "下单时间", "客户编号", "金额"], get_contract("orders"), None, "f.csv"
+        )
 
 
 def test_missing_required_message() -> None:
@@ -80,7 +91,9 @@ def test_missing_required_message() -> None:
 
 def test_mapping_files(tmp_path: Path) -> None:
     path = tmp_path / "m.json"
-    path.write_text(json.dumps({"orders": {"单据": "external_id", "x": None}, "customers": {"a": "name"}}))
+    path.write_text(
+        json.dumps({"orders": {"单据": "external_id", "x": None}, "customers": {"a": "name"}})
+    )
     assert load_mapping(path, "orders") == {"单据": "external_id", "x": None}
     assert load_mapping(path, "customers") == {"a": "name"}
     toml = tmp_path / "m.toml"
@@ -88,12 +101,18 @@ def test_mapping_files(tmp_path: Path) -> None:
     assert load_mapping(toml, "orders") == {"会员卡": "customer_id"}
     bad = tmp_path / "bad.json"
     bad.write_text(json.dumps({"x": "amout"}))
-    with pytest.raises(ConfigError, match="'amout' is not a field of orders.*did you mean 'amount'"):
+    with pytest.raises(
+        ConfigError, match="'amout' is not a field of orders.*did you mean 'amount'"
+    ):
         load_mapping(bad, "orders")
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON or TOML"):
         load_mapping(broken, "orders")
-    plan = match_columns(["单据", "会员卡", "dt", "amount"], get_contract("orders"),
-                         {"单据": "external_id", "会员卡": "customer_id", "dt": "ordered_at"}, "f.csv")
+    plan = match_columns(
+        ["单据", "会员卡", "dt", "amount"],
+        get_contract("orders"),
+        {"单据": "external_id", "会员卡": "customer_id", "dt": "ordered_at"},
+        "f.csv",
+    )
     assert plan.fields == {"external_id": 0, "customer_id": 1, "ordered_at": 2, "amount": 3}

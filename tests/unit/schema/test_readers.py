@@ -13,8 +13,13 @@ TEXT = "客户编号,金额\nK1,￥12\n"
 
 @pytest.mark.parametrize(
     ("encoding", "expected"),
-    [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"), ("gbk", "gb18030"), ("gb18030", "gb18030"),
-     ("utf-16", "utf-16")],
+    [
+        ("utf-8", "utf-8"),
+        ("utf-8-sig", "utf-8-sig"),
+        ("gbk", "gb18030"),
+        ("gb18030", "gb18030"),
+        ("utf-16", "utf-16"),
+    ],
 )
 def test_encodings(tmp_path: Path, encoding: str, expected: str) -> None:
     path = tmp_path / "f.csv"
@@ -34,7 +39,9 @@ def test_gbk_character_late_in_a_large_file(tmp_path: Path) -> None:
     assert sniff_encoding(path) == "gb18030"
 
 
-@pytest.mark.parametrize(("sep", "name"), [(";", "f.csv"), ("\t", "f.tsv"), ("\t", "f.txt"), ("|", "f.csv")])
+@pytest.mark.parametrize(
+    ("sep", "name"), [(";", "f.csv"), ("\t", "f.tsv"), ("\t", "f.txt"), ("|", "f.csv")]
+)
 def test_delimiters(tmp_path: Path, sep: str, name: str) -> None:
     path = tmp_path / name
     path.write_text(f"a{sep}b{sep}c\n1{sep}2,5{sep}3\n", encoding="utf-8")
@@ -88,9 +95,8 @@ def test_xlsx_and_parquet_by_content_not_extension(tmp_path: Path) -> None:
 def test_files_that_are_not_tables(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "f.csv"
     path.write_bytes(content)
-    with pytest.raises(ValidationError, match=message):
-        with open_table(path) as reader:
-            list(reader.chunks())
+    with pytest.raises(ValidationError, match=message), open_table(path) as reader:
+        list(reader.chunks())
 
 
 def test_missing_file_and_folder(tmp_path: Path) -> None:
