@@ -347,19 +347,23 @@ def customer_value(
     maintenance_cost: float = 0.0,
     tiers: Sequence[Tier] = DEFAULT_TIERS,
     tier_on: str = "clv",
+    years_from_model: bool = False,
 ) -> ClvResult:
     """Fit BG/NBD + Gamma-Gamma on the orders and value every customer both ways.
 
     ``calibration_end`` defaults to the date of the last order. The horizon for
-    ``expected_purchases`` is ``horizon_months`` converted to ``time_unit``.
+    ``expected_purchases`` is ``horizon_months`` converted to ``time_unit``. With
+    ``years_from_model`` the formula's expected years are ``expected_years × p_alive`` per
+    customer (the BG/NBD probability that the customer is still active).
 
     Returns
     -------
     ClvResult
         ``customers`` is indexed by ``customer_id`` with ``frequency``, ``recency``, ``T``,
         ``monetary_value``, ``p_alive``, ``expected_purchases``, ``expected_avg_spend``,
-        ``clv`` (discounted, model-based), ``annual_amount``, ``acquisition_cost``,
-        ``maintenance_cost``, ``formula_clv``, ``tier``, ``tier_zh``, ``tier_action``.
+        ``clv`` (discounted, model-based), ``annual_amount``, ``expected_years``,
+        ``acquisition_cost``, ``maintenance_cost``, ``formula_clv``, ``tier``, ``tier_zh``,
+        ``tier_action``.
     """
     if tier_on not in ("clv", "formula_clv"):
         raise ConfigError(f"tier_on must be 'clv' or 'formula_clv', got {tier_on!r}")
@@ -384,10 +388,9 @@ def customer_value(
     out["clv"] = gg.customer_lifetime_value(
         bgnbd, rfm, horizon_months=horizon_months, discount_rate=discount_rate, time_unit=time_unit
     )
-    formula = formula_clv(
-        orders, customers, as_of=end, expected_years=expected_years, maintenance_cost=maintenance_cost
-    )
-    out = out.join(formula[["annual_amount", "acquisition_cost", "maintenance_cost", "formula_clv"]])
+    years: float | pd.Series = out["p_alive"] * expected_years if years_from_model else expected_years
+    formula = formula_clv(orders, customers, as_of=end, expected_years=years, maintenance_cost=maintenance_cost)
+    out = out.join(formula[["annual_amount", "expected_years", "acquisition_cost", "maintenance_cost", "formula_clv"]])
     out = out.join(assign_tiers(out[tier_on], tiers))
     out.index.name = "customer_id"
     settings = {
@@ -396,6 +399,7 @@ def customer_value(
         "horizon_months": horizon_months,
         "discount_rate": discount_rate,
         "expected_years": expected_years,
+        "years_from_model": years_from_model,
         "tier_on": tier_on,
         "n_customers": int(len(out)),
     }

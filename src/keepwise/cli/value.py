@@ -145,6 +145,10 @@ def clv(
     years: Annotated[
         float, typer.Option("--years", min=0.0, help="Expected relationship years of the formula CLV.")
     ] = 3.0,
+    years_from_model: Annotated[
+        bool,
+        typer.Option("--years-from-model", help="Formula CLV: expected years = --years x P(alive) per customer."),
+    ] = False,
     maintenance_cost: Annotated[
         float, typer.Option("--maintenance-cost", help="Annual cost to serve one customer (formula CLV).")
     ] = 0.0,
@@ -178,6 +182,7 @@ def clv(
                 maintenance_cost=maintenance_cost,
                 tiers=parse_tiers(tiers) if tiers else DEFAULT_TIERS,
                 tier_on=tier_on.value,
+                years_from_model=years_from_model,
             )
         if top:
             result.customers = result.customers.sort_values("clv", ascending=False, kind="stable").head(top)

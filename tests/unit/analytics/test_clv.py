@@ -309,3 +309,17 @@ def test_gamma_gamma_leaves_out_zero_spend(rfm: pd.DataFrame) -> None:
     negative.loc[repeaters[0], "monetary_value"] = -1.0
     with pytest.raises(SchemaError, match="'monetary_value'"):
         GammaGammaModel().fit(negative)
+
+
+def test_customer_value_years_from_model(tmp_path: Path, rfm: pd.DataFrame) -> None:
+    from keepwise.analytics.dataset import load_dataset
+
+    _write_orders(tmp_path, rfm.head(400))
+    orders = load_dataset(tmp_path).orders
+    plain = customer_value(orders, calibration_end="2024-09-30", expected_years=2.0).customers
+    weighted = customer_value(orders, calibration_end="2024-09-30", expected_years=2.0,
+                              years_from_model=True).customers
+    assert (plain["expected_years"] == 2.0).all()
+    np.testing.assert_allclose(weighted["expected_years"], 2.0 * weighted["p_alive"])
+    np.testing.assert_allclose(weighted["formula_clv"], weighted["annual_amount"] * weighted["expected_years"])
+    assert list(plain.columns[-3:]) == ["tier", "tier_zh", "tier_action"]
