@@ -282,9 +282,11 @@ class BetaGeoModel(_Estimator):
     >>> import pandas as pd
     >>> rfm = pd.DataFrame({"frequency": [0, 2, 5, 1, 0, 3], "recency": [0, 20, 30, 5, 0, 12],
     ...                     "T": [38, 38, 35, 30, 33, 36]})
-    >>> model = BetaGeoModel().fit(rfm)
+    >>> model = BetaGeoModel(penalizer=0.01).fit(rfm)  # six customers: shrink a little
     >>> sorted(model.params_.index)
     ['a', 'alpha', 'b', 'r']
+    >>> model.probability_alive(rfm).round(2).tolist()
+    [1.0, 0.59, 0.86, 0.35, 1.0, 0.33]
     """
 
     _param_names = ("penalizer",)

@@ -323,3 +323,12 @@ def test_customer_value_years_from_model(tmp_path: Path, rfm: pd.DataFrame) -> N
     np.testing.assert_allclose(weighted["expected_years"], 2.0 * weighted["p_alive"])
     np.testing.assert_allclose(weighted["formula_clv"], weighted["annual_amount"] * weighted["expected_years"])
     assert list(plain.columns[-3:]) == ["tier", "tier_zh", "tier_action"]
+
+
+def test_docstring_examples() -> None:
+    import doctest
+
+    import keepwise.analytics._bgnbd as maths
+
+    result = doctest.testmod(maths)
+    assert result.attempted >= 3 and result.failed == 0
