@@ -32,6 +32,7 @@ SEGMENT_FIELDS = ("kind", "region", "group_name", "industry")
 T = TypeVar("T")
 _lock = threading.RLock()
 _datasets: dict[str, tuple[float, int, Any]] = {}
+_refreshing: set[str] = set()
 _results: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
 
 
@@ -50,25 +51,61 @@ def clear_cache() -> None:
         _results.clear()
 
 
-def get_dataset(url: str) -> Any | None:
-    """The store at ``url`` as a :class:`keepwise.analytics.dataset.Dataset`, or ``None`` if empty."""
+def _load(url: str) -> Any | None:
     from keepwise.analytics.dataset import load_dataset
     from keepwise.errors import NotFoundError
 
+    try:
+        ds = load_dataset(url)
+    except NotFoundError:
+        return None
+    return ds if int(ds.orders.count().execute()) > 0 else None
+
+
+def _refresh(url: str, generation: int) -> None:
+    try:
+        ds = _load(url)  # a new DuckDB connection: no lock needed while reading the store
+    except Exception:  # noqa: BLE001 - keep serving the previous copy
+        log.exception("refreshing the analytics dataset of %s failed", url)
+        return
+    finally:
+        with _lock:
+            _refreshing.discard(url)
+    with _lock:
+        if _generation() == generation:
+            _datasets[url] = (time.monotonic(), generation, ds)
+
+
+def get_dataset(url: str) -> Any | None:
+    """The store at ``url`` as a :class:`keepwise.analytics.dataset.Dataset`, or ``None`` if empty.
+
+    Cached per URL; after :data:`DATASET_TTL_SECONDS` the old copy keeps being served while a
+    background thread reads the store again, so nobody waits for the reload. A write through
+    the web (a new data generation) reloads at once.
+    """
     with _lock:
         now, gen = time.monotonic(), _generation()
         hit = _datasets.get(url)
-        if hit and hit[1] == gen and now - hit[0] < DATASET_TTL_SECONDS:
+        if hit and hit[1] == gen:
+            if now - hit[0] >= DATASET_TTL_SECONDS and url not in _refreshing:
+                _refreshing.add(url)
+                threading.Thread(target=_refresh, args=(url, gen), daemon=True).start()
             return hit[2]
-        ds: Any
-        try:
-            ds = load_dataset(url)
-            if int(ds.orders.count().execute()) == 0:
-                ds = None
-        except NotFoundError:
-            ds = None
+        ds = _load(url)
         _datasets[url] = (now, gen, ds)
         return ds
+
+
+def warm_up(url: str) -> None:
+    """Load the dataset and compute the default dashboard, the customer frames and the analysis
+    (called in a thread at start-up)."""
+    try:
+        dashboard_data(url, owner=None, freq="month", months=12, segment=None, locale="zh_CN")
+        segment_options(url, None)
+        customer_analytics(url, "", "zh_CN")  # the whole-store RFM, cycles and CLV frames
+        analysis_data(url, owner=None, locale="zh_CN")
+    except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first page
+        log.exception("warming up the dashboard of %s failed", url)
 
 
 def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
