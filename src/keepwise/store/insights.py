@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Integer, and_, cast, func, select
+from sqlalchemy import Connection, Engine, Integer, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from keepwise.errors import NotFoundError, PermissionDeniedError
@@ -58,10 +58,13 @@ RISK_COLUMNS = [
 ]
 
 
-def _url_key(session: Session) -> str:
+def _engine(session: Session) -> Engine:
     bind = session.get_bind()
-    engine = bind.engine if isinstance(bind, Connection) else bind
-    return engine.url.render_as_string(hide_password=True)
+    return bind.engine if isinstance(bind, Connection) else bind
+
+
+def _url_key(session: Session) -> str:
+    return _engine(session).url.render_as_string(hide_password=True)
 
 
 def data_as_of(session: Session) -> date:
@@ -71,13 +74,17 @@ def data_as_of(session: Session) -> date:
     the newest order keeps values meaningful.
     """
 
+    engine = _engine(session)
+
     def compute() -> date:
-        newest = session.execute(select(func.max(Order.ordered_at))).scalar_one_or_none()
-        if newest is None:
-            return date.today()
-        if isinstance(newest, str):
-            newest = datetime.fromisoformat(newest)
-        return newest.date() if isinstance(newest, datetime) else newest
+        # Its own session: the cache may run this in a background thread.
+        with Session(engine) as session:
+            newest = session.execute(select(func.max(Order.ordered_at))).scalar_one_or_none()
+            if newest is None:
+                return date.today()
+            if isinstance(newest, str):
+                newest = datetime.fromisoformat(newest)
+            return newest.date() if isinstance(newest, datetime) else newest
 
     return cache.cached(("as_of", _url_key(session)), compute)
 
@@ -88,56 +95,62 @@ def data_as_of(session: Session) -> date:
 def _risk_frame(session: Session) -> pd.DataFrame:
     """Every scored customer: newest score, 12-month value and expected loss (cached)."""
 
+    engine = _engine(session)
+
     def compute() -> pd.DataFrame:
-        ranked = select(
-            ChurnScore.customer_id,
-            ChurnScore.probability,
-            ChurnScore.risk_tier,
-            ChurnScore.reasons,
-            ChurnScore.scored_at,
-            ChurnScore.model_version,
-            func.row_number()
-            .over(
-                partition_by=ChurnScore.customer_id,
-                order_by=(ChurnScore.scored_at.desc(), ChurnScore.id.desc()),
+        # Its own session: the cache may run this in a background thread.
+        with Session(engine) as session:
+            ranked = select(
+                ChurnScore.customer_id,
+                ChurnScore.probability,
+                ChurnScore.risk_tier,
+                ChurnScore.reasons,
+                ChurnScore.scored_at,
+                ChurnScore.model_version,
+                func.row_number()
+                .over(
+                    partition_by=ChurnScore.customer_id,
+                    order_by=(ChurnScore.scored_at.desc(), ChurnScore.id.desc()),
+                )
+                .label("rank"),
+            ).subquery()
+            latest = select(
+                Customer.id.label("pk"),
+                Customer.external_id.label("customer_id"),
+                Customer.name,
+                Customer.owner,
+                Customer.region,
+                Customer.industry,
+                Customer.group_name,
+                Customer.kind,
+                Customer.status,
+                Customer.tags,
+                ranked.c.probability,
+                ranked.c.risk_tier,
+                ranked.c.reasons,
+                ranked.c.scored_at,
+                ranked.c.model_version,
+            ).join(ranked, and_(ranked.c.customer_id == Customer.id, ranked.c.rank == 1))
+            rows = session.execute(latest).all()
+            frame = pd.DataFrame(rows, columns=["pk", *RISK_COLUMNS[:14]])
+            if frame.empty:
+                return pd.DataFrame(columns=RISK_COLUMNS)
+            start = datetime.combine(
+                data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time()
             )
-            .label("rank"),
-        ).subquery()
-        latest = select(
-            Customer.id.label("pk"),
-            Customer.external_id.label("customer_id"),
-            Customer.name,
-            Customer.owner,
-            Customer.region,
-            Customer.industry,
-            Customer.group_name,
-            Customer.kind,
-            Customer.status,
-            Customer.tags,
-            ranked.c.probability,
-            ranked.c.risk_tier,
-            ranked.c.reasons,
-            ranked.c.scored_at,
-            ranked.c.model_version,
-        ).join(ranked, and_(ranked.c.customer_id == Customer.id, ranked.c.rank == 1))
-        rows = session.execute(latest).all()
-        frame = pd.DataFrame(rows, columns=["pk", *RISK_COLUMNS[:14]])
-        if frame.empty:
-            return pd.DataFrame(columns=RISK_COLUMNS)
-        start = datetime.combine(
-            data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time()
-        )
-        value_rows = session.execute(
-            select(Order.customer_id, func.sum(Order.amount))
-            .where(Order.status == "completed", Order.ordered_at > start)
-            .group_by(Order.customer_id)
-        ).all()
-        values = pd.Series({pk: float(v or 0) for pk, v in value_rows}, dtype="float64")
-        frame["value_12m"] = frame["pk"].map(values).fillna(0.0)
-        frame["probability"] = frame["probability"].astype("float64")
-        frame["expected_loss"] = frame["probability"] * frame["value_12m"]
-        frame = frame.sort_values(["expected_loss", "probability"], ascending=False, kind="stable")
-        return frame.drop(columns=["pk"]).reset_index(drop=True)
+            value_rows = session.execute(
+                select(Order.customer_id, func.sum(Order.amount))
+                .where(Order.status == "completed", Order.ordered_at > start)
+                .group_by(Order.customer_id)
+            ).all()
+            values = pd.Series({pk: float(v or 0) for pk, v in value_rows}, dtype="float64")
+            frame["value_12m"] = frame["pk"].map(values).fillna(0.0)
+            frame["probability"] = frame["probability"].astype("float64")
+            frame["expected_loss"] = frame["probability"] * frame["value_12m"]
+            frame = frame.sort_values(
+                ["expected_loss", "probability"], ascending=False, kind="stable"
+            )
+            return frame.drop(columns=["pk"]).reset_index(drop=True)
 
     return cache.cached(("risk", _url_key(session)), compute)
 
@@ -375,80 +388,89 @@ def dashboard_summary(
     )
     filtered = bool(filters) and any(v not in (None, "") for v in (filters or {}).values())
 
+    engine = _engine(session)
+
     def compute() -> dict[str, Any]:
-        as_of = data_as_of(session)
-        by_status = dict(
-            session.execute(
-                select(Customer.status, func.count()).where(*conditions).group_by(Customer.status)
-            ).all()
-        )
-        total = int(sum(by_status.values()))
-        start = _period_start(as_of, period, periods)
-        bucket = _period_expr(session, Order.ordered_at, period).label("period")
-        stmt = select(
-            bucket, func.sum(Order.amount), func.count(), func.count(Order.customer_id.distinct())
-        ).where(
-            Order.status == "completed",
-            Order.ordered_at >= datetime.combine(start, datetime.min.time()),
-        )
-        if filtered or not sees_all_customers(user):
-            stmt = stmt.join(Customer, Customer.id == Order.customer_id).where(*conditions)
-        series: list[dict[str, Any]] = [
-            {"period": str(p), "revenue": float(r or 0), "orders": int(n), "customers": int(c)}
-            for p, r, n, c in session.execute(stmt.group_by(bucket).order_by(bucket)).all()
-        ]
-        last: float = series[-1]["revenue"] if series else 0.0
-        previous: float | None = series[-2]["revenue"] if len(series) > 1 else None
-        new_since = _period_start(as_of, period, 1)
-        new = session.execute(
-            select(func.count())
-            .select_from(Customer)
-            .where(*conditions, Customer.acquired_at >= new_since)
-        ).scalar_one()
-        risk_frame = _filter_risk(_scoped(_risk_frame(session), user), filters)
-        by_tier = {
-            t: int((risk_frame["risk_tier"] == t).sum()) if len(risk_frame) else 0
-            for t in ("high", "medium", "low")
-        }
-        at_risk = (
-            risk_frame[risk_frame["risk_tier"].isin(["high", "medium"])]
-            if len(risk_frame)
-            else risk_frame
-        )
-        top = at_risk_customers(session, user, filters=filters, per_page=10).items
-        warnings_open = session.execute(
-            select(func.count())
-            .select_from(Warning)
-            .join(Customer, Customer.id == Warning.customer_id)
-            .where(Warning.status == "open", *conditions)
-        ).scalar_one()
-        tasks_stmt = (
-            select(func.count())
-            .select_from(Task)
-            .join(Customer, Customer.id == Task.customer_id)
-            .where(Task.status == "open", *conditions)
-        )
-        tasks_open = session.execute(tasks_stmt).scalar_one()
-        return {
-            "as_of": as_of,
-            "period": period,
-            "customers": {"total": total, "by_status": by_status, "new": int(new)},
-            "churn_rate": (by_status.get("churned", 0) / total) if total else None,
-            "revenue": {
-                "series": series,
-                "last": last,
-                "previous": previous,
-                "change": ((last - previous) / previous) if previous else None,
-            },
-            "risk": {
-                "by_tier": by_tier,
-                "scored": int(len(risk_frame)),
-                "value_at_risk": float(at_risk["expected_loss"].sum()) if len(at_risk) else 0.0,
-                "top": top,
-            },
-            "warnings_open": int(warnings_open),
-            "tasks_open": int(tasks_open),
-        }
+        # Its own session: the cache may run this in a background thread.
+        with Session(engine) as session:
+            as_of = data_as_of(session)
+            by_status = dict(
+                session.execute(
+                    select(Customer.status, func.count())
+                    .where(*conditions)
+                    .group_by(Customer.status)
+                ).all()
+            )
+            total = int(sum(by_status.values()))
+            start = _period_start(as_of, period, periods)
+            bucket = _period_expr(session, Order.ordered_at, period).label("period")
+            stmt = select(
+                bucket,
+                func.sum(Order.amount),
+                func.count(),
+                func.count(Order.customer_id.distinct()),
+            ).where(
+                Order.status == "completed",
+                Order.ordered_at >= datetime.combine(start, datetime.min.time()),
+            )
+            if filtered or not sees_all_customers(user):
+                stmt = stmt.join(Customer, Customer.id == Order.customer_id).where(*conditions)
+            series: list[dict[str, Any]] = [
+                {"period": str(p), "revenue": float(r or 0), "orders": int(n), "customers": int(c)}
+                for p, r, n, c in session.execute(stmt.group_by(bucket).order_by(bucket)).all()
+            ]
+            last: float = series[-1]["revenue"] if series else 0.0
+            previous: float | None = series[-2]["revenue"] if len(series) > 1 else None
+            new_since = _period_start(as_of, period, 1)
+            new = session.execute(
+                select(func.count())
+                .select_from(Customer)
+                .where(*conditions, Customer.acquired_at >= new_since)
+            ).scalar_one()
+            risk_frame = _filter_risk(_scoped(_risk_frame(session), user), filters)
+            by_tier = {
+                t: int((risk_frame["risk_tier"] == t).sum()) if len(risk_frame) else 0
+                for t in ("high", "medium", "low")
+            }
+            at_risk = (
+                risk_frame[risk_frame["risk_tier"].isin(["high", "medium"])]
+                if len(risk_frame)
+                else risk_frame
+            )
+            top = at_risk_customers(session, user, filters=filters, per_page=10).items
+            warnings_open = session.execute(
+                select(func.count())
+                .select_from(Warning)
+                .join(Customer, Customer.id == Warning.customer_id)
+                .where(Warning.status == "open", *conditions)
+            ).scalar_one()
+            tasks_stmt = (
+                select(func.count())
+                .select_from(Task)
+                .join(Customer, Customer.id == Task.customer_id)
+                .where(Task.status == "open", *conditions)
+            )
+            tasks_open = session.execute(tasks_stmt).scalar_one()
+            return {
+                "as_of": as_of,
+                "period": period,
+                "customers": {"total": total, "by_status": by_status, "new": int(new)},
+                "churn_rate": (by_status.get("churned", 0) / total) if total else None,
+                "revenue": {
+                    "series": series,
+                    "last": last,
+                    "previous": previous,
+                    "change": ((last - previous) / previous) if previous else None,
+                },
+                "risk": {
+                    "by_tier": by_tier,
+                    "scored": int(len(risk_frame)),
+                    "value_at_risk": float(at_risk["expected_loss"].sum()) if len(at_risk) else 0.0,
+                    "top": top,
+                },
+                "warnings_open": int(warnings_open),
+                "tasks_open": int(tasks_open),
+            }
 
     return cache.cached(key, compute)
 

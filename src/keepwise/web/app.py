@@ -9,6 +9,8 @@ from pathlib import Path
 from fastapi import Depends, FastAPI
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -24,6 +26,11 @@ STATIC_DIR = Path(__file__).parent / "static"
 SESSION_COOKIE = "keepwise_session"
 SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
 PAGES_MODULE = "keepwise.web.pages"
+#: Database connections of the web app: one per worker thread (anyio's default pool is 40
+#: threads; a request holds its connection until it has answered), plus room for the
+#: caches' background refreshes.
+POOL_SIZE = 40
+POOL_OVERFLOW = 10
 
 API_DESCRIPTION = """
 The keepwise REST API. Authenticate with `Authorization: Bearer kw_...` (create a token with
@@ -38,6 +45,28 @@ Lists take `page`, `per_page` (at most 500) and `sort` (`-field` for descending)
 """
 
 
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def web_engine(url: str) -> Engine:
+    """An engine sized for the web server's worker threads (the store's default pool has 15)."""
+    if make_url(url).get_backend_name() == "sqlite":
+        engine = create_engine(
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=60
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(
+        url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_timeout=60, pool_pre_ping=True
+    )
+
+
 def create_app(
     db_url: str | None = None, *, demo: bool = False, secret_key: str | None = None
 ) -> FastAPI:
@@ -48,7 +77,8 @@ def create_app(
     :func:`keepwise.web.security.resolve_secret_key`).
     """
     url = normalize_url(db_url)
-    engine = require_current(url)
+    require_current(url)
+    engine = web_engine(url)
     key = resolve_secret_key(url, demo=demo, explicit=secret_key)
     app = FastAPI(
         title="keepwise",
@@ -61,6 +91,7 @@ def create_app(
     )
     app.state.db_url = url
     app.state.demo = demo
+    app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
     app.add_middleware(
         SessionMiddleware,
