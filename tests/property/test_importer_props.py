@@ -4,7 +4,8 @@ Invariants, for any input file:
 
 - ``import_file`` either returns an ``ImportReport`` or raises a ``KeepwiseError``
   (never another exception, so the CLI never shows a traceback);
-- when it raises, the store's row counts are exactly what they were before;
+- when it raises, the store's row counts are exactly what they were before, and the error
+  is a validation report, never the store refusing data the validation let through;
 - when it succeeds, ``inserted + updated + unchanged == rows_read`` and a second import of
   the same file changes nothing.
 """
@@ -22,7 +23,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keepwise import store
-from keepwise.errors import KeepwiseError
+from keepwise.errors import KeepwiseError, StoreError
 from keepwise.schema import ImportReport, import_file
 
 pytestmark = pytest.mark.integration
@@ -120,6 +121,8 @@ def _check(url: str, table: str, path: Path, **kwargs: object) -> ImportReport |
     before = store.row_counts(url)
     try:
         report = import_file(url, table, path, chunk_rows=3, **kwargs)  # type: ignore[arg-type]
+    except StoreError as exc:  # the store refused data that validation let through
+        raise AssertionError(f"validation missed a row the store refused: {exc}") from exc
     except KeepwiseError:
         assert store.row_counts(url) == before, "a failed import left partial data"
         return None

@@ -73,6 +73,8 @@ class Field:
         Inclusive bounds of a numeric field.
     not_in_future:
         An event time that cannot lie after now (plus one day of clock slack).
+    default:
+        Value stored when the cell is empty (the store's own default for the column).
     """
 
     name: str
@@ -226,6 +228,7 @@ CUSTOMERS = TableContract(
             "kind",
             "enum",
             description="B2C (a person) or B2B (a company). Default B2C.",
+            default="B2C",
             aliases=("type", "customer type", "segment type", "客户类型", "类型", "客户类别"),
             choices=CUSTOMER_KINDS,
             value_aliases=_frozen(
@@ -367,6 +370,7 @@ CUSTOMERS = TableContract(
             "status",
             "enum",
             description="active, churned, prospect or paused. Default active.",
+            default="active",
             aliases=("customer status", "状态", "客户状态"),
             choices=CUSTOMER_STATUSES,
             value_aliases=_frozen(
@@ -560,6 +564,7 @@ ORDERS = TableContract(
             "enum",
             description="completed, pending, refunded or cancelled. Default completed. Analyses count "
             "completed orders.",
+            default="completed",
             aliases=("order status", "状态", "订单状态", "交易状态"),
             choices=ORDER_STATUSES,
             value_aliases=_frozen(
@@ -833,6 +838,7 @@ TICKETS = TableContract(
             "priority",
             "enum",
             description="low, normal, high or urgent. Default normal.",
+            default="normal",
             aliases=("severity", "优先级", "紧急程度", "级别"),
             choices=TICKET_PRIORITIES,
             value_aliases=_frozen(

@@ -465,6 +465,9 @@ class _Import:
                 values = values.astype("Int64" if kind == "ref" else "float64").astype(object)
                 values = values.where(typed[name].notna(), None)
             else:
+                default = self.contract.by_name[name].default if name in self.contract.by_name else None
+                if default is not None:
+                    values = values.fillna(default)
                 values = values.astype(object).where(values.notna(), None)
             columns[name] = values
             if name != "external_id":

@@ -596,3 +596,20 @@ def test_store_refusal_becomes_a_store_error(
     with pytest.raises(StoreError, match="nothing was written"):
         import_file(db_url, "customers", path)
     assert store.row_counts(db_url)["customers"] == 0
+
+
+def test_empty_cells_of_defaulted_columns_take_the_default(db_url: str, tmp_path: Path) -> None:
+    customers = write_csv(
+        tmp_path / "c.csv", ["customer_id", "kind", "status"], [["D1", "", ""], ["D2", "企业", "流失"]]
+    )
+    assert import_file(db_url, "customers", customers).inserted == 2
+    got = fetch(db_url, "SELECT kind, status FROM customers ORDER BY external_id")
+    assert got.values.tolist() == [["B2C", "active"], ["B2B", "churned"]]
+    orders = write_csv(
+        tmp_path / "o.csv", ["customer_id", "ordered_at", "amount", "status"], [["D1", "2024-01-01", "1", ""]]
+    )
+    tickets = write_csv(tmp_path / "t.csv", ["customer_id", "opened_at", "priority"], [["D1", "2024-01-01", ""]])
+    assert import_file(db_url, "orders", orders).inserted == 1
+    assert import_file(db_url, "tickets", tickets).inserted == 1
+    assert fetch(db_url, "SELECT status FROM orders")["status"][0] == "completed"
+    assert fetch(db_url, "SELECT priority FROM tickets")["priority"][0] == "normal"
