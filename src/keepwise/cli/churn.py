@@ -196,3 +196,51 @@ def score_command(
             f"high {counts.get('high', 0):,}, medium {counts.get('medium', 0):,}, low {counts.get('low', 0):,}; "
             f"{written:,} rows written to the store (model {meta['model_version']})"
         )
+
+
+InactivityOption = Annotated[str, typer.Option("--inactivity", help="A customer is churned after this long without an order, e.g. 180d.")]
+
+
+@survival_app.command("km")
+def km_command(
+    by: Annotated[str | None, typer.Option("--by", help="Segment column: kind, industry, region, group_name, acquisition_channel.")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")] = None,
+    inactivity: InactivityOption = "180d",
+    as_of: Annotated[str | None, typer.Option("--as-of", help="Censoring date (default: the last order date).")] = None,
+    curves: Annotated[bool, typer.Option("--curves", help="Print the retention curves instead of the summary.")] = False,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Kaplan-Meier retention by segment: median lifetime and retention at 30/90/180/365/730 days."""
+    from keepwise.analytics.churn.labels import parse_horizon
+    from keepwise.analytics.dataset import load_dataset
+    from keepwise.analytics.survival import kaplan_meier, lifetimes_table
+
+    with user_errors():
+        table = lifetimes_table(load_dataset(data or _store_url(db)), as_of=as_of, inactivity_days=parse_horizon(inactivity))
+        summary, curve = kaplan_meier(table, by=by)
+        render_frame((curve if curves else summary).round(4), fmt, out, title="Kaplan-Meier retention")
+
+
+@survival_app.command("cox")
+def cox_command(
+    covariates: Annotated[list[str] | None, typer.Option("--covariate", "-c", help="Covariate (repeatable). Default: segments, first order amount, acquisition cost.")] = None,
+    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")] = None,
+    inactivity: InactivityOption = "180d",
+    penalizer: Annotated[float, typer.Option("--penalizer", help="L2 penalty for the Cox fit.")] = 0.0,
+    fmt: FormatOption = OutputFormat.table,
+    out: OutOption = None,
+    db: DbOption = None,
+) -> None:
+    """Cox proportional hazards: hazard ratios of churn by customer attributes known at acquisition."""
+    from keepwise.analytics.churn.labels import parse_horizon
+    from keepwise.analytics.dataset import load_dataset
+    from keepwise.analytics.survival import SEGMENT_COLUMNS, CoxModel, lifetimes_table
+
+    with user_errors():
+        table = lifetimes_table(load_dataset(data or _store_url(db)), inactivity_days=parse_horizon(inactivity))
+        cols = covariates or [c for c in (*SEGMENT_COLUMNS, "first_amount", "acquisition_cost")
+                              if c in table.columns and table[c].notna().any() and table[c].nunique() > 1]
+        model = CoxModel(penalizer=penalizer).fit(table, covariates=cols)
+        render_frame(model.summary.round(4), fmt, out, title=f"Cox hazard ratios (concordance {model.concordance_index:.3f})")

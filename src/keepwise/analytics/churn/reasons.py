@@ -64,6 +64,7 @@ def top_reasons(
     top: int = 3,
     min_impact: float = 0.02,
     lowering: np.ndarray | None = None,
+    group_of: Mapping[str, str] | None = None,
 ) -> list[list[Reason]]:
     """The ``top`` reasons per row, strongest first.
 
@@ -78,7 +79,11 @@ def top_reasons(
     lowering
         Boolean per row: for these rows (low-risk customers) name the factors holding the risk
         *down* instead, which is what a salesperson can build on.
+    group_of
+        Feature -> topic; at most one reason per topic (e.g. recency and overdue ratio say the
+        same thing). Identical sentences are never repeated either.
     """
+    groups = dict(group_of or {})
     feats = [c for c in contributions.columns if c != "_bias"]
     C = contributions[feats].to_numpy(dtype=float)
     sign = np.ones((C.shape[0], 1)) if lowering is None else np.where(np.asarray(lowering), -1.0, 1.0)[:, None]
@@ -92,17 +97,22 @@ def top_reasons(
     for i in range(C.shape[0]):
         row_map: dict[str, Any] | None = None
         reasons: list[Reason] = []
+        used: set[str] = set()
         for j in order[i]:
             impact = C[i, j]
             if S[i, j] <= min_impact or len(reasons) >= top:
                 break
             f = feats[j]
+            topic = groups.get(f, f)
+            if topic in used:
+                continue
             if row_map is None:
                 row_map = dict(zip(row_cache_cols, vals_np[i], strict=False))
             v = val_cols[f][i] if val_cols[f] is not None else None
             text = describe(f, v, row_map, impact)
-            if text is not None:
+            if text is not None and all(text[0] != r.en for r in reasons):
                 reasons.append(Reason(f, v, impact, text[0], text[1]))
+                used.add(topic)
         if not reasons:  # nothing pushes that way: name the strongest factor the other way
             j = int(np.argmin(S[i]))
             if S[i, j] < -min_impact:

@@ -132,3 +132,13 @@ def describe_feature(feature: str, value: Any, row: Mapping[str, Any], impact: f
     if impact < 0:
         return (text[0] + " (lowers risk)", text[1] + "（降低风险）")
     return text
+
+
+#: Features that say the same thing share a topic: a customer gets one reason per topic.
+TOPICS: dict[str, str] = {
+    **dict.fromkeys(("recency_days", "overdue_ratio"), "recency"),
+    **dict.fromkeys(("orders_30d", "orders_90d", "amount_90d", "orders_qoq_change", "amount_qoq_change"), "recent_volume"),
+    **dict.fromkeys(("sentiment_mean_90d", "sentiment_min_90d", "negative_texts_90d"), "sentiment"),
+    **dict.fromkeys(("max_response_hours_90d", "mean_response_hours_90d", "slow_tickets_90d"), "response"),
+    **dict.fromkeys(("satisfaction_mean", "satisfaction_last"), "satisfaction"),
+}

@@ -22,7 +22,7 @@ from keepwise.analytics.churn.features import CATEGORICAL, CONTEXT_COLUMNS, _as_
 from keepwise.analytics.churn.labels import churn_labels, data_end, label_cutoffs, parse_horizon
 from keepwise.analytics.churn.model import ChurnClassifier
 from keepwise.analytics.churn.reasons import Reason, join_reasons, top_reasons
-from keepwise.analytics.churn.templates import describe_feature
+from keepwise.analytics.churn.templates import TOPICS, describe_feature
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
 from keepwise.analytics.dataset import Dataset, load_dataset
 from keepwise.errors import NotFittedError, SchemaError
@@ -178,7 +178,7 @@ class TransactionChurnModel:
         p = self.classifier_.churn_probability(X)
         contrib = self.classifier_.contributions(X)
         lowering = p < self.classifier_.tier_thresholds_[0]
-        reasons = top_reasons(contrib, feats, describe_feature, top=top, lowering=lowering)
+        reasons = top_reasons(contrib, feats, describe_feature, top=top, lowering=lowering, group_of=TOPICS)
         return p, assign_tiers(p, self.classifier_.tier_thresholds_), reasons
 
     def score_frame(self, ds: Dataset, *, as_of: Any = None, top: int = 3, lang: str = "en") -> pd.DataFrame:
