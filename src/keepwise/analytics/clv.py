@@ -63,7 +63,8 @@ def _require(table: ibis.Table, columns: Sequence[str], what: str) -> None:
 def rfm_summary(
     orders: ibis.Table,
     *,
-    calibration_end: Any,
+    calibration_end: Any = None,
+    as_of: Any = None,
     time_unit: str = "W",
     customer_col: str = "customer_id",
     datetime_col: str = "ordered_at",
@@ -80,8 +81,8 @@ def rfm_summary(
     ----------
     orders
         Orders with ``customer_col``, ``datetime_col`` and ``monetary_col``.
-    calibration_end
-        The end of the observation (calibration) period, inclusive.
+    calibration_end, as_of
+        The end of the observation (calibration) period, inclusive (give one of them).
     time_unit
         ``"D"`` (days), ``"W"`` (weeks of 7 days) or ``"M"`` (average months of 30.44 days).
 
@@ -103,7 +104,9 @@ def rfm_summary(
     if time_unit not in TIME_UNIT_DAYS:
         raise ConfigError(f"time_unit must be one of {', '.join(TIME_UNIT_DAYS)}, got {time_unit!r}")
     _require(orders, [customer_col, datetime_col, monetary_col], "orders")
-    end = _as_date(calibration_end, "calibration_end")
+    if (calibration_end is None) == (as_of is None):
+        raise ConfigError("give exactly one of calibration_end and as_of (the end of the observation period)")
+    end = _as_date(calibration_end if calibration_end is not None else as_of, "calibration_end")
     unit = TIME_UNIT_DAYS[time_unit]
     day_col = orders[datetime_col]
     day = day_col.date() if day_col.type().is_timestamp() else day_col.cast("date")

@@ -112,6 +112,10 @@ def test_rfm_summary_errors() -> None:
         rfm_summary(t.drop("amount"), calibration_end="2024-02-26")
     with pytest.raises(ConfigError, match="calibration_end"):
         rfm_summary(t, calibration_end="soon")
+    with pytest.raises(ConfigError, match="exactly one"):
+        rfm_summary(t)
+    same = rfm_summary(t, as_of="2024-02-26").to_pandas()
+    assert same.equals(rfm_summary(t, calibration_end="2024-02-26").to_pandas())
 
 
 def test_bgnbd_matches_lifetimes(rfm: pd.DataFrame) -> None:
