@@ -40,9 +40,7 @@ def serve(
 
     with user_errors():
         url = server.check_servable(db)
-        console.print(
-            f"keepwise serving {url} at [bold]http://{host}:{port}/[/] (API docs: /api/v1/docs)"
-        )
+        typer.echo(f"keepwise serving {url} at http://{host}:{port}/ (API docs: /api/v1/docs)")
         server.serve(url, host=host, port=port)
 
 
