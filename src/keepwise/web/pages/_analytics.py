@@ -284,12 +284,12 @@ def rfm_spec(rfm: pd.DataFrame, locale: str) -> dict[str, Any] | None:
 def nice_edges(values: pd.Series, *, max_bins: int = 8) -> list[float]:
     """Round band edges (0, 1k, 2k, 5k, 10k, ...) covering ``values``, at most ``max_bins`` bands."""
     top = float(values.max())
-    low = float(values.quantile(0.05))
+    low = max(float(values.quantile(0.10)), 1.0)
     if top <= 0:
         return [float(values.min()), 0.0 + 1e-9]
     for steps in ((1, 2, 5), (1, 3), (1,)):
         ladder = [m * 10**k for k in range(-2, 13) for m in steps]
-        start = max([x for x in ladder if x <= max(low, 1e-9)] or [ladder[0]])
+        start = max([x for x in ladder if x <= low] or [ladder[0]])
         edges = [x for x in ladder if start <= x < top] + [min(x for x in ladder if x >= top)]
         edges = [0.0, *edges] if edges[0] > 0 else edges
         if len(edges) - 1 <= max_bins:
