@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +40,56 @@ CUSTOMER_NAME_HEADERS = frozenset(
         "会员名称",
     )
 )
+
+
+#: Vague headers: they match their field only when no more specific header does
+#: (``id`` loses to ``order_id``, ``日期`` to ``订单日期``, ``客户`` to ``客户编号``).
+GENERIC_HEADERS = frozenset(
+    normalize_header(h)
+    for h in (
+        "id",
+        "编号",
+        "编码",
+        "id号",
+        "date",
+        "time",
+        "日期",
+        "时间",
+        "type",
+        "类型",
+        "customer",
+        "client",
+        "客户",
+        "value",
+        "total",
+        "price",
+        "channel",
+        "source",
+        "分类",
+        "状态",
+        "备注",
+        "title",
+        "rating",
+        "text",
+        "count",
+        "level",
+        "tier",
+        "group",
+        "area",
+        "city",
+        "summary",
+        "content",
+        "comment",
+    )
+)
+
+_BRACKETED = re.compile(r"[(（\[【].*?[)）\]】]")
+
+
+def strip_units(header: object) -> str:
+    """The normalised header without bracketed units: ``金额（元）`` -> ``金额``, ``时长(分钟)`` -> ``时长``."""
+    text = _BRACKETED.sub("", str(header))
+    return normalize_header(text) if text.strip() else normalize_header(header)
 
 
 def load_mapping(path: str | Path, table: str) -> dict[str, str | None]:
@@ -148,9 +199,18 @@ def match_columns(
                 ignored.add(pos)
             else:
                 claims.setdefault(target, []).append((0, pos))
-        elif norm in index:
-            name = index[norm]
-            claims.setdefault(name, []).append((1 if norm == normalize_header(name) else 2, pos))
+        else:
+            unitless = strip_units(header)
+            key = norm if norm in index else unitless if unitless in index else None
+            if key is not None:
+                name = index[key]
+                if key == normalize_header(name):
+                    priority = 1
+                elif key in GENERIC_HEADERS:
+                    priority = 3
+                else:
+                    priority = 2
+                claims.setdefault(name, []).append((priority, pos))
     problems: list[Problem] = []
     chosen: dict[str, int] = {}
     for name, options in claims.items():

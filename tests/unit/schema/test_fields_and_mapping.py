@@ -116,3 +116,18 @@ def test_mapping_files(tmp_path: Path) -> None:
         "f.csv",
     )
     assert plan.fields == {"external_id": 0, "customer_id": 1, "ordered_at": 2, "amount": 3}
+
+
+def test_specific_headers_beat_generic_ones_and_units_are_ignored() -> None:
+    plan = match_columns(
+        ["id", "订单编号", "客户", "客户编号", "日期", "订单日期", "金额（元）", "时长(分钟)"],
+        get_contract("orders"),
+        None,
+        "f.csv",
+    )
+    assert plan.fields == {"external_id": 1, "customer_id": 3, "ordered_at": 5, "amount": 6}
+    assert plan.extras == [0, 2, 4, 7]
+    plan = match_columns(
+        ["客户编号", "跟进时间", "方式", "时长(分钟)"], get_contract("interactions"), None, "f.csv"
+    )
+    assert plan.fields == {"customer_id": 0, "occurred_at": 1, "channel": 2, "duration_minutes": 3}
