@@ -208,6 +208,19 @@ def test_sales_rep_cannot_open_another_reps_customer(rep1: TestClient) -> None:
     assert rep1.get("/import").status_code == 403
 
 
+def test_customer_list_search_and_pages(admin: TestClient, rep1: TestClient) -> None:
+    page = soup(admin.get("/customers"))
+    rows = page.find(attrs={"data-testid": "customers-table"}).find("tbody").find_all("tr")
+    assert len(rows) == 50
+    assert page.find("nav", class_="pager").find("a", rel="next")["href"] == "/customers?page=2"
+    found = soup(admin.get("/customers", params={"q": "script"}))
+    links = found.find_all(attrs={"data-testid": "customer-link"})
+    assert [a.get_text() for a in links] == [XSS_NAME]
+    assert soup(admin.get("/customers", params={"q": "no-such-name"})).find(class_="empty")
+    mine = soup(rep1.get("/customers")).find_all(attrs={"data-testid": "customer-link"})
+    assert len(mine) == 21 and REP2_ID not in {a["href"].rsplit("/", 1)[1] for a in mine}
+
+
 def test_bulk_follow_ups(admin: TestClient, seeded: str) -> None:
     page = admin.get("/at-risk")
     response = admin.post(

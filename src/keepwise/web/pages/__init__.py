@@ -1,7 +1,7 @@
 """Server-rendered pages (Jinja2 + htmx, charts drawn by the vendored ECharts).
 
 ``router`` holds every page route; ``create_app`` includes it. One module per page:
-:mod:`.dashboard`, :mod:`.at_risk`, :mod:`.customer`, :mod:`.analysis`, :mod:`.importer`
+:mod:`.dashboard`, :mod:`.at_risk`, :mod:`.customers`, :mod:`.customer`, :mod:`.analysis`, :mod:`.importer`
 and :mod:`.prefs` (language switch). Routes hold no SQL: they call
 :mod:`keepwise.store.insights` and :mod:`keepwise.analytics`.
 """
@@ -15,7 +15,16 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
-from keepwise.web.pages import _analytics, analysis, at_risk, customer, dashboard, importer, prefs
+from keepwise.web.pages import (
+    _analytics,
+    analysis,
+    at_risk,
+    customer,
+    customers,
+    dashboard,
+    importer,
+    prefs,
+)
 
 WARM_UP_ENV = "KEEPWISE_WARM_UP"
 
@@ -36,7 +45,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 router = APIRouter(tags=["pages"], include_in_schema=False, lifespan=_lifespan)
-for _module in (dashboard, at_risk, customer, analysis, importer, prefs):
+for _module in (dashboard, at_risk, customers, customer, analysis, importer, prefs):
     router.include_router(_module.router)
 
 __all__ = ["router"]
