@@ -75,7 +75,7 @@ def customer_page(
         "pages/customer.html",
         user,
         title=customer.name,
-        active="at_risk",
+        active="customers",
         c=customer,
         score=info["score"],
         risk_history=history,
