@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -40,6 +40,7 @@ from keepwise.store.paging import (
     order_by,
     paginate,
     query_problem,
+    sees_all_customers,
 )
 
 
@@ -160,28 +161,35 @@ def list_records(
     """
     kind = record_kind(kind_name)
     model = kind.model
-    stmt = (
-        select(model, Customer.external_id)
-        .join(Customer, Customer.id == kind.column("customer_id"))
-        .where(customer_scope(user))
-    )
-    if customer_id:
-        stmt = stmt.where(Customer.external_id == customer_id)
+    conditions: list[Any] = []
     for key, value in (filters or {}).items():
         if value is None or value == "":
             continue
         if key == "since":
-            stmt = stmt.where(kind.column(kind.date_field) >= value)
+            conditions.append(kind.column(kind.date_field) >= value)
         elif key == "until":
-            stmt = stmt.where(kind.column(kind.date_field) < value)
+            conditions.append(kind.column(kind.date_field) < value)
         elif key in kind.filters:
-            stmt = stmt.where(kind.column(key) == value)
+            conditions.append(kind.column(key) == value)
         else:
             allowed = ", ".join((*kind.filters, "since", "until", "customer_id"))
             raise query_problem(key, value, f"unknown filter for {kind.name}; use one of {allowed}")
+    customer_conditions: list[Any] = [] if sees_all_customers(user) else [customer_scope(user)]
+    if customer_id:
+        customer_conditions.append(Customer.external_id == customer_id)
+    stmt = (
+        select(model, Customer.external_id)
+        .join(Customer, Customer.id == kind.column("customer_id"))
+        .where(*customer_conditions, *conditions)
+    )
+    count_stmt = select(func.count()).select_from(model).where(*conditions)
+    if customer_conditions:  # the count needs the customers only to apply visibility
+        count_stmt = count_stmt.join(Customer, Customer.id == kind.column("customer_id")).where(
+            *customer_conditions
+        )
     date_column = kind.column(kind.date_field)
     stmt = order_by(stmt, sort, _sortable(kind), [date_column.desc(), kind.column("id").desc()])
-    rows, total = paginate(session, stmt, page, per_page)
+    rows, total = paginate(session, stmt, page, per_page, count_stmt=count_stmt)
     return Page([record_dict(kind, rec, ext) for rec, ext in rows], total, page, per_page)
 
 
