@@ -212,7 +212,7 @@ def generate(
     Raises
     ------
     ConfigError
-        If an argument is out of range.
+        If an argument is out of range or ``out_dir`` is a file.
 
     Examples
     --------
@@ -224,6 +224,8 @@ def generate(
     _validate(customers, kind, years)
     began = time.perf_counter()
     out = Path(out_dir)
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"cannot write the demo files to {out}: it is a file, not a folder")
     out.mkdir(parents=True, exist_ok=True)
     (out / GROUND_TRUTH_DIR).mkdir(exist_ok=True)
     cal = make_calendar(end_date or DEFAULT_END_DATE, years)

@@ -211,3 +211,10 @@ def test_contractual_churners_ended_their_contract(b2b: DemoSummary) -> None:
 def test_out_of_range_arguments_are_refused(tmp_path: Path, bad: dict[str, object]) -> None:
     with pytest.raises(ConfigError, match=next(iter(bad))):
         generate(tmp_path, **bad)  # type: ignore[arg-type]
+
+
+def test_out_dir_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    target = tmp_path / "taken"
+    target.write_text("x")
+    with pytest.raises(ConfigError, match="is a file"):
+        generate(target, customers=5)
