@@ -11,5 +11,14 @@ from keepwise.demo.generator import (
     DemoSummary,
     generate,
 )
+from keepwise.demo.truth import churn_labels, read_ground_truth
 
-__all__ = ["DATA_FILES", "GROUND_TRUTH_DIR", "MAX_CUSTOMERS", "DemoSummary", "generate"]
+__all__ = [
+    "DATA_FILES",
+    "GROUND_TRUTH_DIR",
+    "MAX_CUSTOMERS",
+    "DemoSummary",
+    "churn_labels",
+    "generate",
+    "read_ground_truth",
+]

@@ -148,6 +148,7 @@ def _ground_truth(
         "churned": pa.array(churned),
         "churned_at": day_col(sim.churn_day, churned),
         "churn_reason": reasons.take(pa.array(np.where(churned, reason, -1), mask=~churned)),
+        "acquired_at": day_col(c.acquired_day.astype(np.int64), np.ones(c.n, bool)),
         "decided_at": day_col(sim.decision_day, decided),
         "decision_reason": reasons.take(pa.array(np.where(decided, reason, -1), mask=~decided)),
         "is_contractual": pa.array(c.is_contractual),
