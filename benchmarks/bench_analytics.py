@@ -140,7 +140,7 @@ def run_pandas(folder: str) -> tuple[int, int, int, float]:
     cells = cm.groupby(["cohort", "months_since"]).size().rename("active_customers").reset_index()
     cells = cells.sort_values(["cohort", "months_since"])
     # Monthly churn: activity spells, then each month's snapshots.
-    days = o[["customer_id", "day"]].drop_duplicates().sort_values(["customer_id", "day"])
+    days = o[["customer_id", "day"]].sort_values(["customer_id", "day"])
     gap = days.groupby("customer_id")["day"].diff().dt.days
     days["spell"] = (gap.isna() | (gap > WINDOW_DAYS)).cumsum()
     spells = days.groupby("spell").agg(
@@ -193,7 +193,7 @@ FROM cells ORDER BY cohort, months_since
 """
 SQL_CHURN = """
 WITH d AS (
-  SELECT DISTINCT customer_id, CAST(ordered_at AS DATE) - DATE '1970-01-01' AS day FROM orders
+  SELECT customer_id, CAST(ordered_at AS DATE) - DATE '1970-01-01' AS day FROM orders
   WHERE CAST(ordered_at AS DATE) <= DATE '{as_of}'
 ), g AS (
   SELECT customer_id, day,

@@ -100,12 +100,16 @@ def activity_spells(
         ``customer_id``, ``spell_start``, ``spell_end`` (inclusive day numbers),
         ``is_contractual`` (bool).
     """
-    days = order_days(orders, as_of=as_of)
+    # Same-day orders give a gap of 0, which never starts a spell: no need to make days distinct
+    # (measured: the DISTINCT costs more than the window saves).
+    days = orders.select("customer_id", day=orders.ordered_at.date().epoch_days().cast("int64"))
+    if as_of is not None:
+        days = days.filter(days.day <= day_number(as_of))
     contractual = _contract_spells(customers, as_of=as_of)
     if contractual is not None:
         days = days.anti_join(contractual, "customer_id")
     if config.adaptive:
-        windows = customer_windows(days, config=config)
+        windows = customer_windows(order_days(orders, as_of=as_of), config=config)
         d = days.join(windows, "customer_id").select("customer_id", "day", "window_days")
     else:  # one window for everybody: no join
         d = days.select("customer_id", "day", window_days=ibis.literal(config.window_days, "int64"))
@@ -113,9 +117,10 @@ def activity_spells(
     d = d.mutate(
         is_new_spell=ibis.ifelse(d.day - d.day.lag().over(w) > d.window_days, 1, 0).fill_null(1)
     )
+    # RANGE frame: orders on the same day (peers) get the same spell number.
     d = d.mutate(
         spell_no=d.is_new_spell.sum().over(
-            ibis.window(group_by="customer_id", order_by="day", rows=(None, 0))
+            ibis.window(group_by="customer_id", order_by="day", range=(None, 0))
         )
     )
     spells = d.group_by(["customer_id", "spell_no"]).agg(

@@ -237,11 +237,28 @@ def load_dataset(
     )
 
 
-def duckdb_backend() -> Any:
-    """An in-memory DuckDB Ibis backend (library code: no progress bar on the terminal)."""
+def duckdb_backend(*, memory_limit: str | None = None) -> Any:
+    """An in-memory DuckDB Ibis backend (library code: no progress bar on the terminal).
+
+    ``memory_limit`` (e.g. ``"1GB"``; default the ``KEEPWISE_DUCKDB_MEMORY_LIMIT`` environment
+    variable, else DuckDB's own default) caps DuckDB's buffer memory; bigger work spills to a
+    temporary folder.
+    """
     con = ibis.duckdb.connect()
     con.raw_sql("SET enable_progress_bar = false")
+    limit = memory_limit or os.environ.get("KEEPWISE_DUCKDB_MEMORY_LIMIT")
+    if limit:
+        con.raw_sql(f"SET memory_limit = '{_check_limit(limit)}'")
+        con.raw_sql(f"SET temp_directory = '{tempfile.gettempdir()}/keepwise-duckdb'")
     return con
+
+
+def _check_limit(limit: str) -> str:
+    import re
+
+    if not re.fullmatch(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", limit, flags=re.I):
+        raise ConfigError(f"not a memory size: {limit!r} (write e.g. 1GB or 512MB)")
+    return limit.strip()
 
 
 def spark_backend(*, partitions: int = 2) -> Any:
@@ -357,11 +374,15 @@ def _read_store(url: str) -> dict[str, pa.Table]:
     from keepwise.store import current_revision, get_engine
 
     sa_url = make_url(url)
-    is_file_db = sa_url.get_backend_name() == "sqlite" and sa_url.database not in (None, "", ":memory:")
+    is_file_db = sa_url.get_backend_name() == "sqlite" and sa_url.database not in (
+        None,
+        "",
+        ":memory:",
+    )
     if is_file_db and not Path(str(sa_url.database)).expanduser().is_file():
         raise NotFoundError(
-                f"no store at {url}: run `keepwise init` (or give --data a folder of files)"
-            )
+            f"no store at {url}: run `keepwise init` (or give --data a folder of files)"
+        )
     if current_revision(url) is None:
         raise StoreError(f"the store {url!r} is empty: run `keepwise init` and import data first")
     engine = get_engine(url)

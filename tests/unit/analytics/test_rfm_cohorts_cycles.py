@@ -197,3 +197,38 @@ def test_churned_profile_names_the_over_represented_trait() -> None:
     assert profile.iloc[0]["lift"] > 2
     assert "region" not in set(profile["dimension"])  # no real difference there
     assert seg.loc[seg["dimension"] == "industry", "dimension_p_value"].iloc[0] < 1e-6
+
+
+def test_cycles_worked_example_of_the_docs() -> None:
+    days = ["2024-01-01", "2024-01-31", "2024-03-02", "2024-04-01"]
+    orders = pd.DataFrame(
+        {"customer_id": ["k"] * 4, "ordered_at": pd.to_datetime(days), "amount": 1.0}
+    )
+    customers = pd.DataFrame({"customer_id": ["k"], "industry": ["steel"]})
+    ds = load_dataset({"orders": orders, "customers": customers})
+    row = cycles_report(ds, as_of="2024-05-10", industry_risk={"steel": 2.0}).iloc[0]
+    assert row.mean_interval_days == pytest.approx(30.333, abs=1e-3)
+    assert row.std_interval_days == pytest.approx(0.577, abs=1e-3)
+    assert row.predicted_next_date == date(2024, 5, 1)
+    assert (row.window_start, row.window_end) == (date(2024, 4, 30), date(2024, 5, 2))
+    assert row.follow_up_date == date(2024, 4, 23)
+    assert row.is_overdue and row.days_overdue == 8
+    assert row.priority == pytest.approx(0.0381, abs=1e-4)
+
+
+def test_revenue_retention_worked_example_of_the_docs() -> None:
+    from keepwise.analytics import revenue_report
+
+    rows = [
+        ("A", "2024-02-10", 100.0),
+        ("B", "2024-02-11", 200.0),
+        ("A", "2024-03-10", 150.0),
+        ("B", "2024-03-11", 50.0),
+    ]
+    orders = pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"])
+    orders["ordered_at"] = pd.to_datetime(orders["ordered_at"])
+    df = revenue_report(load_dataset({"orders": orders}), freq="month", as_of="2024-03-31")
+    march = df.set_index("period").loc["2024-03"]
+    assert march.customers_start == 2
+    assert march.net_revenue_retention == pytest.approx(200 / 300)
+    assert march.gross_revenue_retention == pytest.approx(150 / 300)
