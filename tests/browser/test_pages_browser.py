@@ -204,6 +204,7 @@ def test_at_risk_to_customer_360(page: Any, seed: Any, shots: Path) -> None:
     page.wait_for_url("**/customers/**")
     assert page.locator("[data-testid=customer-name]").inner_text() == name
     assert page.locator("[data-testid=risk-history] tbody tr").count() >= 1
+    page.wait_for_selector("#chart-risk-history[data-drawn]")
     assert page.locator("#timeline-items li").count() >= 1
     page.screenshot(path=str(shots / "customer.png"), full_page=True)
 

@@ -164,6 +164,8 @@ def test_customer_360_sections(admin: TestClient) -> None:
     history = html.find(attrs={"data-testid": "risk-history"}).find("tbody").find_all("tr")
     assert len(history) == 2
     assert "已 95 天没有下单" in history[0].get_text()
+    trend = json.loads(html.find(id="chart-risk-history")["data-chart"])
+    assert trend["series"][0]["data"] == [0.82, 0.92]  # oldest first
     timeline = html.find(attrs={"data-testid": "timeline"})
     assert "订单" in timeline.get_text()
     value = html.find(attrs={"data-testid": "value-panel"}).get_text()

@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse
 
 from keepwise.store.insights import customer_360, customer_timeline
 from keepwise.web.deps import PageUser, SessionDep
+from keepwise.web.i18n import gettext
 from keepwise.web.pages import _analytics
 from keepwise.web.pages._common import render, request_locale, store_url
 from keepwise.web.pages._format import reasons_list, timeline_entry
@@ -59,6 +60,21 @@ def customer_page(
     info = customer_360(session, user, external_id)
     customer = info["customer"]
     history = [{**s, "reasons": reasons_list(s.get("reasons"), locale)} for s in info["scores"]]
+    risk_chart = None
+    if len(history) >= 2:
+        oldest_first = list(reversed(history))
+        risk_chart = {
+            "type": "line",
+            "format": "percent",
+            "legend": False,
+            "x": [s["scored_at"].date().isoformat() for s in oldest_first],
+            "series": [
+                {
+                    "name": gettext("Churn probability", locale),
+                    "data": [round(float(s["probability"]), 4) for s in oldest_first],
+                }
+            ],
+        }
     extra = _analytics.customer_analytics(store_url(request), customer.external_id, locale)
     stats = info["stats"]
     value = {
@@ -79,6 +95,7 @@ def customer_page(
         c=customer,
         score=info["score"],
         risk_history=history,
+        risk_chart=risk_chart,
         value=value,
         window=window,
         window_bar=_window_bar(window),

@@ -29,7 +29,7 @@
     line: function (spec) {
       var o = base(spec);
       var isPct = spec.format === "percent";
-      o.legend = { top: 0 };
+      o.legend = spec.legend === false ? undefined : { top: 0 };
       o.xAxis = { type: "category", data: spec.x, boundaryGap: false };
       o.yAxis = { type: "value", axisLabel: { formatter: isPct ? function (v) { return pct(v, 0); } : null } };
       if (isPct) {
