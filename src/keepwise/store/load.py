@@ -8,11 +8,26 @@ transaction; callers own the connection and its transaction.
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import JSON, Connection, Table, Text, cast, func, literal_column, or_, select
+from sqlalchemy import (
+    JSON,
+    Connection,
+    Date,
+    DateTime,
+    Table,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.sql.elements import ColumnElement
 
 #: Keys per ``IN (...)`` query: well under SQLite's 32,766 bound parameters.
@@ -115,7 +130,64 @@ def upsert(
         # SQLite gives a new row max(rowid) + 1, and holds the write lock for our transaction:
         # rows returned with a larger id than the largest before are the inserted ones.
         before = conn.execute(select(func.max(table.c.id))).scalar_one() or 0
-        result = conn.execute(stmt.returning(table.c[key], table.c.id), list(rows)).all()
+        result = _sqlite_execute(conn, table, stmt.returning(table.c[key], table.c.id), rows)
         inserted = sum(1 for _, pk in result if pk > before)
     updated = len(result) - inserted
     return UpsertCounts(inserted, updated, len(rows) - len(result))
+
+
+def _sqlite_value(column_type: Any) -> Any:
+    """Convert a Python value the way SQLAlchemy's SQLite types store it (so both paths agree)."""
+    if isinstance(column_type, DateTime):
+        return lambda v: None if v is None else v.isoformat(" ", "microseconds")
+    if isinstance(column_type, Date):
+        return lambda v: None if v is None else v.isoformat()
+    if isinstance(column_type, JSON):
+        return json.dumps  # None is stored as JSON 'null', as SQLAlchemy's JSON type does
+    return None
+
+
+def _sqlite_execute(
+    conn: Connection, table: Table, stmt: Any, rows: Sequence[dict[str, Any]]
+) -> list[Any]:
+    """Run a one-row ``INSERT ... RETURNING`` for many rows as multi-row VALUES statements.
+
+    SQLAlchemy's executemany processes every parameter of every row in Python, which is most
+    of an import's time; here each column is converted once per value, the statement is
+    compiled once, and rows go to SQLite in batches bound by its parameter limit.
+    """
+    names = list(rows[0])
+    one = stmt.values({n: bindparam(n, type_=table.c[n].type) for n in names})
+    compiled = one.compile(dialect=conn.dialect)
+    sql = str(compiled)
+    positions = list(compiled.positiontup or [])
+    defaults: dict[str, Any] = {}
+    for name in set(positions) - set(names):  # Python-side column defaults SQLAlchemy added
+        default = table.c[name].default
+        if default is None or not getattr(default, "is_scalar", False):  # pragma: no cover
+            return list(conn.execute(stmt, list(rows)).all())
+        defaults[name] = default.arg
+    if len(positions) != len(names) + len(defaults):  # pragma: no cover - unexpected shape
+        return list(conn.execute(stmt, list(rows)).all())
+    group = "(" + ", ".join("?" * len(positions)) + ")"
+    head, sep, tail = sql.partition("VALUES " + group)
+    if not sep:  # pragma: no cover - unexpected SQL shape: fall back to SQLAlchemy
+        return list(conn.execute(stmt, list(rows)).all())
+    converters = [_sqlite_value(table.c[n].type) for n in positions]
+    lists = []
+    for name, convert in zip(positions, converters, strict=True):
+        values = [defaults[name]] * len(rows) if name in defaults else [row[name] for row in rows]
+        lists.append([convert(v) for v in values] if convert is not None else values)
+    per_statement = max(1, min(_SQLITE_MAX_PARAMS // len(positions), 2_000))
+    result: list[Any] = []
+    for start in range(0, len(rows), per_statement):
+        n = min(per_statement, len(rows) - start)
+        params = [
+            v for record in zip(*(c[start : start + n] for c in lists), strict=True) for v in record
+        ]
+        batch_sql = head + "VALUES " + ", ".join([group] * n) + tail
+        result.extend(conn.exec_driver_sql(batch_sql, tuple(params)).all())
+    return result
+
+
+_SQLITE_MAX_PARAMS = 32_766 if sqlite3.sqlite_version_info >= (3, 32) else 999
