@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import Connection, Table
 from sqlalchemy.exc import SQLAlchemyError
 
-from keepwise.errors import KeepwiseError, Problem, StoreError, ValidationError
+from keepwise.errors import KeepwiseError, StoreError, ValidationError
 from keepwise.models import TABLES
 from keepwise.schema._validate import ProblemLog, coerce_chunk
 from keepwise.schema.fields import TableContract, get_contract
@@ -465,7 +465,9 @@ class _Import:
                 values = values.astype("Int64" if kind == "ref" else "float64").astype(object)
                 values = values.where(typed[name].notna(), None)
             else:
-                default = self.contract.by_name[name].default if name in self.contract.by_name else None
+                default = (
+                    self.contract.by_name[name].default if name in self.contract.by_name else None
+                )
                 if default is not None:
                     values = values.fillna(default)
                 values = values.astype(object).where(values.notna(), None)
@@ -524,8 +526,3 @@ def _drop_blank_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFram
             return frame, rows
     keep = ~blank
     return frame[keep].reset_index(drop=True), rows[keep]
-
-
-def problems_of(exc: ValidationError) -> list[Problem]:
-    """The problems a :class:`ValidationError` lists (convenience for callers and tests)."""
-    return list(exc.problems)
