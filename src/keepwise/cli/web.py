@@ -34,6 +34,7 @@ def serve(
         str, typer.Option(help="Address to listen on (0.0.0.0 for all interfaces).")
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(help="Server processes (each keeps its own caches).")] = 1,
 ) -> None:
     """Serve the web pages and the REST API (needs at least one user: `keepwise user add`)."""
     from keepwise.web import server
@@ -41,7 +42,7 @@ def serve(
     with user_errors():
         url = server.check_servable(db)
         typer.echo(f"keepwise serving {url} at http://{host}:{port}/ (API docs: /api/v1/docs)")
-        server.serve(url, host=host, port=port)
+        server.serve(url, host=host, port=port, workers=workers)
 
 
 RoleOption = Annotated[str, typer.Option("--role", "-r", help="admin, manager or sales_rep.")]
