@@ -230,7 +230,7 @@ def make_customers(
     if b2b:
         order_rate = rng.gamma(2.0, 1.4 / 2.0, size=n) * rate_mult
         spend_mean = rng.gamma(2.5, 12000.0 / 2.5, size=n) * spend_mult
-        base = 0.009
+        base = 0.0105
         is_contractual = rng.random(n) < 0.7
     else:
         order_rate = rng.gamma(1.3, 0.55 / 1.3, size=n) * rate_mult
