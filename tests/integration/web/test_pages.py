@@ -138,7 +138,8 @@ def test_at_risk_list_sorted_with_reasons_and_pages(admin: TestClient) -> None:
     assert losses == sorted(losses, reverse=True)
     first_reasons = rows[0].find(class_="reasons").get_text()
     assert "95 天没有下单" in first_reasons
-    assert rows[0].find_all("td")[7].get_text(strip=True)  # suggested next step
+    # the suggested next step answers the top reason ("no order for 95 days")
+    assert rows[0].find_all("td")[7].get_text(strip=True) == "致电了解订单减少的原因，并给客户一个回来的理由"
     pager = page.find("nav", class_="pager")
     assert pager and pager.find("a", rel="next")["href"] == "/at-risk?page=2"
     second = soup(admin.get("/at-risk?page=2")).find(attrs={"data-testid": "at-risk-table"})

@@ -131,3 +131,19 @@ def test_locale_aware_formatting() -> None:
     assert en.startswith("1,234,567.5 | 12.3% | CN¥1,234.50 | Jun 30, 2026 | 6/30/26")
     assert _render("{{ m|money('CNY', compact=True) }}", "zh_CN", m=4_370_000) == "¥437万"
     assert _render("{{ x|number }}|{{ x|percent }}|{{ x|date }}", "en", x=None) == "—|—|—"
+
+
+def test_next_step_follows_the_strongest_reason() -> None:
+    from keepwise.web.pages._format import next_step
+
+    ticket = {"feature": "open_tickets", "impact": 0.5}
+    quiet = {"feature": "days_since_interaction", "impact": 0.4}
+    assert next_step({"reasons": [ticket, quiet]}, "high", "en").startswith("Have support resolve")
+    assert next_step({"reasons": [{**ticket, "impact": -0.5}, quiet]}, "high", "en").startswith(
+        "Get back in touch"
+    )
+    assert next_step({"reasons": []}, "high", "zh_CN") == "本周致电决策人，商定挽留方案"
+    assert (
+        next_step({"action": "call the customer", "reasons": [ticket]}, "low", "zh_CN")
+        == "致电客户"
+    )

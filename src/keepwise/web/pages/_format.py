@@ -60,6 +60,59 @@ _VALUES = (
     N_("survey"),
 )
 
+# Playbook: the top reason's feature (from the churn model) -> the step that addresses it.
+_REENGAGE = N_("Call to find out why they order less, and give them a reason to come back")
+_SUPPORT = N_("Have support resolve their open issues, then follow up personally")
+_COMPLAINT = N_("Call to hear their complaint and agree a fix")
+_CHECK_IN = N_("Get back in touch: schedule a check-in call")
+_DECISION = N_("Reach the other decision makers in the account")
+_BUDGET = N_("Review pricing and budget fit with the buyer")
+_FIT = N_("Review how well the solution fits with their technical lead")
+PLAYBOOK = {
+    **dict.fromkeys(
+        (
+            "recency_days",
+            "orders_qoq_change",
+            "amount_qoq_change",
+            "overdue_ratio",
+            "orders_30d",
+            "orders_90d",
+            "orders_180d",
+            "amount_90d",
+            "frequency",
+            "mean_interval_days",
+            "days_since_last_order",
+        ),
+        _REENGAGE,
+    ),
+    **dict.fromkeys(
+        (
+            "slow_tickets_90d",
+            "max_response_hours_90d",
+            "mean_response_hours_90d",
+            "open_tickets",
+            "tickets_90d",
+        ),
+        _SUPPORT,
+    ),
+    **dict.fromkeys(
+        (
+            "satisfaction_last",
+            "satisfaction_mean",
+            "satisfaction_std",
+            "satisfaction_change",
+            "sentiment_mean_90d",
+            "sentiment_min_90d",
+            "negative_texts_90d",
+        ),
+        _COMPLAINT,
+    ),
+    **dict.fromkeys(("days_since_interaction", "interactions_90d", "inbound_share_90d"), _CHECK_IN),
+    **dict.fromkeys(("contact_coverage_90d", "contacts"), _DECISION),
+    "budget_gap": _BUDGET,
+    **dict.fromkeys(("technical_match", "industry_fit", "supply_chain_risk"), _FIT),
+}
+
 NEXT_STEPS = {
     "high": N_("Call the decision maker this week and agree a retention plan"),
     "medium": N_("Check in personally and review their recent experience"),
@@ -97,11 +150,21 @@ def reasons_list(reasons: Any, locale: str) -> list[str]:
 
 
 def next_step(row: Any, tier: str | None, locale: str) -> str:
-    """The suggested next step: the scorer's/playbook's when it gave one, else one per risk tier."""
+    """The suggested next step.
+
+    The scorer's own suggestion when it gave one; else the :data:`PLAYBOOK` step for the
+    strongest reason that raises the risk; else a step per risk tier.
+    """
+    get = row.get if isinstance(row, dict) else lambda key, default=None: getattr(row, key, default)
     for key in ("next_step", "suggested_action", "action"):
-        value = row.get(key) if isinstance(row, dict) else getattr(row, key, None)
+        value = get(key)
         if value:
             return gettext(str(value), locale)
+    for reason in get("reasons") or []:
+        if isinstance(reason, dict) and (reason.get("impact") or 0) > 0:
+            step = PLAYBOOK.get(str(reason.get("feature")))
+            if step:
+                return gettext(step, locale)
     return gettext(NEXT_STEPS.get(tier or "", NEXT_STEPS["medium"]), locale)
 
 
