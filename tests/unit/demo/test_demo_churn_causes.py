@@ -71,7 +71,10 @@ def test_slow_first_responses_precede_churn(demo: dict[str, object]) -> None:
     ref = _reference(truth, summary)
     tickets = tickets.assign(
         opened=pd.to_datetime(tickets["opened_at"]),
-        slow=(pd.to_datetime(tickets["first_response_at"]) - pd.to_datetime(tickets["opened_at"]))
+        slow=(
+            pd.to_datetime(tickets["first_response_at"], format="ISO8601")
+            - pd.to_datetime(tickets["opened_at"])
+        )
         > pd.Timedelta(hours=24),
     )
     recent = tickets[(ref.loc[tickets["customer_id"]].to_numpy() - tickets["opened"]).dt.days < 180]

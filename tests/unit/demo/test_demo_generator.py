@@ -148,8 +148,12 @@ def test_ids_and_values_are_valid(b2c: DemoSummary) -> None:
     tickets = _read(b2c, "tickets")
     assert tickets["satisfaction"].dropna().between(1, 5).all()
     assert set(tickets["priority"]) <= {"low", "normal", "high", "urgent"}
-    response = pd.to_datetime(tickets["first_response_at"]) - pd.to_datetime(tickets["opened_at"])
-    resolved = pd.to_datetime(tickets["resolved_at"]) - pd.to_datetime(tickets["first_response_at"])
+    response = pd.to_datetime(tickets["first_response_at"], format="ISO8601") - pd.to_datetime(
+        tickets["opened_at"]
+    )
+    resolved = pd.to_datetime(tickets["resolved_at"], format="ISO8601") - pd.to_datetime(
+        tickets["first_response_at"], format="ISO8601"
+    )
     assert (response.dropna() > pd.Timedelta(0)).all() and (
         resolved.dropna() > pd.Timedelta(0)
     ).all()
