@@ -354,7 +354,7 @@ def _tags(c: Customers, cal: Calendar, rng: np.random.Generator) -> pa.Array:
     masks = [
         c.acquired_day >= cal.n_days - 90,
         (c.price_sensitivity > 0.55) & (rng.random(c.n) < 0.6),
-        (c.group == (2 if c.kind == "b2b" else 2)),
+        c.group == 2,  # 金卡会员 (B2C) or 战略客户 (B2B)
         c.channel == referral_code,
         (c.kind == "b2b") & (c.spend_mean * c.order_rate > 40000),
         (c.kind == "b2c") & c.is_contractual,
