@@ -19,6 +19,8 @@ from keepwise.web.app import create_app
 
 pytestmark = pytest.mark.integration
 
+HX = {"HX-Request": "true"}  # what htmx sends with the requests for partials
+
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -94,7 +96,7 @@ def test_dashboard_renders_kpis_and_chart_data(admin: TestClient) -> None:
     assert shell.find("script", src=re.compile(r"/static/vendor/echarts-5\.6\.0\.min\.js"))
     assert not shell.find("script", src=re.compile(r"^(https?:)?//")), "nothing may load from a CDN"
 
-    body = soup(admin.get("/dashboard/body?freq=month&months=12"))
+    body = soup(admin.get("/dashboard/body?freq=month&months=12", headers=HX))
     kpis = body.find(attrs={"data-testid": "kpis"})
     labels = [k.find(class_="label").get_text(strip=True) for k in kpis.find_all(class_="kpi")]
     assert labels == ["活跃客户", "流失率", "留存率", "净收入留存率", "风险客户", "风险收入"]
@@ -118,14 +120,21 @@ def test_dashboard_renders_kpis_and_chart_data(admin: TestClient) -> None:
     assert sum(d["value"] for d in charts["chart-rfm"]["data"]) > 100
 
 
+def test_partials_opened_directly_send_the_browser_to_the_page(admin: TestClient) -> None:
+    response = admin.get("/dashboard/body?freq=quarter", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/?freq=quarter"
+    response = admin.get("/analysis/body", follow_redirects=False)
+    assert response.status_code == 303 and response.headers["location"] == "/analysis"
+
+
 def test_dashboard_segment_filter(admin: TestClient) -> None:
-    first = soup(admin.get("/dashboard/body"))
+    first = soup(admin.get("/dashboard/body", headers=HX))
     select = first.find(id="f-segment")
     assert select["hx-swap-oob"] == "true"  # the body fills in the shell's segment choices
     options = [o["value"] for o in select.find_all("option") if o["value"]]
     assert "kind:B2B" in options
     region = next(o for o in options if o.startswith("region:"))
-    body = soup(admin.get("/dashboard/body", params={"segment": region}))
+    body = soup(admin.get("/dashboard/body", params={"segment": region}, headers=HX))
     assert region.split(":", 1)[1] in body.find(attrs={"data-testid": "as-of"}).get_text()
 
 
@@ -139,7 +148,10 @@ def test_at_risk_list_sorted_with_reasons_and_pages(admin: TestClient) -> None:
     first_reasons = rows[0].find(class_="reasons").get_text()
     assert "95 天没有下单" in first_reasons
     # the suggested next step answers the top reason ("no order for 95 days")
-    assert rows[0].find_all("td")[7].get_text(strip=True) == "致电了解订单减少的原因，并给客户一个回来的理由"
+    assert (
+        rows[0].find_all("td")[7].get_text(strip=True)
+        == "致电了解订单减少的原因，并给客户一个回来的理由"
+    )
     pager = page.find("nav", class_="pager")
     assert pager and pager.find("a", rel="next")["href"] == "/at-risk?page=2"
     second = soup(admin.get("/at-risk?page=2")).find(attrs={"data-testid": "at-risk-table"})
@@ -271,7 +283,7 @@ def test_language_switch_is_stored_per_user(app, seeded: str) -> None:  # type: 
         )
     # a fresh login (another browser) gets the stored language
     other = login(app, "rep1")
-    body = soup(other.get("/dashboard/body"))
+    body = soup(other.get("/dashboard/body", headers=HX))
     assert "Churn rate" in body.get_text()
     back = other.post(
         "/prefs/locale",
@@ -301,7 +313,7 @@ def test_prefs_refuses_open_redirects(admin: TestClient) -> None:
 
 def test_analysis_page(admin: TestClient) -> None:
     assert soup(admin.get("/analysis")).find(id="analysis-body")
-    body = soup(admin.get("/analysis/body"))
+    body = soup(admin.get("/analysis/body", headers=HX))
     breakdown = body.find(attrs={"data-testid": "segment-breakdown"})
     assert breakdown.find("table") and "行业" in breakdown.get_text()
     assert body.find(attrs={"data-testid": "churned-profile"})
@@ -311,7 +323,7 @@ def test_analysis_page(admin: TestClient) -> None:
     assert curve[0] == [0.0, 1.0] and all(
         a[1] >= b[1] for a, b in zip(curve, curve[1:], strict=False)
     )
-    by_kind = soup(admin.get("/analysis/body?by=region"))
+    by_kind = soup(admin.get("/analysis/body?by=region", headers=HX))
     assert len(json.loads(by_kind.find(id="chart-survival")["data-chart"])["series"]) >= 2
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from keepwise.models import User
 from keepwise.web import i18n
@@ -80,6 +80,17 @@ def render(
         status_code=status_code,
         headers=headers,
     )
+
+
+def is_htmx(request: Request) -> bool:
+    """Whether htmx sent the request (it adds ``HX-Request: true``)."""
+    return request.headers.get("hx-request") == "true"
+
+
+def page_redirect(request: Request, path: str) -> RedirectResponse:
+    """Send a browser that opened a partial's address to the full page (same query)."""
+    query = request.url.query
+    return RedirectResponse(path + (f"?{query}" if query else ""), status_code=303)
 
 
 def t(request: Request, message: str) -> str:

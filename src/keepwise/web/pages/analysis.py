@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from keepwise.web.deps import PageUser
 from keepwise.web.i18n import N_, gettext
 from keepwise.web.pages import _analytics
-from keepwise.web.pages._common import render, request_locale, store_url
+from keepwise.web.pages._common import is_htmx, page_redirect, render, request_locale, store_url
 from keepwise.web.pages.dashboard import _owner
 
 router = APIRouter()
@@ -54,8 +54,10 @@ def analysis(request: Request, user: PageUser, by: str = "") -> HTMLResponse:
 
 
 @router.get("/analysis/body", response_class=HTMLResponse, name="analysis_body")
-def analysis_body(request: Request, user: PageUser, by: str = "") -> HTMLResponse:
+def analysis_body(request: Request, user: PageUser, by: str = "") -> Response:
     """The analysis tables and curves (loaded by htmx after the page shell)."""
+    if not is_htmx(request):
+        return page_redirect(request, "/analysis")
     locale = request_locale(request, user)
     by = by if by in SURVIVAL_GROUPS else ""
     a = _analytics.analysis_data(

@@ -6,13 +6,13 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
 
 from keepwise.store.paging import sees_all_customers
 from keepwise.web.deps import PageUser, SessionDep
 from keepwise.web.i18n import N_, gettext
 from keepwise.web.pages import _analytics
-from keepwise.web.pages._common import render, request_locale, store_url
+from keepwise.web.pages._common import is_htmx, page_redirect, render, request_locale, store_url
 
 router = APIRouter()
 
@@ -83,8 +83,10 @@ def dashboard_body(
     freq: str = "month",
     months: int = 12,
     segment: Annotated[str, Query(max_length=200)] = "",
-) -> HTMLResponse:
+) -> Response:
     """The dashboard's KPIs and charts (loaded by htmx after the page shell)."""
+    if not is_htmx(request):
+        return page_redirect(request, "/")
     locale = request_locale(request, user)
     filters = _filters(freq, months, segment)
     d = _analytics.dashboard_data(
