@@ -9,7 +9,7 @@ Aliases for route signatures::
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
@@ -30,8 +30,12 @@ from keepwise.web.security import (
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    """One SQLAlchemy session per request (store functions commit their own changes)."""
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """One SQLAlchemy session per request (store functions commit their own changes).
+
+    Creating and closing a session does no blocking I/O, so this runs on the event loop
+    (no thread hop); the queries run in the worker thread of the route.
+    """
     with request.app.state.session_factory() as session:
         yield session
 
@@ -83,7 +87,7 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
 
-def current_user(user: OptionalUser) -> User:
+async def current_user(user: OptionalUser) -> User:
     """The signed-in user (API): 401 in the error format when there is none."""
     if user is None:
         raise AuthenticationError(
@@ -95,7 +99,7 @@ def current_user(user: OptionalUser) -> User:
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def page_user(request: Request, user: OptionalUser) -> User:
+async def page_user(request: Request, user: OptionalUser) -> User:
     """The signed-in user (pages): redirect to ``/login?next=<this page>`` when there is none."""
     if user is None:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -109,7 +113,7 @@ PageUser = Annotated[User, Depends(page_user)]
 def require_role(*roles: str) -> Any:
     """A dependency that lets only users with one of ``roles`` through (403 otherwise)."""
 
-    def check(user: CurrentUser) -> User:
+    async def check(user: CurrentUser) -> User:
         if user.role not in roles:
             raise PermissionDeniedError(
                 f"this needs the role {' or '.join(roles)}; you are {user.role}"
