@@ -259,6 +259,19 @@ def test_bulk_follow_ups(admin: TestClient, seeded: str) -> None:
     assert "跟进：流失风险" in tasks_panel.get_text()
 
 
+def test_follow_up_from_the_customer_page(rep1: TestClient, seeded: str) -> None:
+    page = rep1.get(f"/customers/{XSS_ID}")
+    form = soup(page).find(attrs={"data-testid": "follow-up-form"})
+    data = {i["name"]: i.get("value", "") for i in form.find_all("input")}
+    data["note"] = "from the 360 page"
+    done = rep1.post(form["action"], data=data, follow_redirects=False)
+    assert done.status_code == 303 and done.headers["location"] == f"/customers/{XSS_ID}#tasks"
+    tasks = soup(rep1.get(f"/customers/{XSS_ID}")).find(attrs={"data-testid": "tasks"}).get_text()
+    assert "跟进：流失风险" in tasks and "rep1" in tasks
+    denied = rep1.post(f"/customers/{REP2_ID}/follow-ups", data={"csrf_token": data["csrf_token"]})
+    assert denied.status_code == 404
+
+
 def test_post_without_csrf_token_is_refused(admin: TestClient) -> None:
     response = admin.post("/at-risk/follow-ups", data={"customer_id": [XSS_ID]})
     assert response.status_code == 403

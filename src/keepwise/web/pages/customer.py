@@ -4,13 +4,14 @@ contacts, follow-ups, value (CLV and RFM segment) and a paginated timeline."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
 
-from keepwise.store.insights import customer_360, customer_timeline
+from keepwise.store.insights import assign_follow_ups, customer_360, customer_timeline
+from keepwise.store.paging import query_problem
 from keepwise.web.deps import PageUser, SessionDep
 from keepwise.web.i18n import gettext
 from keepwise.web.pages import _analytics
@@ -102,8 +103,37 @@ def customer_page(
         warnings=info["warnings"],
         tasks=tasks,
         contacts=info["contacts"],
+        default_due=(date.today() + timedelta(days=7)).isoformat(),
         **_timeline(session, user, customer.external_id, 1, locale),
     )
+
+
+@router.post("/customers/{external_id}/follow-ups", name="customer_follow_up")
+def add_follow_up(
+    request: Request,
+    external_id: str,
+    user: PageUser,
+    session: SessionDep,
+    due: Annotated[str, Form()] = "",
+    note: Annotated[str, Form(max_length=500)] = "",
+) -> RedirectResponse:
+    """Assign one follow-up on this customer (to its owner) and come back to the page."""
+    locale = request_locale(request, user)
+    try:
+        due_at = date.fromisoformat(due) if due else date.today() + timedelta(days=7)
+    except ValueError:
+        raise query_problem("due", due, "not a date; use YYYY-MM-DD") from None
+    assign_follow_ups(
+        session,
+        user,
+        [external_id],
+        None,
+        due_at,
+        title=gettext("Follow up: churn risk", locale),
+        note=note or None,
+        ip=request.client.host if request.client else None,
+    )
+    return RedirectResponse(f"/customers/{quote(external_id, safe='')}#tasks", status_code=303)
 
 
 @router.get(
