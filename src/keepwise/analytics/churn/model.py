@@ -235,11 +235,72 @@ class ChurnClassifier:
         _check_fitted(self)
         return np.asarray(self.baseline_.predict_proba(self._align(X))[:, 1], dtype=float)
 
-    def contributions(self, X: pd.DataFrame) -> pd.DataFrame:
-        """Exact tree SHAP contributions to the log-odds, one column per feature (plus ``_bias``)."""
+    def contributions(self, X: pd.DataFrame, *, method: str = "auto") -> pd.DataFrame:
+        """Per-feature contributions to the log-odds of churn (plus ``_bias``); rows sum to the margin.
+
+        ``method="shap"``: exact tree SHAP (LightGBM ``pred_contrib``), about a millisecond a
+        row. ``method="path"``: path attribution (Saabas): each split on a customer's path in
+        each tree credits its feature with the change in node value; linear in tree depth and
+        vectorised, for batches of hundreds of thousands. ``"auto"`` (default) uses SHAP up to
+        ``shap_max_rows`` rows and path attribution above.
+        """
         _check_fitted(self)
-        raw = self.booster_.predict(self._align(X), pred_contrib=True)
+        Xa = self._align(X)
+        if method == "auto":
+            method = "shap" if len(Xa) <= self.shap_max_rows else "path"
+        if method == "shap":
+            raw = self.booster_.predict(Xa, pred_contrib=True, num_threads=self.n_jobs)
+        elif method == "path":
+            raw = self._path_contributions(Xa)
+        else:
+            raise ConfigError(f"contributions: method must be 'auto', 'shap' or 'path', not {method!r}")
         return pd.DataFrame(raw, index=X.index, columns=[*self.feature_names_in_, "_bias"])
+
+    shap_max_rows = 50_000
+
+    def _path_tables(self) -> tuple[list[np.ndarray], float]:
+        if getattr(self, "_path_cache", None) is None:
+            dump = self.booster_.dump_model()
+            n_feat = len(self.feature_names_in_)
+            tables, bias = [], 0.0
+            for info in dump["tree_info"]:
+                root = info["tree_structure"]
+                n_leaves = int(info["num_leaves"])
+                M = np.zeros((n_leaves, n_feat + 1))
+                if "leaf_value" in root:  # a single-leaf tree
+                    M[0, n_feat] = root["leaf_value"]
+                    tables.append(M)
+                    continue
+                bias += float(root["internal_value"])
+                stack = [(root, np.zeros(n_feat))]
+                while stack:
+                    node, acc = stack.pop()
+                    value = float(node["internal_value"])
+                    for side in ("left_child", "right_child"):
+                        child = node[side]
+                        child_value = float(child["leaf_value"] if "leaf_value" in child else child["internal_value"])
+                        a = acc.copy()
+                        a[int(node["split_feature"])] += child_value - value
+                        if "leaf_value" in child:
+                            M[int(child["leaf_index"]), :n_feat] = a
+                        else:
+                            stack.append((child, a))
+                tables.append(M)
+            self._path_cache = (tables, bias)
+        return self._path_cache  # type: ignore[return-value]
+
+    def _path_contributions(self, X: pd.DataFrame, chunk: int = 200_000) -> np.ndarray:
+        tables, bias = self._path_tables()
+        n_feat = len(self.feature_names_in_)
+        out = np.zeros((len(X), n_feat + 1))
+        out[:, n_feat] = bias
+        for start in range(0, len(X), chunk):
+            part = X.iloc[start : start + chunk]
+            leaves = self.booster_.predict(part, pred_leaf=True, num_threads=self.n_jobs)
+            acc = out[start : start + chunk]
+            for t, M in enumerate(tables):
+                acc += M[leaves[:, t]]
+        return out
 
     @property
     def feature_importance(self) -> pd.DataFrame:

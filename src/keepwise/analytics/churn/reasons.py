@@ -10,7 +10,7 @@ strongest factor holding it down ("... lowers churn risk").
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -34,14 +34,30 @@ class Reason:
         return self.zh if lang.startswith("zh") else self.en
 
     def to_dict(self) -> dict[str, Any]:
-        d = asdict(self)
-        v = d["value"]
+        v = self.value
         if isinstance(v, np.generic):
-            d["value"] = v.item()
-        if isinstance(d["value"], float) and d["value"] != d["value"]:
-            d["value"] = None
-        d["impact"] = round(float(d["impact"]), 4)
-        return d
+            v = v.item()
+        if isinstance(v, float) and v != v:
+            v = None
+        return {"feature": self.feature, "value": v, "impact": round(float(self.impact), 4), "en": self.en, "zh": self.zh}
+
+
+class _RowView(Mapping[str, Any]):
+    """One row of a frame as a read-only mapping, without copying the row."""
+
+    __slots__ = ("_cols", "_i")
+
+    def __init__(self, cols: dict[str, np.ndarray], i: int) -> None:
+        self._cols, self._i = cols, i
+
+    def __getitem__(self, key: str) -> Any:
+        return self._cols[key][self._i]
+
+    def __iter__(self) -> Any:
+        return iter(self._cols)
+
+    def __len__(self) -> int:
+        return len(self._cols)
 
 
 def fmt_number(v: Any, *, percent: bool = False, digits: int = 3) -> str:
@@ -90,12 +106,11 @@ def top_reasons(
     S = C * sign
     k = min(top + 3, len(feats))  # a few spare in case a describer skips a feature
     order = np.argsort(-S, axis=1, kind="stable")[:, :k]
-    val_cols = {f: values[f].to_numpy() if f in values.columns else None for f in feats}
-    row_cache_cols = list(values.columns)
-    vals_np = values.to_numpy(dtype=object)
+    cols = {c: values[c].to_numpy() for c in values.columns}
+    val_cols = {f: cols.get(f) for f in feats}
     out: list[list[Reason]] = []
     for i in range(C.shape[0]):
-        row_map: dict[str, Any] | None = None
+        row_map: Mapping[str, Any] | None = None
         reasons: list[Reason] = []
         used: set[str] = set()
         for j in order[i]:
@@ -107,7 +122,7 @@ def top_reasons(
             if topic in used:
                 continue
             if row_map is None:
-                row_map = dict(zip(row_cache_cols, vals_np[i], strict=False))
+                row_map = _RowView(cols, i)
             v = val_cols[f][i] if val_cols[f] is not None else None
             text = describe(f, v, row_map, impact)
             if text is not None and all(text[0] != r.en for r in reasons):
@@ -117,7 +132,7 @@ def top_reasons(
             j = int(np.argmin(S[i]))
             if S[i, j] < -min_impact:
                 f = feats[j]
-                row_map = dict(zip(row_cache_cols, vals_np[i], strict=False))
+                row_map = _RowView(cols, i)
                 v = val_cols[f][i] if val_cols[f] is not None else None
                 text = describe(f, v, row_map, C[i, j])
                 if text is not None:

@@ -71,19 +71,21 @@ def write_churn_scores(
     table = ChurnScore.__table__
     written = 0
     is_sqlite = engine.dialect.name == "sqlite"
+    when_text = when.strftime("%Y-%m-%d %H:%M:%S.%f")
+    cutoff_text = {d: d.isoformat() for d in set(cutoffs)}
     with engine.begin() as conn:
         for start in range(0, len(scores), _CHUNK):
             stop = min(start + _CHUNK, len(scores))
             if is_sqlite:  # plain DB-API executemany: the JSON is serialised once here
                 rows = [
-                    (int(pks[i]), when, cutoffs[i], horizon_days, float(probs[i]), tiers[i],
-                     json.dumps(reasons[i], ensure_ascii=False), model_version)
+                    (int(pks[i]), when_text, cutoff_text[cutoffs[i]], horizon_days, float(probs[i]), tiers[i],
+                     _dumps(reasons[i]), model_version)
                     for i in range(start, stop)
                 ]
                 conn.exec_driver_sql(
                     "INSERT INTO churn_scores (customer_id, scored_at, cutoff, horizon_days, probability, "
                     "risk_tier, reasons, model_version) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(a, b.strftime("%Y-%m-%d %H:%M:%S.%f"), c.isoformat(), d, e, f, g, h) for a, b, c, d, e, f, g, h in rows],
+                    rows,
                 )
             else:
                 conn.execute(
@@ -101,5 +103,10 @@ def write_churn_scores(
     return written
 
 
-def _as_date(value: Any) -> date:
-    return pd.Timestamp(value).date()
+def _dumps(value: Any) -> str:
+    """JSON text (orjson when installed: ~10x faster than the json module)."""
+    try:
+        import orjson
+    except ImportError:  # pragma: no cover - orjson is a dependency
+        return json.dumps(value, ensure_ascii=False)
+    return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY).decode("utf-8")
