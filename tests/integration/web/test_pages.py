@@ -386,3 +386,22 @@ def test_unknown_page_is_a_designed_404(admin: TestClient) -> None:
     page = soup(response)
     assert page.find(class_="error-code").get_text(strip=True) == "404"
     assert page.find("h1").get_text(strip=True) == "页面不存在"
+
+
+@pytest.mark.postgres
+def test_pages_on_postgresql(pg_url: str, tmp_path: Path) -> None:
+    """The same pages over a PostgreSQL store: dashboard, at-risk list, 360, a rep's 404."""
+    seed_store(pg_url, tmp_path / "demo", customers=60)
+    app = create_app(pg_url, secret_key="p" * 40)
+    admin = login(app, "admin")
+    body = soup(admin.get("/dashboard/body", headers=HX))
+    assert {el["id"] for el in body.find_all(attrs={"data-chart": True})} >= {
+        "chart-trend",
+        "chart-risk",
+    }
+    listing = soup(admin.get("/at-risk", params={"q": "script"}))
+    assert listing.find("a", href=f"/customers/{XSS_ID}").get_text() == XSS_NAME
+    page = soup(admin.get(f"/customers/{XSS_ID}"))
+    assert page.find(attrs={"data-testid": "customer-name"}).get_text() == XSS_NAME
+    assert len(page.find(attrs={"data-testid": "risk-history"}).find("tbody").find_all("tr")) == 2
+    assert login(app, "rep1").get(f"/customers/{REP2_ID}").status_code == 404
