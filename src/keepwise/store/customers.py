@@ -21,6 +21,7 @@ from keepwise.store.paging import (
     DEFAULT_PER_PAGE,
     Page,
     customer_scope,
+    integrity_problem,
     order_by,
     paginate,
     query_problem,
@@ -180,7 +181,7 @@ def create_customer(
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise ConflictError(f"customer {external_id!r} was not saved: {exc.orig}") from None
+        raise integrity_problem("customer", external_id, exc) from None
     record_audit(
         session, user, "create", "customer", external_id, customer_snapshot(customer), ip=ip
     )
@@ -215,7 +216,7 @@ def update_customer(
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise ConflictError(f"customer {external_id!r} was not saved: {exc.orig}") from None
+        raise integrity_problem("customer", external_id, exc) from None
     changes = diff(before, customer_snapshot(customer))
     if changes:
         record_audit(session, user, "update", "customer", external_id, changes, ip=ip)

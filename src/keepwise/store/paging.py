@@ -57,6 +57,19 @@ def query_problem(parameter: str, value: object, message: str) -> ValidationErro
     )
 
 
+def integrity_problem(entity: str, external_id: str, exc: Exception) -> Exception:
+    """The error for a refused write: a value outside a CHECK constraint is invalid input
+    (:class:`ValidationError`, 422); anything else (a duplicate key) is a :class:`ConflictError`."""
+    from keepwise.errors import ConflictError
+
+    detail = str(getattr(exc, "orig", exc))
+    if "check constraint" in detail.lower() or "violates check" in detail.lower():
+        return query_problem(
+            entity, external_id, f"a value is out of range: {detail.splitlines()[0]}"
+        )
+    return ConflictError(f"{entity} {external_id!r} was not saved: {detail.splitlines()[0]}")
+
+
 def check_paging(page: int, per_page: int) -> tuple[int, int]:
     if page < 1:
         raise query_problem("page", page, "must be 1 or more")

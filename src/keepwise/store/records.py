@@ -37,6 +37,7 @@ from keepwise.store.paging import (
     DEFAULT_PER_PAGE,
     Page,
     customer_scope,
+    integrity_problem,
     order_by,
     paginate,
     query_problem,
@@ -227,7 +228,7 @@ def _flush(session: Session, kind: RecordKind, external_id: str) -> None:
         session.flush()
     except IntegrityError as exc:
         session.rollback()
-        raise ConflictError(f"{kind.entity} {external_id!r} was not saved: {exc.orig}") from None
+        raise integrity_problem(kind.entity, external_id, exc) from None
 
 
 def create_record(

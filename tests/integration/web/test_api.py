@@ -294,3 +294,20 @@ def test_analytics_reads_are_scoped_to_the_user(web_sqlite) -> None:
     assert rfm_all["total"] == 3 and [r["customer_id"] for r in rfm_rep["items"]] == ["C1"]
     assert admin.get("/api/v1/rfm/segments").status_code == 200
     assert admin.get("/api/v1/metrics/churn", params={"period": "decade"}).status_code == 422
+
+
+def test_out_of_range_value_is_a_422_not_a_conflict(web) -> None:
+    api = web.client("admin")
+    resp = api.post(
+        "/api/v1/feedback",
+        json={
+            "external_id": "F1",
+            "customer_id": "C1",
+            "occurred_at": "2025-07-01T00:00:00",
+            "kind": "csat",
+            "score": 9,
+        },
+    )
+    assert resp.status_code == 422, resp.text
+    assert resp.json()["ok"] is False and resp.json()["errors"]
+    assert api.get("/api/v1/feedback/F1").status_code == 404
