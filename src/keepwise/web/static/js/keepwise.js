@@ -20,7 +20,7 @@
       color: PALETTE,
       animationDuration: 400,
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
-      grid: { left: 56, right: 24, top: spec.legend === false ? 20 : 40, bottom: 40, containLabel: true },
+      grid: { left: 56, right: 40, top: spec.legend === false ? 20 : 40, bottom: 40, containLabel: true },
       tooltip: { trigger: "axis" }
     };
   }
