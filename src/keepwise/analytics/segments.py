@@ -37,6 +37,8 @@ BAND_DIMENSIONS = ("frequency_band", "monetary_band", "interaction_band")
 DIMENSIONS = (*CUSTOMER_DIMENSIONS, "tag", *BAND_DIMENSIONS)
 DEFAULT_DIMENSIONS = ("industry", "region", "channel", "frequency_band", "monetary_band")
 MISSING = "(missing)"
+# Natural order of the band labels (frequency, then interaction bands).
+_BAND_ORDER = ("1", "2", "3-5", "6-10", "11+", "0", "1-2", "6+")
 
 SEGMENT_COLUMNS = [
     "dimension",
@@ -201,6 +203,22 @@ def _dimension(
     return j.select("customer_id", "is_churned", segment=j.value.fill_null(MISSING))
 
 
+def available_dimensions(ds: Dataset, dimensions: Sequence[str] = DEFAULT_DIMENSIONS) -> list[str]:
+    """The ``dimensions`` the dataset can break churn down by (columns present, tables loaded)."""
+    out = []
+    for dim in dimensions:
+        if dim in ("frequency_band", "monetary_band"):
+            out.append(dim)
+        elif dim == "interaction_band":
+            if ds.interactions is not None:
+                out.append(dim)
+        elif ds.customers is not None:
+            column = "tags" if dim == "tag" else CUSTOMER_DIMENSIONS.get(dim, dim)
+            if column in ds.customers.columns:
+                out.append(dim)
+    return out
+
+
 def segment_statistics(
     counts: pd.DataFrame, *, overall: tuple[int, int], alpha: float = 0.05
 ) -> pd.DataFrame:
@@ -277,11 +295,12 @@ def segment_report(
     )
     counts = expr.to_pandas()
     order = {d: i for i, d in enumerate(by)}
-    counts = (
-        counts.assign(_o=counts["dimension"].map(order))
-        .sort_values(["_o", "segment"])
-        .drop(columns="_o")
+    band_rank = {b: i for i, b in enumerate(_BAND_ORDER)}
+    counts = counts.assign(
+        _o=counts["dimension"].map(order),
+        _b=counts["segment"].map(band_rank).fillna(len(band_rank)),
     )
+    counts = counts.sort_values(["_o", "_b", "segment"]).drop(columns=["_o", "_b"])
     return segment_statistics(counts.reset_index(drop=True), overall=overall, alpha=alpha)
 
 

@@ -136,6 +136,41 @@ RETENTION_VIEW = [
 ]
 
 
+# Narrower column sets for the terminal table (CSV and JSON carry every field).
+CHURN_TABLE = [
+    "period",
+    "customers_start",
+    "customers_new",
+    "customers_churned",
+    "customers_end",
+    "churn_rate",
+    "net_churn_rate",
+]
+RETENTION_TABLE = [
+    "period",
+    "customers_start",
+    "customers_new",
+    "customers_retained",
+    "customers_end",
+    "retention_rate",
+    "survival_rate",
+]
+REVENUE_TABLE = [
+    "period",
+    "revenue",
+    "revenue_new",
+    "customers_start",
+    "revenue_start_prev",
+    "revenue_start",
+    "gross_revenue_retention",
+    "net_revenue_retention",
+]
+
+
+def _view(df: Any, fmt: OutputFormat, full: list[str], table: list[str]) -> Any:
+    return df[table if fmt is OutputFormat.table else full]
+
+
 @metrics_app.command("churn")
 def churn(
     data: DataOption = None,
@@ -161,7 +196,9 @@ def churn(
             as_of=as_of,
             activity=_activity(window_days, adaptive),
         )
-    render_frame(df[CHURN_VIEW], fmt, out, title=f"churn per {period.value}")
+    render_frame(
+        _view(df, fmt, CHURN_VIEW, CHURN_TABLE), fmt, out, title=f"churn per {period.value}"
+    )
 
 
 @metrics_app.command("retention")
@@ -189,7 +226,12 @@ def retention(
             as_of=as_of,
             activity=_activity(window_days, adaptive),
         )
-    render_frame(df[RETENTION_VIEW], fmt, out, title=f"retention per {period.value}")
+    render_frame(
+        _view(df, fmt, RETENTION_VIEW, RETENTION_TABLE),
+        fmt,
+        out,
+        title=f"retention per {period.value}",
+    )
 
 
 @metrics_app.command("revenue")
@@ -217,7 +259,12 @@ def revenue(
             as_of=as_of,
             activity=_activity(window_days, adaptive),
         )
-    render_frame(df, fmt, out, title=f"revenue retention per {period.value}")
+    render_frame(
+        _view(df, fmt, list(df.columns), REVENUE_TABLE),
+        fmt,
+        out,
+        title=f"revenue retention per {period.value}",
+    )
 
 
 @metrics_app.command("cohorts")
@@ -290,15 +337,20 @@ def segments(
     out: OutOption = None,
 ) -> None:
     """Churn rate, counts, lift and significance by segment; --profile names the churned customers' traits."""
-    from keepwise.analytics.segments import DEFAULT_DIMENSIONS, churned_profile, segment_report
+    from keepwise.analytics.segments import (
+        DEFAULT_DIMENSIONS,
+        available_dimensions,
+        churned_profile,
+        segment_report,
+    )
 
     dims = [d.strip() for item in (by or []) for d in item.split(",") if d.strip()] or list(
         DEFAULT_DIMENSIONS
     )
     with user_errors():
         ds = _load(data)
-        if ds.customers is None:
-            dims = [d for d in dims if d in ("frequency_band", "monetary_band")] if not by else dims
+        if not by:
+            dims = available_dimensions(ds, dims)
         df = segment_report(
             ds,
             by=dims,
@@ -309,6 +361,13 @@ def segments(
         )
         if profile:
             df = churned_profile(df, min_customers=min_customers)
+    if fmt is OutputFormat.table:
+        cols = (
+            ["description"]
+            if profile
+            else ["dimension", "segment", "customers", "churned", "churn_rate", "lift", "p_value"]
+        )
+        df = df[cols]
     render_frame(df, fmt, out, title="churned-customer profile" if profile else "churn by segment")
 
 
@@ -374,7 +433,20 @@ def rfm(
         ds = _load(data)
         df = rfm_report(ds, as_of=as_of, config=config)
     if summary:
-        render_frame(segment_summary(df), fmt, out, title="RFM segments")
+        summary = segment_summary(df)
+        if fmt is OutputFormat.table:
+            summary = summary[
+                [
+                    "segment_name",
+                    "segment_name_zh",
+                    "customers",
+                    "share",
+                    "recency_days_mean",
+                    "frequency_mean",
+                    "monetary_mean",
+                ]
+            ]
+        render_frame(summary, fmt, out, title="RFM segments")
         return
     if segment is not None:
         df = df[df["segment"] == segment]
