@@ -55,6 +55,8 @@ def _web_context(request: Request) -> dict[str, Any]:
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR), context_processors=[_web_context])
 templates.env.autoescape = True
+# Templates ship with the package: no need to stat every template file on every render.
+templates.env.auto_reload = False
 templates.env.globals["csrf_token"] = csrf_token
 
 if importlib.util.find_spec("keepwise.web.i18n") is not None:
