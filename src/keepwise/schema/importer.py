@@ -29,7 +29,7 @@ from keepwise.errors import KeepwiseError, StoreError, ValidationError
 from keepwise.models import TABLES
 from keepwise.schema._validate import ProblemLog, coerce_chunk
 from keepwise.schema.fields import TableContract, get_contract
-from keepwise.schema.mapping import ColumnPlan, load_mapping, match_columns
+from keepwise.schema.mapping import ColumnPlan, header_score, load_mapping, match_columns
 from keepwise.schema.readers import Chunk, open_table
 from keepwise.settings import get_settings
 from keepwise.store import load
@@ -150,7 +150,8 @@ def import_file(
     url = normalize_url(url)
     settings = get_settings()
     chunk_rows = chunk_rows or settings.import_chunk_rows
-    with open_table(path, table=table, chunk_rows=chunk_rows) as reader:
+    score = header_score(contract, mapping)
+    with open_table(path, table=table, chunk_rows=chunk_rows, header_score=score) as reader:
         plan = match_columns(reader.header, contract, mapping, path.name)
         report = ImportReport(
             table=table,

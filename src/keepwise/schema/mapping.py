@@ -20,6 +20,7 @@ import difflib
 import json
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -147,6 +148,28 @@ def load_mapping(path: str | Path, table: str) -> dict[str, str | None]:
             )
         mapping[str(source)] = target
     return mapping
+
+
+def header_score(
+    contract: TableContract, mapping: dict[str, str | None] | None = None
+) -> Callable[[list[str]], int]:
+    """A function rating a candidate header row: how many of its cells name a field."""
+    index = contract.header_index()
+    mapped = {normalize_header(k) for k in (mapping or {})}
+
+    def score(cells: list[str]) -> int:
+        return sum(
+            1
+            for cell in cells
+            if cell
+            and (
+                normalize_header(cell) in index
+                or strip_units(cell) in index
+                or normalize_header(cell) in mapped
+            )
+        )
+
+    return score
 
 
 @dataclass

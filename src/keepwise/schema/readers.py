@@ -18,7 +18,7 @@ import codecs
 import csv
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,9 @@ import pandas as pd
 from keepwise.errors import NotFoundError, Problem, ValidationError
 
 _BLOCK = 1 << 20
+#: Rows searched for the header when a title or notes sit above it.
+HEADER_SEARCH_ROWS = 10
+HeaderScore = Callable[[list[str]], int]
 _DELIMITERS = (",", "\t", ";", "|")
 #: Sheet names (besides the table's own name) an XLSX workbook may use for each table.
 SHEET_NAMES = {
@@ -93,9 +96,17 @@ def _file_problem(path: Path, message: str, row: int | None = None) -> Validatio
 
 
 def open_table(
-    path: str | Path, *, table: str | None = None, chunk_rows: int = 50_000
+    path: str | Path,
+    *,
+    table: str | None = None,
+    chunk_rows: int = 50_000,
+    header_score: HeaderScore | None = None,
 ) -> TableReader:
     """Open ``path`` with the reader its content calls for.
+
+    ``header_score`` rates a candidate header row (how many of its cells name a field);
+    with it, the header is the best of the first rows, so title lines above the header
+    ("订单明细 2024年3月") are skipped. Without it, the first non-blank row is the header.
 
     Raises
     ------
@@ -112,14 +123,14 @@ def open_table(
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(b"PK\x03\x04"):
-        return XlsxReader(path, chunk_rows, table=table)
+        return XlsxReader(path, chunk_rows, table=table, header_score=header_score)
     if head.startswith(b"PAR1"):
         return ParquetReader(path, chunk_rows)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise _file_problem(
             path, "old Excel .xls files are not supported: save the sheet as .xlsx or CSV"
         )
-    return CsvReader(path, chunk_rows)
+    return CsvReader(path, chunk_rows, header_score=header_score)
 
 
 # --------------------------------------------------------------------------- CSV
@@ -175,22 +186,33 @@ class CsvReader(TableReader):
     format = "csv"
     unit = "bytes"
 
-    def __init__(self, path: Path, chunk_rows: int) -> None:
+    def __init__(
+        self, path: Path, chunk_rows: int, *, header_score: HeaderScore | None = None
+    ) -> None:
         super().__init__(path, chunk_rows)
         self.encoding = sniff_encoding(path)
         self.total = path.stat().st_size
+        candidates: list[tuple[int, str]] = []  # (physical line index, line)
         with path.open("r", encoding=self.encoding, newline="") as fh:
-            skipped = 0
-            for line in fh:
+            for index, line in enumerate(fh):
                 if line.strip():
-                    break
-                skipped += 1
-            else:
-                raise _file_problem(path, "the file is empty: expected a header row and data rows")
-        self.skip_lines = skipped
-        self.delimiter = "\t" if path.suffix.lower() in (".tsv", ".tab") else _sniff_delimiter(line)
-        self.header = next(csv.reader([line], delimiter=self.delimiter))
-        self.header = [h.strip() for h in self.header]
+                    candidates.append((index, line))
+                    if header_score is None or len(candidates) >= HEADER_SEARCH_ROWS:
+                        break
+        if not candidates:
+            raise _file_problem(path, "the file is empty: expected a header row and data rows")
+        tab = path.suffix.lower() in (".tsv", ".tab")
+
+        def parse(line: str) -> tuple[str, list[str]]:
+            delimiter = "\t" if tab else _sniff_delimiter(line)
+            return delimiter, [h.strip() for h in next(csv.reader([line], delimiter=delimiter))]
+
+        best = 0
+        if header_score is not None and len(candidates) > 1:
+            scores = [header_score(parse(line)[1]) for _, line in candidates]
+            best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        self.skip_lines = candidates[best][0]
+        self.delimiter, self.header = parse(candidates[best][1])
         self._fh: io.BufferedReader | None = None
 
     def chunks(self) -> Iterator[Chunk]:
@@ -242,6 +264,13 @@ class CsvReader(TableReader):
             self._fh = None
 
 
+def _header_cells(values: tuple[Any, ...]) -> list[str]:
+    header = list(values)
+    while header and (header[-1] is None or not str(header[-1]).strip()):
+        header.pop()
+    return ["" if h is None else str(h).strip() for h in header]
+
+
 def _sniff_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in _DELIMITERS}
     best = max(counts, key=lambda d: counts[d])
@@ -256,7 +285,14 @@ class XlsxReader(TableReader):
 
     format = "xlsx"
 
-    def __init__(self, path: Path, chunk_rows: int, *, table: str | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        chunk_rows: int,
+        *,
+        table: str | None = None,
+        header_score: HeaderScore | None = None,
+    ) -> None:
         super().__init__(path, chunk_rows)
         import zipfile
 
@@ -282,24 +318,39 @@ class XlsxReader(TableReader):
         self.total = self.sheet.max_row
         self._rows = self.sheet.iter_rows(min_row=1, values_only=True)
         self._row_no = 0
+        # Non-empty rows seen while looking for the header: (row number, cells).
+        seen: list[tuple[int, tuple[Any, ...]]] = []
+        self._pending: list[tuple[int, tuple[Any, ...]]] = []
         for values in self._rows:
             self._row_no += 1
             if any(v is not None and str(v).strip() for v in values):
-                header = list(values)
-                while header and (header[-1] is None or not str(header[-1]).strip()):
-                    header.pop()
-                self.header = ["" if h is None else str(h).strip() for h in header]
-                break
-        else:
+                seen.append((self._row_no, tuple(values)))
+                if header_score is None or len(seen) >= HEADER_SEARCH_ROWS:
+                    break
+        if not seen:
             self.close()
             raise _file_problem(
                 path, f"the worksheet {self.sheet.title!r} is empty: expected a header row"
             )
+        best = 0
+        if header_score is not None and len(seen) > 1:
+            scores = [header_score(_header_cells(cells)) for _, cells in seen]
+            best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        self.header = _header_cells(seen[best][1])
+        # Rows read past the header while searching are data: hand them out first (blank
+        # rows among them are dropped later, as everywhere).
+        header_row = seen[best][0]
+        by_number = dict(seen)
+        self._pending = [(r, by_number.get(r, ())) for r in range(header_row + 1, self._row_no + 1)]
 
     def chunks(self) -> Iterator[Chunk]:
         n = len(self.header)
         batch: list[tuple[Any, ...]] = []
         rows: list[int] = []
+        for row_no, values in self._pending:
+            batch.append(tuple(values[:n]) + (None,) * max(0, n - len(values)))
+            rows.append(row_no)
+        self._pending = []
         values_iter = iter(self._rows)
         while True:
             try:

@@ -600,16 +600,61 @@ def test_store_refusal_becomes_a_store_error(
 
 def test_empty_cells_of_defaulted_columns_take_the_default(db_url: str, tmp_path: Path) -> None:
     customers = write_csv(
-        tmp_path / "c.csv", ["customer_id", "kind", "status"], [["D1", "", ""], ["D2", "企业", "流失"]]
+        tmp_path / "c.csv",
+        ["customer_id", "kind", "status"],
+        [["D1", "", ""], ["D2", "企业", "流失"]],
     )
     assert import_file(db_url, "customers", customers).inserted == 2
     got = fetch(db_url, "SELECT kind, status FROM customers ORDER BY external_id")
     assert got.values.tolist() == [["B2C", "active"], ["B2B", "churned"]]
     orders = write_csv(
-        tmp_path / "o.csv", ["customer_id", "ordered_at", "amount", "status"], [["D1", "2024-01-01", "1", ""]]
+        tmp_path / "o.csv",
+        ["customer_id", "ordered_at", "amount", "status"],
+        [["D1", "2024-01-01", "1", ""]],
     )
-    tickets = write_csv(tmp_path / "t.csv", ["customer_id", "opened_at", "priority"], [["D1", "2024-01-01", ""]])
+    tickets = write_csv(
+        tmp_path / "t.csv", ["customer_id", "opened_at", "priority"], [["D1", "2024-01-01", ""]]
+    )
     assert import_file(db_url, "orders", orders).inserted == 1
     assert import_file(db_url, "tickets", tickets).inserted == 1
     assert fetch(db_url, "SELECT status FROM orders")["status"][0] == "completed"
     assert fetch(db_url, "SELECT priority FROM tickets")["priority"][0] == "normal"
+
+
+def test_title_rows_above_the_header_are_skipped(
+    db_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
+    from openpyxl import Workbook
+
+    import_file(db_url, "customers", customers_csv)
+    csv_path = tmp_path / "订单导出.csv"
+    csv_path.write_bytes(
+        (
+            "订单明细表\n导出时间：2024年3月8日\n\n"
+            "订单编号,客户编号,下单时间,实付金额（元）\n"
+            "T1,C1,2024-03-05,￥10\nT2,C2,2024-03-06,oops\n"
+        ).encode("gbk")
+    )
+    with pytest.raises(ValidationError) as info:
+        import_file(db_url, "orders", csv_path)
+    [problem] = info.value.problems
+    assert (problem.row, problem.column, problem.value) == (6, "实付金额（元）", "oops")
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["订单明细表"])
+    sheet.append([])
+    sheet.append(["订单编号", "客户编号", "下单时间", "实付金额（元）"])
+    sheet.append(["X1", "C1", "2024-03-05", 10])
+    sheet.append([])
+    sheet.append(["X2", "C2", "2024-03-06", "bad"])
+    xlsx = tmp_path / "订单.xlsx"
+    book.save(xlsx)
+    with pytest.raises(ValidationError) as info:
+        import_file(db_url, "orders", xlsx)
+    [problem] = info.value.problems
+    assert (problem.row, problem.value) == (6, "bad")
+    sheet.delete_rows(6)
+    book.save(xlsx)
+    report = import_file(db_url, "orders", xlsx)
+    assert report.rows_read == 1 and report.inserted == 1
