@@ -324,7 +324,9 @@ async def _bench(url: str, n_customers: int, quick: bool) -> None:
             groups["JSON API (the same store functions)"] = {
                 "dashboard  GET /api/v1/dashboard": ["/api/v1/dashboard"],
                 "at-risk    GET /api/v1/at-risk": ["/api/v1/at-risk", "/api/v1/at-risk?page=2"],
-                "customer   GET /api/v1/customers/{id}": [f"/api/v1/customers/{i}" for i in ids],
+                "customer   GET /api/v1/customers/{id}/overview": [
+                    f"/api/v1/customers/{i}/overview" for i in ids
+                ],
                 "timeline   GET /api/v1/customers/{id}/timeline": [
                     f"/api/v1/customers/{i}/timeline" for i in ids
                 ],

@@ -311,3 +311,13 @@ def test_out_of_range_value_is_a_422_not_a_conflict(web) -> None:
     assert resp.status_code == 422, resp.text
     assert resp.json()["ok"] is False and resp.json()["errors"]
     assert api.get("/api/v1/feedback/F1").status_code == 404
+
+
+def test_customer_overview(web) -> None:
+    overview = web.client("admin").get("/api/v1/customers/C1/overview")
+    assert overview.status_code == 200, overview.text
+    body = overview.json()
+    assert body["customer"]["external_id"] == "C1"
+    assert body["stats"]["orders"] == 2 and body["stats"]["revenue"] == pytest.approx(2000.5)
+    assert body["score"]["probability"] == pytest.approx(0.81) and len(body["scores"]) == 2
+    assert web.client("rep2").get("/api/v1/customers/C1/overview").status_code == 404

@@ -121,3 +121,16 @@ def customer_timeline(
 ) -> dict[str, Any]:
     result = insights.customer_timeline(session, user, external_id, page=page, per_page=per_page)
     return list_body(request, result)
+
+
+@router.get(
+    "/{external_id}/overview", summary="Customer 360: stats, churn score, contacts, warnings, tasks"
+)
+def customer_overview(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
+    """What the customer 360 page shows, except the timeline (see ``/timeline``)."""
+    info = insights.customer_360(session, user, external_id)
+    return {
+        "ok": True,
+        **info,
+        "customer": CustomerPublic.model_validate(info["customer"]).model_dump(mode="json"),
+    }
