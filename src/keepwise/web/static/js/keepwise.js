@@ -170,12 +170,20 @@
   });
 
   // Errors from htmx requests are shown, not swallowed.
-  document.addEventListener("htmx:responseError", function (ev) {
+  function showLoadError(ev) {
     var box = document.getElementById("htmx-error");
     if (box) {
       box.hidden = false;
+      // A panel still showing its spinner gets the message instead of spinning forever.
+      var target = ev.detail && ev.detail.target;
+      if (target && target.querySelector(".loading")) {
+        target.innerHTML = '<section class="panel"><div class="empty" role="alert"><div class="empty-icon">!</div><h3></h3></div></section>';
+        target.querySelector("h3").textContent = box.textContent;
+      }
     }
-  });
+  }
+  document.addEventListener("htmx:responseError", showLoadError);
+  document.addEventListener("htmx:sendError", showLoadError);
 
   window.addEventListener("resize", function () {
     document.querySelectorAll("[data-drawn]").forEach(function (el) {
