@@ -283,6 +283,16 @@ def test_analysis_page_draws_survival_curves(page: Any, seed: Any, shots: Path) 
     assert page.js_errors == []
 
 
+def test_a_failed_panel_says_so(page: Any, seed: Any) -> None:
+    log_in(page, "admin", seed)
+    page.route("**/dashboard/body*", lambda route: route.fulfill(status=500, body="boom"))
+    page.goto("/")
+    alert = page.wait_for_selector("#dashboard-body .empty[role=alert]")
+    assert "出错" in alert.inner_text()
+    assert page.locator("#dashboard-body .spinner").count() == 0
+    assert page.locator("#htmx-error").is_visible()
+
+
 def test_sales_rep_gets_404_for_another_reps_customer(page: Any, seed: Any) -> None:
     log_in(page, "rep1", seed)
     response = page.goto(f"/customers/{seed.REP2_ID}")
