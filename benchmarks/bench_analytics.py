@@ -83,7 +83,7 @@ def generate(customers: int, orders: int, *, seed: int = 0) -> Path:
 # -- the three implementations (module level: they run in child processes) --------------------
 
 
-def run_keepwise(folder: str) -> tuple[int, int, int, float]:
+def run_keepwise(folder: str) -> tuple[int, ...]:
     from keepwise.analytics import (
         ActivityConfig,
         RFMConfig,
@@ -112,12 +112,14 @@ def run_keepwise(folder: str) -> tuple[int, int, int, float]:
         rfm.column("f_score").to_numpy(),
         rfm.column("m_score").to_numpy(),
         cohorts.column("active_customers").to_numpy(),
+        cohorts.column("revenue").to_numpy(),
         churn.column("customers_churned").to_numpy(),
         churn.column("customers_start").to_numpy(),
+        churn.column("customers_new").to_numpy(),
     )
 
 
-def run_pandas(folder: str) -> tuple[int, int, int, float]:
+def run_pandas(folder: str) -> tuple[int, ...]:
     import numpy as np
     import pandas as pd
 
@@ -138,10 +140,12 @@ def run_pandas(folder: str) -> tuple[int, int, int, float]:
     rfm["m_score"] = ((rfm["monetary"].rank(method="min") - 1) * BINS // n + 1).astype(int)
     # Cohort matrix
     o["month"] = o["ordered_at"].dt.year * 12 + o["ordered_at"].dt.month - 1
-    cm = o[["customer_id", "month"]].drop_duplicates()
+    cm = o.groupby(["customer_id", "month"], as_index=False)["amount"].sum()
     cm["cohort"] = cm.groupby("customer_id")["month"].transform("min")
     cm["months_since"] = cm["month"] - cm["cohort"]
-    cells = cm.groupby(["cohort", "months_since"]).size().rename("active_customers").reset_index()
+    cells = cm.groupby(["cohort", "months_since"], as_index=False).agg(
+        active_customers=("customer_id", "size"), revenue=("amount", "sum")
+    )
     cells = cells.sort_values(["cohort", "months_since"])
     # Monthly churn: activity spells, then each month's snapshots.
     days = o[["customer_id", "day"]].sort_values(["customer_id", "day"])
@@ -151,21 +155,25 @@ def run_pandas(folder: str) -> tuple[int, int, int, float]:
         customer_id=("customer_id", "first"), start=("day", "min"), end=("day", "max")
     )
     spells["end"] = spells["end"] + pd.Timedelta(days=WINDOW_DAYS - 1)
-    churned, at_start = [], []
+    first_day = spells.groupby("customer_id")["start"].min()
+    churned, at_start, new = [], [], []
     for period in pd.period_range(START, END, freq="M"):
         s0 = period.start_time - pd.Timedelta(days=1)
         s1 = min(period.end_time.normalize(), as_of)
         active_start = spells.loc[(spells["start"] <= s0) & (spells["end"] >= s0), "customer_id"]
         active_end = spells.loc[(spells["start"] <= s1) & (spells["end"] >= s1), "customer_id"]
         at_start.append(len(active_start))
+        new.append(int(((first_day > s0) & (first_day <= s1)).sum()))
         churned.append(int((~active_start.isin(active_end)).sum()))
     return _checksum(
         rfm["r_score"].to_numpy(),
         rfm["f_score"].to_numpy(),
         rfm["m_score"].to_numpy(),
         cells["active_customers"].to_numpy(),
+        cells["revenue"].to_numpy(),
         np.array(churned),
         np.array(at_start),
+        np.array(new),
     )
 
 
@@ -184,12 +192,12 @@ FROM r
 """
 SQL_COHORTS = """
 WITH cm AS (
-  SELECT DISTINCT customer_id, year(ordered_at) * 12 + month(ordered_at) - 1 AS m FROM orders
-  WHERE CAST(ordered_at AS DATE) <= DATE '{as_of}'
+  SELECT customer_id, year(ordered_at) * 12 + month(ordered_at) - 1 AS m, sum(amount) AS revenue FROM orders
+  WHERE CAST(ordered_at AS DATE) <= DATE '{as_of}' GROUP BY ALL
 ), c AS (
-  SELECT customer_id, m, min(m) OVER (PARTITION BY customer_id) AS cohort FROM cm
+  SELECT customer_id, m, revenue, min(m) OVER (PARTITION BY customer_id) AS cohort FROM cm
 ), cells AS (
-  SELECT cohort, m - cohort AS months_since, count(*) AS active_customers FROM c GROUP BY ALL
+  SELECT cohort, m - cohort AS months_since, count(*) AS active_customers, sum(revenue) AS revenue FROM c GROUP BY ALL
 )
 SELECT cells.*, active_customers / first_value(active_customers) OVER (PARTITION BY cohort ORDER BY months_since)
   AS customer_retention
@@ -206,7 +214,8 @@ WITH d AS (
 ), s AS (
   SELECT customer_id, day, sum(is_new) OVER (PARTITION BY customer_id ORDER BY day) AS spell FROM g
 ), spells AS (
-  SELECT customer_id, min(day) AS spell_start, max(day) + {window} - 1 AS spell_end FROM s GROUP BY customer_id, spell
+  SELECT customer_id, spell, min(day) AS spell_start, max(day) + {window} - 1 AS spell_end FROM s
+  GROUP BY customer_id, spell
 ), periods AS (
   SELECT p AS period_start,
     CAST(p AS DATE) - DATE '1970-01-01' - 1 AS start_day,
@@ -215,17 +224,18 @@ WITH d AS (
 ), cp AS (
   SELECT customer_id, period_start,
     max(CASE WHEN spell_start <= start_day AND spell_end >= start_day THEN 1 ELSE 0 END) AS a_start,
-    max(CASE WHEN spell_start <= end_day AND spell_end >= end_day THEN 1 ELSE 0 END) AS a_end
+    max(CASE WHEN spell_start <= end_day AND spell_end >= end_day THEN 1 ELSE 0 END) AS a_end,
+    max(CASE WHEN spell = 1 AND spell_start > start_day AND spell_start <= end_day THEN 1 ELSE 0 END) AS a_new
   FROM spells JOIN periods ON spell_start <= end_day AND spell_end >= start_day
   GROUP BY customer_id, period_start
 )
-SELECT period_start, sum(a_start) AS customers_start, sum(a_start * (1 - a_end)) AS customers_churned,
-  sum(a_end) AS customers_end
+SELECT period_start, sum(a_start) AS customers_start, sum(a_new) AS customers_new,
+  sum(a_start * (1 - a_end)) AS customers_churned, sum(a_end) AS customers_end
 FROM cp GROUP BY period_start ORDER BY period_start
 """
 
 
-def run_sql(folder: str) -> tuple[int, int, int, float]:
+def run_sql(folder: str) -> tuple[int, ...]:
     import duckdb
 
     con = duckdb.connect()
@@ -247,17 +257,21 @@ def run_sql(folder: str) -> tuple[int, int, int, float]:
         rfm.column("f_score").to_numpy(),
         rfm.column("m_score").to_numpy(),
         cohorts.column("active_customers").to_numpy(),
+        cohorts.column("revenue").to_numpy(),
         churn.column("customers_churned").to_numpy(),
         churn.column("customers_start").to_numpy(),
+        churn.column("customers_new").to_numpy(),
     )
 
 
-def _checksum(r, f, m, cells, churned, start) -> tuple[int, int, int, float]:  # type: ignore[no-untyped-def]
+def _checksum(r, f, m, cells, revenue, churned, start, new) -> tuple[int, ...]:  # type: ignore[no-untyped-def]
     import numpy as np
 
     return (
         int(np.asarray(r).sum() * 1_000_000 + np.asarray(f).sum() * 1000 + np.asarray(m).sum()),
         int(np.asarray(cells).sum()),
+        int(round(float(np.asarray(revenue).sum()))),
+        int(np.asarray(new).sum()),
         int(np.asarray(churned).sum()),
         float(np.asarray(start).sum()),
     )

@@ -98,7 +98,8 @@ def activity_spells(
     -------
     ibis.Table
         ``customer_id``, ``spell_start``, ``spell_end`` (inclusive day numbers),
-        ``is_contractual`` (bool).
+        ``is_contractual`` (bool), ``is_first`` (the customer's first spell: its start is
+        when the customer was acquired).
     """
     # Same-day orders give a gap of 0, which never starts a spell: no need to make days distinct
     # (measured: the DISTINCT costs more than the window saves).
@@ -115,7 +116,7 @@ def activity_spells(
         d = days.select("customer_id", "day", window_days=ibis.literal(config.window_days, "int64"))
     w = ibis.window(group_by="customer_id", order_by="day")
     d = d.mutate(
-        is_new_spell=ibis.ifelse(d.day - d.day.lag().over(w) > d.window_days, 1, 0).fill_null(1)
+        is_new_spell=(d.day - d.day.lag().over(w) > d.window_days).fill_null(True).cast("int64")
     )
     # RANGE frame: orders on the same day (peers) get the same spell number.
     d = d.mutate(
@@ -131,6 +132,7 @@ def activity_spells(
         spell_start=spells.spell_start.cast("int64"),
         spell_end=spells.spell_end.cast("int64"),
         is_contractual=ibis.literal(False),
+        is_first=spells.spell_no == 1,
     )
     if contractual is None:
         return spells
@@ -147,7 +149,11 @@ def _contract_spells(customers: ibis.Table | None, *, as_of: date | None) -> ibi
     else:
         end = ibis.literal(OPEN_END_DAY, "int64")
     spells = c.select(
-        "customer_id", spell_start=start, spell_end=end, is_contractual=ibis.literal(True)
+        "customer_id",
+        spell_start=start,
+        spell_end=end,
+        is_contractual=ibis.literal(True),
+        is_first=ibis.literal(True),
     )
     if as_of is not None:
         spells = spells.filter(spells.spell_start <= day_number(as_of))

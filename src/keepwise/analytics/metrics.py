@@ -70,13 +70,13 @@ def customer_period_status(
     ``is_new``, ``churn_events`` (spells ending inside the period).
     """
     spells = activity_spells(orders, customers, as_of=as_of, config=activity)
-    # A window, not a self-join: the spells are computed once.
-    s = spells.mutate(first_day=spells.spell_start.min().over(ibis.window(group_by="customer_id")))
+    s = spells
     p = periods.select("period_start", "start_day", "end_day")
     j = s.join(p, [s.spell_start <= p.end_day, s.spell_end >= p.start_day])
     covers_start = (j.spell_start <= j.start_day) & (j.spell_end >= j.start_day)
     covers_end = (j.spell_start <= j.end_day) & (j.spell_end >= j.end_day)
-    is_new = (j.first_day > j.start_day) & (j.first_day <= j.end_day)
+    # The first spell starts on the day the customer was acquired.
+    is_new = j.is_first & (j.spell_start > j.start_day) & (j.spell_start <= j.end_day)
     ends_inside = (j.spell_end >= j.start_day) & (j.spell_end < j.end_day)
     j = j.mutate(
         a_start=covers_start.cast("int64"),
