@@ -16,6 +16,7 @@ import csv
 import io
 import uuid
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -253,3 +254,40 @@ def test_postgres_rolls_back_on_any_problem(
         "utf-8",
     )
     _check(pg_url, "orders", path)
+
+
+xlsx_cells = st.one_of(
+    cells,
+    st.none(),
+    st.integers(min_value=-(10**15), max_value=10**15),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 1, 1)),
+    st.booleans(),
+)
+
+
+@SETTINGS
+@given(
+    header=st.lists(st.sampled_from(HEADERS[:8]), min_size=1, max_size=6),
+    rows=st.lists(st.lists(xlsx_cells, min_size=0, max_size=7), max_size=6),
+)
+def test_malformed_xlsx_never_crash(
+    seeded_url: str, tmp_path: Path, header: list[str], rows: list[list[object]]
+) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(header)
+    for row in rows:
+        sheet.append([_xlsx_safe(v) for v in row])
+    path = tmp_path / f"{uuid.uuid4().hex}.xlsx"
+    book.save(path)
+    _check(seeded_url, "orders", path)
+
+
+def _xlsx_safe(value: object) -> object:
+    # openpyxl refuses control characters in strings; spreadsheets cannot hold them either.
+    if isinstance(value, str):
+        return "".join(c for c in value if c >= " " or c in "\t\n")
+    return value

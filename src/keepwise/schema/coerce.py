@@ -43,6 +43,8 @@ NULL_TOKENS = frozenset(
 #: Excel's day zero (serial 1 = 1900-01-01, counting Excel's phantom 1900-02-29).
 EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 _EARLIEST = pd.Timestamp("1900-01-01")
+#: Excel serials up to 2199-12-31 (later ones overflow pandas' nanosecond timestamps).
+_LAST_SERIAL = (pd.Timestamp("2200-01-01") - EXCEL_EPOCH).days
 
 _CURRENCY_PATTERN = re.compile(
     r"(?i)(US\$|HK\$|RMB|CNY|USD|EUR|GBP|HKD|JPY|元|人民币|美元|¥|￥|\$|€|£)"
@@ -116,7 +118,14 @@ def parse_datetimes(values: pd.Series) -> tuple[pd.Series, pd.Series]:
         parsed = values.dt.tz_convert("UTC").dt.tz_localize(None)
         return _plausible(parsed.astype("datetime64[ns]"), values.notna())
     if pd.api.types.is_datetime64_any_dtype(values.dtype):
-        return _plausible(values.astype("datetime64[ns]"), values.notna())
+        if values.dtype != "datetime64[ns]":  # Parquet's [us]/[ms] reach years pandas' [ns] cannot
+            array = values.to_numpy()
+            ok = (array >= np.datetime64("1900-01-01")) & (array < np.datetime64("2200-01-01"))
+            parsed = pd.Series(np.where(ok, array, np.datetime64("NaT")), index=index).astype(
+                "datetime64[ns]"
+            )
+            return parsed, values.notna() & ~ok
+        return _plausible(values, values.notna())
     if pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype):
         return _plausible(_from_numbers(values.astype("float64")), values.notna())
 
@@ -170,7 +179,7 @@ def _from_numbers(numbers: pd.Series) -> pd.Series:
         out[ymd] = pd.to_datetime(
             numbers[ymd].astype("int64").astype(str), format="%Y%m%d", errors="coerce"
         )
-    serial = (numbers >= 1) & (numbers < 2958466)
+    serial = (numbers >= 1) & (numbers < _LAST_SERIAL)
     if serial.any():
         out[serial] = EXCEL_EPOCH + pd.to_timedelta(numbers[serial], unit="D").dt.round("s")
     return out
@@ -281,11 +290,13 @@ def parse_numbers(values: pd.Series, *, percent: bool = False) -> tuple[pd.Serie
         strings = _as_strings(values)
         is_pct = strings.str.endswith("%") | strings.str.endswith("％")
         if is_pct.any():
-            numbers, _, bad = parse_amounts(strings.str.rstrip("%％").str.strip())
-            return numbers.where(~is_pct, numbers / 100), bad
+            numbers, found, bad = parse_amounts(strings.str.rstrip("%％").str.strip())
+            bad = bad | found.notna()  # a currency symbol is not a plain number
+            return numbers.where(~is_pct, numbers / 100).where(~bad), bad
         values = strings
     numbers, found, bad = parse_amounts(values)
-    return numbers, bad | found.notna()
+    bad = bad | found.notna()
+    return numbers.where(~bad), bad
 
 
 # --------------------------------------------------------------------------- categorical and text
