@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from keepwise.cli._common import DbOption, console, dump_json, err_console, user_errors
 
-TABLE_HELP = "customers, orders, interactions, tickets, feedback or contacts."
+TABLE_HELP = "customers, orders, interactions, tickets, feedback or contacts (or 客户, 订单, 互动, 工单, 反馈, 联系人)."
 
 
 def register(app: typer.Typer) -> None:
@@ -57,7 +57,7 @@ def import_command(
     from keepwise.schema import get_contract, import_file
 
     with user_errors():
-        get_contract(table.strip().lower())  # unknown table: a clear error before reading anything
+        table = get_contract(table).name  # unknown table: a clear error before reading anything
         show_bar = not as_json and err_console.is_terminal
         with Progress(
             TextColumn(escape(f"importing {file.name}")),
@@ -76,7 +76,7 @@ def import_command(
 
             report = import_file(
                 db,
-                table.strip().lower(),
+                table,
                 file,
                 mapping=mapping,
                 dry_run=dry_run,

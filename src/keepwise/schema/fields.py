@@ -1075,12 +1075,27 @@ CURRENCY_ALIASES: dict[str, str] = {
 }
 
 
+#: Other names of the tables (singular, Chinese), for the CLI and the API.
+TABLE_ALIASES: dict[str, str] = {
+    "customer": "customers", "客户": "customers",
+    "order": "orders", "订单": "orders",
+    "interaction": "interactions", "互动": "interactions", "跟进记录": "interactions", "沟通记录": "interactions",
+    "ticket": "tickets", "工单": "tickets",
+    "反馈": "feedback", "问卷": "feedback",
+    "contact": "contacts", "联系人": "contacts",
+}  # fmt: skip
+
+
 def get_contract(table: str) -> TableContract:
-    """The contract of ``table``; raise a :class:`~keepwise.errors.ConfigError` naming the valid ones."""
+    """The contract of ``table`` (or of one of its :data:`TABLE_ALIASES`).
+
+    Raises a :class:`~keepwise.errors.ConfigError` naming the valid tables.
+    """
     from keepwise.errors import ConfigError
 
+    name = str(table).strip().lower()
     try:
-        return CONTRACTS[table]
+        return CONTRACTS[TABLE_ALIASES.get(name, name)]
     except KeyError:
         raise ConfigError(
             f"unknown table {table!r}; choose one of: {', '.join(CONTRACTS)}"

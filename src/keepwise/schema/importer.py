@@ -144,6 +144,7 @@ def import_file(
     """
     started = time.perf_counter()
     contract = get_contract(table)
+    table = contract.name
     path = Path(path)
     if isinstance(mapping, (str, Path)):
         mapping = load_mapping(mapping, table)

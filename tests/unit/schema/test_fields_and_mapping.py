@@ -49,8 +49,9 @@ def test_every_field_and_chinese_alias_is_documented() -> None:
 
 
 def test_unknown_table() -> None:
-    with pytest.raises(ConfigError, match="unknown table 'order'.*orders"):
-        get_contract("order")
+    with pytest.raises(ConfigError, match="unknown table 'ordres'.*orders"):
+        get_contract("ordres")
+    assert get_contract("订单").name == "orders" and get_contract(" Customers ").name == "customers"
 
 
 def test_headers_match_english_chinese_and_full_width() -> None:
