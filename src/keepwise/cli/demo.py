@@ -21,8 +21,7 @@ from rich.table import Table
 from keepwise import store
 from keepwise.cli._common import DbOption, console, user_errors
 from keepwise.demo import MAX_CUSTOMERS, generate
-from keepwise.demo.loader import existing_rows, load_demo
-from keepwise.errors import StoreError
+from keepwise.demo.loader import check_replaceable, load_demo
 
 
 class DemoKind(StrEnum):
@@ -89,13 +88,8 @@ def demo(
     """
     with user_errors():
         url = store.normalize_url(db)
-        counts = existing_rows(url)
-        if any(counts.values()) and not replace:
-            held = ", ".join(f"{name} {n:,}" for name, n in counts.items() if n)
-            raise StoreError(
-                f"the store {url} already holds data ({held}); use --replace to empty it first, "
-                "or --db to load the demo into another store"
-            )
+        # Fail before generating: a store with the user's own data is not overwritten.
+        replace = check_replaceable(url, replace=replace)
         with _progress() as bar:
             task = bar.add_task("generating customers", total=customers)
             summary = generate(

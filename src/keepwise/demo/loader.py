@@ -26,6 +26,42 @@ def existing_rows(url: str | None) -> dict[str, int]:
     return store.row_counts(url)
 
 
+DEMO_META_KEY = "demo"
+
+
+def holds_only_demo(url: str | None, counts: dict[str, int] | None = None) -> bool:
+    """Whether the store holds exactly the demo company a previous ``keepwise demo`` loaded.
+
+    The demo records its row counts in ``store_meta`` after loading; if the store's counts
+    still match, nothing was added since and replacing it loses no user data.
+    """
+    from keepwise.store.meta import get_meta
+
+    marker = get_meta(url, DEMO_META_KEY)
+    if not isinstance(marker, dict):
+        return False
+    counts = counts if counts is not None else store.row_counts(url)
+    return bool(marker.get("row_counts") == counts)
+
+
+def check_replaceable(url: str | None, *, replace: bool) -> bool:
+    """Raise unless the demo may be loaded into ``url``; return whether the store must be emptied.
+
+    An empty store is fine; a store holding only a previous demo company is replaced; any
+    other data is refused unless ``replace``.
+    """
+    counts = existing_rows(url)
+    if not any(counts.values()):
+        return False
+    if replace or holds_only_demo(url, counts):
+        return True
+    held = ", ".join(f"{name} {n:,}" for name, n in counts.items() if n)
+    raise StoreError(
+        f"the store {store.normalize_url(url)} already holds data ({held}); "
+        "use --replace to empty it first, or --db to load the demo into another store"
+    )
+
+
 def clear_crm_tables(url: str | None) -> None:
     """Delete every customer and everything that belongs to them, in one transaction.
 
@@ -59,7 +95,8 @@ def load_demo(
         Folder written by :func:`keepwise.demo.generate`.
     replace
         Empty the CRM tables first. Without it, a store that already holds customers,
-        orders or other CRM records is refused.
+        orders or other CRM records is refused, unless it holds exactly the demo company
+        a previous run loaded (then that is replaced).
     progress
         Called as ``progress(table, done, total)`` while each file is imported.
 
@@ -84,14 +121,7 @@ def load_demo(
         raise NotFoundError(
             f"{folder}: missing demo files {', '.join(missing)}; run `keepwise demo` to write them"
         )
-    counts = existing_rows(url)
-    if any(counts.values()):
-        if not replace:
-            held = ", ".join(f"{name} {n:,}" for name, n in counts.items() if n)
-            raise StoreError(
-                f"the store {store.normalize_url(url)} already holds data ({held}); "
-                "use --replace to empty it first, or --db to load the demo into another store"
-            )
+    if check_replaceable(url, replace=replace):
         clear_crm_tables(url)
     reports: dict[str, ImportReport] = {}
     for name, path in paths.items():
@@ -101,4 +131,7 @@ def load_demo(
                 progress(name, done, total)
 
         reports[name] = import_file(url, name, path, progress=report)
+    from keepwise.store.meta import set_meta
+
+    set_meta(url, DEMO_META_KEY, {"folder": str(folder.resolve()), "row_counts": store.row_counts(url)})
     return reports

@@ -4,6 +4,7 @@ from keepwise.models.base import Base
 from keepwise.models.contact import Contact
 from keepwise.models.customer import CUSTOMER_KINDS, CUSTOMER_STATUSES, Customer
 from keepwise.models.feedback import FEEDBACK_KINDS, Feedback
+from keepwise.models.meta import StoreMeta
 from keepwise.models.interaction import DIRECTIONS, INTERACTION_CHANNELS, Interaction
 from keepwise.models.order import ORDER_STATUSES, Order
 from keepwise.models.score import RISK_TIERS, ChurnScore, Warning
@@ -38,6 +39,7 @@ __all__ = [
     "Feedback",
     "Interaction",
     "Order",
+    "StoreMeta",
     "TABLES",
     "Ticket",
     "CUSTOMER_KINDS",

@@ -62,27 +62,33 @@ def test_demo_loads_every_table_and_info_shows_the_counts(db_url: str, tmp_path:
 
 
 @pytest.mark.integration
-def test_demo_refuses_a_store_with_data_unless_replace(sqlite_url: str, tmp_path: Path) -> None:
-    args = (
-        "demo",
-        "--customers",
-        "120",
-        "--no-serve",
-        "--db",
-        sqlite_url,
-        "--out",
-        str(tmp_path / "d"),
-    )
+def test_demo_again_replaces_only_a_previous_demo(sqlite_url: str, tmp_path: Path) -> None:
+    args = ("demo", "--customers", "120", "--no-serve", "--db", sqlite_url, "--out", str(tmp_path / "d"))
     assert _run(*args).exit_code == 0
     first = _info(sqlite_url)
-    again = _run(*args)
-    assert again.exit_code != 0
-    assert "--replace" in _output(again) and "already holds data" in _output(again)
-    assert _info(sqlite_url) == first
-    replaced = _run(*args, "--replace", "--seed", "9")
-    assert replaced.exit_code == 0, _output(replaced)
+    # The store holds exactly the demo company: a second `make demo` replaces it.
+    again = _run(*args, "--seed", "9")
+    assert again.exit_code == 0, _output(again)
     second = _info(sqlite_url)
     assert second["customers"] == 120 and second["orders"] != first["orders"]
+
+
+@pytest.mark.integration
+def test_demo_refuses_a_store_with_user_data_unless_replace(sqlite_url: str, tmp_path: Path) -> None:
+    args = ("demo", "--customers", "120", "--no-serve", "--db", sqlite_url, "--out", str(tmp_path / "d"))
+    assert _run(*args).exit_code == 0
+    # The user adds a customer of their own: the store is no longer just the demo.
+    own = tmp_path / "own.csv"
+    own.write_text("customer_id,name\nMINE-1,我的客户\n", encoding="utf-8")
+    assert _run("import", "customers", str(own), "--db", sqlite_url).exit_code == 0
+    before = _info(sqlite_url)
+    refused = _run(*args)
+    assert refused.exit_code != 0
+    assert "--replace" in _output(refused) and "already holds data" in _output(refused)
+    assert _info(sqlite_url) == before
+    replaced = _run(*args, "--replace", "--seed", "9")
+    assert replaced.exit_code == 0, _output(replaced)
+    assert _info(sqlite_url)["customers"] == 120
 
 
 @pytest.mark.integration
