@@ -93,22 +93,27 @@ def rfm_scores(
     as_of_day = day_number(as_of)
     o = orders.mutate(day=orders.ordered_at.date().epoch_days().cast("int64"))
     o = o.filter(o.day <= as_of_day)
-    in_window = (
-        o.day > as_of_day - config.window_days
-        if config.window_days is not None
-        else ibis.literal(True)
-    )
-    o = o.mutate(
-        w_amount=ibis.ifelse(in_window, o.amount, 0.0), w_order=ibis.ifelse(in_window, 1, 0)
-    )
-    per = o.group_by("customer_id").agg(
-        first_day=o.day.min(),
-        last_day=o.day.max(),
-        frequency=o.w_order.sum().cast("int64"),
-        monetary=o.w_amount.sum(),
-        orders_total=o.count().cast("int64"),
-        monetary_total=o.amount.sum(),
-    )
+    if config.window_days is None:  # the whole history: no per-row condition
+        per = o.group_by("customer_id").agg(
+            first_day=o.day.min(),
+            last_day=o.day.max(),
+            orders_total=o.count().cast("int64"),
+            monetary_total=o.amount.sum(),
+        )
+        per = per.mutate(frequency=per.orders_total, monetary=per.monetary_total)
+    else:
+        in_window = o.day > as_of_day - config.window_days
+        o = o.mutate(
+            w_amount=ibis.ifelse(in_window, o.amount, 0.0), w_order=ibis.ifelse(in_window, 1, 0)
+        )
+        per = o.group_by("customer_id").agg(
+            first_day=o.day.min(),
+            last_day=o.day.max(),
+            frequency=o.w_order.sum().cast("int64"),
+            monetary=o.w_amount.sum(),
+            orders_total=o.count().cast("int64"),
+            monetary_total=o.amount.sum(),
+        )
     per = per.mutate(
         recency_days=(as_of_day - per.last_day).cast("int64"),
         tenure_days=(as_of_day - per.first_day),
