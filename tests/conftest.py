@@ -15,17 +15,9 @@ import pytest
 
 from keepwise import store
 from keepwise.settings import get_settings
+from kw_testing import DATASETS, IN_CI, skip_or_fail  # noqa: F401 - re-exported for old imports
 
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 PG_ADMIN_URL = os.environ.get("KEEPWISE_TEST_PG", "postgresql://postgres@127.0.0.1:5432/test")
-DATASETS = Path(os.environ.get("KEEPWISE_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
-
-
-def skip_or_fail(reason: str) -> None:
-    """Skip outside CI; fail in CI, where every test must run."""
-    if IN_CI:
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import skip_or_fail  # tests/conftest.py (rootdir conftest on sys.path)
 from keepwise.analytics import (
     ActivityConfig,
     churn_report,
@@ -24,6 +23,7 @@ from keepwise.analytics import (
     rfm_report,
     segment_report,
 )
+from kw_testing import skip_or_fail
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.slow]
 

@@ -12,15 +12,11 @@ import pytest
 
 from keepwise.analytics import load_dataset, load_rules, rfm_summary, warning_scores
 from keepwise.analytics.potential import decision_chain_penetration
+from kw_testing import skip_or_fail
 
 pytestmark = [pytest.mark.spark, pytest.mark.integration, pytest.mark.slow]
 
 
-def skip_or_fail(reason: str) -> None:
-    """Skip outside CI; fail with CI=true (same rule as tests/conftest.py)."""
-    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-        pytest.fail(f"{reason} (required when CI=true)")
-    pytest.skip(reason)
 
 AS_OF = "2024-06-30"
 
