@@ -270,30 +270,38 @@ def _db_message(exc: SQLAlchemyError) -> str:
 
 
 class _Seen:
-    """Hashes seen in earlier chunks: sorted 64-bit hashes, counts and first row numbers."""
+    """Hashes seen in earlier chunks: sorted 64-bit hashes, counts and first row numbers.
+
+    16 bytes per distinct row; a chunk is merged in with one ``np.insert`` per array, so the
+    transient peak is one more copy of these arrays (not a re-sort of everything).
+    """
 
     def __init__(self) -> None:
         self.hashes = np.empty(0, dtype=np.uint64)
-        self.counts = np.empty(0, dtype=np.int64)
-        self.first_rows = np.empty(0, dtype=np.int64)
+        self.counts = np.empty(0, dtype=np.int32)
+        self.first_rows = np.empty(0, dtype=np.int32)
 
     def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(count seen before, first row seen on, or 0) for each hash."""
         if not len(self.hashes):
             return np.zeros(len(hashes), dtype=np.int64), np.zeros(len(hashes), dtype=np.int64)
-        pos = np.searchsorted(self.hashes, hashes)
-        pos = np.minimum(pos, len(self.hashes) - 1)
+        pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
         hit = self.hashes[pos] == hashes
-        return np.where(hit, self.counts[pos], 0), np.where(hit, self.first_rows[pos], 0)
+        counts = np.where(hit, self.counts[pos], 0).astype(np.int64)
+        return counts, np.where(hit, self.first_rows[pos], 0).astype(np.int64)
 
     def add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
-        all_h = np.concatenate([self.hashes, hashes])
-        all_c = np.concatenate([self.counts, np.ones(len(hashes), dtype=np.int64)])
-        all_r = np.concatenate([self.first_rows, rows.astype(np.int64)])
-        uniq, first, inverse = np.unique(all_h, return_index=True, return_inverse=True)
-        self.hashes = uniq
-        self.counts = np.bincount(inverse, weights=all_c, minlength=len(uniq)).astype(np.int64)
-        self.first_rows = all_r[first]
+        new, first, counts = np.unique(hashes, return_index=True, return_counts=True)
+        pos = np.searchsorted(self.hashes, new)
+        hit = pos < len(self.hashes)
+        hit[hit] = self.hashes[pos[hit]] == new[hit]
+        np.add.at(self.counts, pos[hit], counts[hit].astype(np.int32))
+        fresh = ~hit
+        self.hashes = np.insert(self.hashes, pos[fresh], new[fresh])
+        self.counts = np.insert(self.counts, pos[fresh], counts[fresh].astype(np.int32))
+        self.first_rows = np.insert(
+            self.first_rows, pos[fresh], rows[first[fresh]].astype(np.int32)
+        )
 
 
 class _Import:
