@@ -4,7 +4,7 @@
 and validates each chunk with vectorised pandas code, and upserts it by external id inside
 **one** database transaction. Once a problem is found nothing more is written; the file is
 still read to the end so the report can say how many problems there are, and then the
-transaction is rolled back. Memory is bounded by the chunk size plus 24 bytes per row for
+transaction is rolled back. Memory is bounded by the chunk size plus 16 bytes per row for
 the duplicate-id check, so a million-row file imports in a few hundred MB.
 
 Records without an id column get a derived id: ``h`` + the 64-bit hash (hex) of the row's
