@@ -35,8 +35,9 @@ def _auc(y: Any, s: Any) -> float:
     return float(roc_auc_score(np.asarray(y), np.asarray(s)))
 
 
-def _bgnbd_churn_score(orders: pd.DataFrame, cutoff: str) -> pd.Series:
-    """1 - P(alive) at the cutoff from keepwise's BG/NBD, indexed by customer_id."""
+def _bgnbd_churn_score(orders: pd.DataFrame, cutoff: str, *, horizon_days: float | None = None) -> pd.Series:
+    """1 - P(alive) at the cutoff from keepwise's BG/NBD, indexed by customer_id; with
+    ``horizon_days``, minus the expected number of purchases in that horizon instead."""
     import ibis
 
     from keepwise.analytics.clv import BetaGeoModel, rfm_summary
@@ -46,6 +47,8 @@ def _bgnbd_churn_score(orders: pd.DataFrame, cutoff: str) -> pd.Series:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         model = BetaGeoModel(penalizer=0.001).fit(rfm)
+    if horizon_days is not None:
+        return pd.Series(-model.expected_purchases(rfm, horizon=horizon_days), index=rfm.index)
     return pd.Series(1.0 - model.probability_alive(rfm), index=rfm.index)
 
 
@@ -125,8 +128,10 @@ def bench_cdnow(quick: bool) -> None:
     bought = set(after["customer_id"])
     y = (~s["customer_id"].isin(bought)).astype(int).to_numpy()
     bg = _bgnbd_churn_score(orders, "1997-09-30").reindex(s["customer_id"]).to_numpy()
+    bg_x = _bgnbd_churn_score(orders, "1997-09-30", horizon_days=273).reindex(s["customer_id"]).to_numpy()
     _report("CDNOW 23,570 customers, calibrate to 1997-09-30, churn = no purchase to 1998-06-30", y,
-            {"keepwise": s["p"].to_numpy(), "recency_rule": s["recency_days"].to_numpy(), "bgnbd_p_alive": bg})
+            {"keepwise": s["p"].to_numpy(), "recency_rule": s["recency_days"].to_numpy(), "bgnbd_p_alive": bg,
+             "bgnbd_expected_purchases": bg_x})
 
 
 # ------------------------------------------------------------------------ Olist

@@ -37,7 +37,7 @@ class Reason:
         v = self.value
         if isinstance(v, np.generic):
             v = v.item()
-        if isinstance(v, float) and v != v:
+        if v != v:  # NaN
             v = None
         return {"feature": self.feature, "value": v, "impact": round(float(self.impact), 4), "en": self.en, "zh": self.zh}
 
@@ -106,7 +106,7 @@ def top_reasons(
     S = C * sign
     k = min(top + 3, len(feats))  # a few spare in case a describer skips a feature
     order = np.argsort(-S, axis=1, kind="stable")[:, :k]
-    cols = {c: values[c].to_numpy() for c in values.columns}
+    cols = {c: values[c].tolist() for c in values.columns}  # Python scalars: cheap to read and to serialise
     val_cols = {f: cols.get(f) for f in feats}
     out: list[list[Reason]] = []
     for i in range(C.shape[0]):
