@@ -16,7 +16,7 @@ DATE_HELP = "use a form like 2024-03-05, 2024/3/5, 20240305 or 2024年3月5日"
 
 
 class ProblemLog:
-    """Counts every problem, keeps the first ``limit`` (the report lists those)."""
+    """Counts every problem, keeps the ``limit`` first by row (the report lists those)."""
 
     def __init__(self, file: str, limit: int = 50) -> None:
         self.file = file
@@ -30,8 +30,8 @@ class ProblemLog:
 
     def add(self, problem: Problem) -> None:
         self.total += 1
-        if len(self.items) < self.limit:
-            self.items.append(problem)
+        self.items.append(problem)
+        self._trim()
 
     def add_mask(
         self,
@@ -46,13 +46,17 @@ class ProblemLog:
         count = int(flags.sum())
         if not count:
             return
-        room = self.limit - len(self.items)
-        if room > 0:
-            for i in np.flatnonzero(flags)[:room]:
-                value = None if values is None else _display(values.iloc[i])
-                text = message(int(i)) if callable(message) else message
-                self.items.append(Problem(self.file, int(rows[i]), column, value, text))
+        for i in np.flatnonzero(flags)[: self.limit]:
+            value = None if values is None else _display(values.iloc[i])
+            text = message(int(i)) if callable(message) else message
+            self.items.append(Problem(self.file, int(rows[i]), column, value, text))
         self.total += count
+        self._trim()
+
+    def _trim(self) -> None:
+        """Keep the ``limit`` problems nearest the top of the file (file-level ones first)."""
+        if len(self.items) > self.limit:
+            self.items = self.sorted()[: self.limit]
 
     def sorted(self) -> list[Problem]:
         return sorted(self.items, key=lambda p: (p.row if p.row is not None else 0, p.column or ""))

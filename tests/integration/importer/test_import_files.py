@@ -658,3 +658,20 @@ def test_title_rows_above_the_header_are_skipped(
     book.save(xlsx)
     report = import_file(db_url, "orders", xlsx)
     assert report.rows_read == 1 and report.inserted == 1
+
+
+def test_the_listed_problems_are_the_first_rows_whatever_the_column(
+    sqlite_url: str, tmp_path: Path, customers_csv: Path
+) -> None:
+    import_file(sqlite_url, "customers", customers_csv)
+    rows = _orders_rows(300)
+    for row in rows[:200]:
+        row[3] = "?"  # 200 bad amounts, rows 2-201
+    rows[2][2] = "never"  # and one bad date on row 4
+    path = write_csv(tmp_path / "o.csv", ORDER_HEADER, rows)
+    with pytest.raises(ValidationError) as info:
+        import_file(sqlite_url, "orders", path, chunk_rows=100)
+    listed = [(p.row, p.column) for p in info.value.problems]
+    assert info.value.total == 201 and len(listed) == 50
+    assert (4, "ordered_at") in listed and listed == sorted(listed)
+    assert max(r for r, _ in listed) == 50
