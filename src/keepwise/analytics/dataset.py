@@ -302,15 +302,36 @@ def _folder_files(folder: Path) -> dict[str, Path]:
     return found
 
 
+_ID_COLUMNS = ("customer_id", "external_id", "order_id", "ticket_id")
+
+
+def _csv_id_columns(path: Path) -> list[str]:
+    """Id columns of a CSV file's header: read as text, so "007" keeps its zeros."""
+    import csv
+
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        header = next(csv.reader(fh), [])
+    return [c for c in header if c in _ID_COLUMNS]
+
+
 def _read_file(con: Any, backend: str, name: str, path: Path) -> ibis.Table:
+    if path.suffix == ".csv":
+        ids = _csv_id_columns(path)
     if backend == "duckdb":
         if path.suffix == ".parquet":
             return con.read_parquet(path, table_name=f"kw_{name}")
-        return con.read_csv(path, table_name=f"kw_{name}", all_varchar=False, sample_size=-1)
+        types = {c: "VARCHAR" for c in ids}
+        return con.read_csv(
+            path, table_name=f"kw_{name}", sample_size=-1, **({"types": types} if types else {})
+        )
     import pyarrow.csv as pacsv
     import pyarrow.parquet as pq
 
-    arrow = pq.read_table(path) if path.suffix == ".parquet" else pacsv.read_csv(path)
+    if path.suffix == ".parquet":
+        arrow = pq.read_table(path)
+    else:
+        options = pacsv.ConvertOptions(column_types={c: pa.string() for c in ids})
+        arrow = pacsv.read_csv(path, convert_options=options)
     return _upload(con, backend, name, arrow)
 
 

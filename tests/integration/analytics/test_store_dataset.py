@@ -160,3 +160,13 @@ def test_cli_table_csv_out_and_errors(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "no such folder" in result.output
     result = runner.invoke(app, ["cycles", "--data", str(folder), "--industry-risk", "oops"])
     assert result.exit_code != 0 and "industry=number" in result.output
+
+
+def test_folder_csv_keeps_leading_zeros_of_ids(tmp_path: Path) -> None:
+    (tmp_path / "orders.csv").write_text(
+        "customer_id,ordered_at,amount,order_id\n007,2024-01-01 10:00:00,5.5,0001\n010,2024-02-03,1,0002\n",
+        encoding="utf-8",
+    )
+    orders = load_dataset(tmp_path).orders.to_pandas().sort_values("external_id")
+    assert list(orders["customer_id"]) == ["007", "010"]
+    assert list(orders["external_id"]) == ["0001", "0002"]
