@@ -2,10 +2,11 @@
 
 Nothing here computes a metric: it calls :mod:`keepwise.analytics` and reshapes the
 resulting DataFrames into the small JSON specs that ``static/js/keepwise.js`` draws.
-Loading the store into DuckDB takes a moment on a big store, so the dataset is cached per
-store URL until the store's data generation changes (writes through the web layer) or
-:data:`DATASET_TTL_SECONDS` pass (imports from the CLI). DuckDB connections are not
-thread-safe, so every computation runs under one lock.
+Loading the store into DuckDB takes a moment on a big store, so the dataset is kept per
+store URL and refreshed in the background when the store changes through the web or after
+:data:`DATASET_TTL_SECONDS` (imports from the CLI), while the old copy keeps serving (see
+:func:`get_dataset`). DuckDB connections are not thread-safe, so every computation runs
+under one lock.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from keepwise.web.i18n import N_, gettext
 log = logging.getLogger(__name__)
 
 DATASET_TTL_SECONDS = 300.0
-RESULT_TTL_SECONDS = 300.0
+RESULT_TTL_SECONDS = 900.0
 SEGMENT_FIELDS = ("kind", "region", "group_name", "industry")
 
 T = TypeVar("T")
@@ -72,33 +73,47 @@ def _refresh(url: str, generation: int) -> None:
         with _lock:
             _refreshing.discard(url)
     with _lock:
-        if _generation() == generation:
-            _datasets[url] = (time.monotonic(), generation, ds)
+        _datasets[url] = (time.monotonic(), generation, ds)
+        for key in [k for k in _results if k[1] == url]:
+            del _results[key]
+    warm_up(url)
 
 
 def get_dataset(url: str) -> Any | None:
     """The store at ``url`` as a :class:`keepwise.analytics.dataset.Dataset`, or ``None`` if empty.
 
-    Cached per URL; after :data:`DATASET_TTL_SECONDS` the old copy keeps being served while a
-    background thread reads the store again, so nobody waits for the reload. A write through
-    the web (a new data generation) reloads at once.
+    Read once per URL, then kept. When it is older than :data:`DATASET_TTL_SECONDS` or the
+    store changed through the web (a new data generation: a follow-up, an edit), the old copy
+    keeps being served while a background thread reads the store again and recomputes the
+    default views; results computed from the old copy are dropped when the new one is in.
+    Imports through the web call :func:`clear_cache`, so their data shows at once.
     """
     with _lock:
-        now, gen = time.monotonic(), _generation()
         hit = _datasets.get(url)
-        if hit and hit[1] == gen:
-            if now - hit[0] >= DATASET_TTL_SECONDS and url not in _refreshing:
-                _refreshing.add(url)
-                threading.Thread(target=_refresh, args=(url, gen), daemon=True).start()
-            return hit[2]
-        ds = _load(url)
-        _datasets[url] = (now, gen, ds)
-        return ds
+        if hit is None:
+            ds = _load(url)
+            _datasets[url] = (time.monotonic(), _generation(), ds)
+            return ds
+        _refresh_if_stale(url)
+        return hit[2]
+
+
+def _refresh_if_stale(url: str) -> None:
+    """Start a background refresh of ``url``'s dataset if it is old or the store changed."""
+    hit = _datasets.get(url)
+    if hit is None or url in _refreshing:
+        return
+    gen = _generation()
+    if hit[1] != gen or time.monotonic() - hit[0] >= DATASET_TTL_SECONDS:
+        _refreshing.add(url)
+        threading.Thread(
+            target=_refresh, args=(url, gen), name="keepwise-refresh", daemon=True
+        ).start()
 
 
 def warm_up(url: str) -> None:
     """Load the dataset and compute the default dashboard, the customer frames and the analysis
-    (called in a thread at start-up)."""
+    (at start-up and after each background refresh, in a thread)."""
     try:
         dashboard_data(url, owner=None, freq="month", months=12, segment=None, locale="zh_CN")
         segment_options(url, None)
@@ -109,14 +124,18 @@ def warm_up(url: str) -> None:
 
 
 def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()`` once per ``key`` and data generation (under the analytics lock)."""
+    """``compute()`` once per ``key`` (``(name, url, ...)``) while the URL's dataset is the same.
+
+    Runs under the analytics lock (DuckDB connections are not safe for concurrent use).
+    """
     with _lock:
-        now, gen = time.monotonic(), _generation()
+        _refresh_if_stale(str(key[1]))
+        now = time.monotonic()
         hit = _results.get(key)
-        if hit and hit[1] == gen and now - hit[0] < RESULT_TTL_SECONDS:
+        if hit and now - hit[0] < RESULT_TTL_SECONDS:
             return hit[2]  # type: ignore[no-any-return]
         value = compute()
-        _results[key] = (time.monotonic(), gen, value)
+        _results[key] = (time.monotonic(), 0, value)
         return value
 
 
