@@ -29,7 +29,13 @@ from keepwise.errors import KeepwiseError, StoreError, ValidationError
 from keepwise.models import TABLES
 from keepwise.schema._validate import ProblemLog, coerce_chunk
 from keepwise.schema.fields import TableContract, get_contract
-from keepwise.schema.mapping import ColumnPlan, header_score, load_mapping, match_columns
+from keepwise.schema.mapping import (
+    ColumnPlan,
+    check_mapping,
+    header_score,
+    load_mapping,
+    match_columns,
+)
 from keepwise.schema.readers import Chunk, open_table
 from keepwise.settings import get_settings
 from keepwise.store import load
@@ -148,6 +154,8 @@ def import_file(
     path = Path(path)
     if isinstance(mapping, (str, Path)):
         mapping = load_mapping(mapping, table)
+    elif mapping is not None:
+        mapping = check_mapping(dict(mapping), table)
     url = normalize_url(url)
     settings = get_settings()
     chunk_rows = chunk_rows or settings.import_chunk_rows

@@ -23,6 +23,7 @@ import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from keepwise.errors import ConfigError, NotFoundError, Problem, ValidationError
 from keepwise.schema.fields import CONTRACTS, TableContract, normalize_header
@@ -122,31 +123,40 @@ def load_mapping(path: str | Path, table: str) -> dict[str, str | None]:
         raise ConfigError(f"mapping file {path}: not valid JSON or TOML ({exc})") from None
     if not isinstance(data, dict):
         raise ConfigError(f"mapping file {path}: expected an object of 'column': 'field' pairs")
+    return check_mapping(data, table, source=f"mapping file {path}")
+
+
+def check_mapping(
+    data: dict[Any, Any], table: str, *, source: str = "mapping"
+) -> dict[str, str | None]:
+    """Validate a mapping (``{header: field or None}``, maybe with per-table sections) for ``table``.
+
+    Raises
+    ------
+    ConfigError
+        A target is not a field of ``table`` (with the closest field name as a hint).
+    """
     if isinstance(data.get(table), dict):
         data = data[table]
     elif isinstance(data.get("columns"), dict):
         data = data["columns"]
-    assert isinstance(data, dict)
     # Sections for the other tables are not ours.
     data = {k: v for k, v in data.items() if not (k in CONTRACTS and isinstance(v, dict))}
     fields = CONTRACTS[table].by_name
     mapping: dict[str, str | None] = {}
-    for source, target in data.items():
+    for header, target in data.items():
         if target in (None, ""):
-            mapping[str(source)] = None
+            mapping[str(header)] = None
             continue
         if not isinstance(target, str):
-            raise ConfigError(
-                f"mapping file {path}: {source!r} must map to a field name, not {target!r}"
-            )
+            raise ConfigError(f"{source}: {header!r} must map to a field name, not {target!r}")
         if target not in fields:
             close = difflib.get_close_matches(target, list(fields), n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(
-                f"mapping file {path}: {target!r} is not a field of {table}{hint}; "
-                f"fields: {', '.join(fields)}"
+                f"{source}: {target!r} is not a field of {table}{hint}; fields: {', '.join(fields)}"
             )
-        mapping[str(source)] = target
+        mapping[str(header)] = target
     return mapping
 
 

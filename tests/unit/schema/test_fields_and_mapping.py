@@ -7,7 +7,14 @@ import pytest
 
 from keepwise.errors import ConfigError, ValidationError
 from keepwise.models import TABLES
-from keepwise.schema import CONTRACTS, get_contract, load_mapping, match_columns, normalize_header
+from keepwise.schema import (
+    CONTRACTS,
+    get_contract,
+    import_file,
+    load_mapping,
+    match_columns,
+    normalize_header,
+)
 
 DOC = Path(__file__).resolve().parents[3] / "docs" / "data-model.md"
 
@@ -106,6 +113,8 @@ def test_mapping_files(tmp_path: Path) -> None:
         ConfigError, match="'amout' is not a field of orders.*did you mean 'amount'"
     ):
         load_mapping(bad, "orders")
+    with pytest.raises(ConfigError, match="'amout' is not a field of orders"):
+        import_file(None, "orders", bad, mapping={"x": "amout"})
     broken = tmp_path / "broken.json"
     broken.write_text("{not json")
     with pytest.raises(ConfigError, match="not valid JSON or TOML"):
