@@ -16,11 +16,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import Connection, Engine, Integer, and_, cast, func, select
+from sqlalchemy import Connection, Engine, Integer, and_, case, cast, func, select
 from sqlalchemy.orm import Session
 
 from keepwise.errors import NotFoundError, PermissionDeniedError
-from keepwise.models import ChurnScore, Customer, Order, Task, User, Warning
+from keepwise.models import ChurnScore, Contact, Customer, Order, Task, User, Warning
 from keepwise.store import cache
 from keepwise.store.audit import bump_generation, record_audit
 from keepwise.store.customers import customer_filters, get_customer
@@ -32,7 +32,7 @@ from keepwise.store.paging import (
     query_problem,
     sees_all_customers,
 )
-from keepwise.store.records import RECORD_KINDS, list_records, record_dict
+from keepwise.store.records import RECORD_KINDS, record_dict
 from keepwise.store.users import get_user
 
 VALUE_WINDOW_DAYS = 365
@@ -252,7 +252,10 @@ def at_risk_customers(
 
 def customer_scores(session: Session, user: User, external_id: str) -> list[dict[str, Any]]:
     """Every churn score of one visible customer, newest first."""
-    customer = get_customer(session, user, external_id)
+    return _scores_of(session, get_customer(session, user, external_id))
+
+
+def _scores_of(session: Session, customer: Customer) -> list[dict[str, Any]]:
     rows = session.execute(
         select(ChurnScore)
         .where(ChurnScore.customer_id == customer.id)
@@ -271,6 +274,24 @@ def customer_scores(session: Session, user: User, external_id: str) -> list[dict
         }
         for s in rows
     ]
+
+
+def _warning_dict(
+    w: Warning, customer_external_id: str, customer_name: str | None
+) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "customer_id": customer_external_id,
+        "customer_name": customer_name,
+        "rule": w.rule,
+        "observed": w.observed,
+        "threshold": w.threshold,
+        "at": w.at,
+        "severity": w.severity,
+        "action": w.action,
+        "message": w.message,
+        "status": w.status,
+    }
 
 
 def list_warnings(
@@ -301,22 +322,7 @@ def list_warnings(
         .limit(per_page)
         .offset((page - 1) * per_page)
     ).all()
-    items = [
-        {
-            "id": w.id,
-            "customer_id": ext,
-            "customer_name": name,
-            "rule": w.rule,
-            "observed": w.observed,
-            "threshold": w.threshold,
-            "at": w.at,
-            "severity": w.severity,
-            "action": w.action,
-            "message": w.message,
-            "status": w.status,
-        }
-        for w, ext, name in rows
-    ]
+    items = [_warning_dict(w, ext, name) for w, ext, name in rows]
     return Page(items, int(total), page, per_page)
 
 
@@ -499,14 +505,18 @@ def customer_timeline(
         raise query_problem("kinds", unknown, f"use some of {', '.join(TIMELINE_KINDS)}")
     need = page * per_page
     items: list[dict[str, Any]] = []
-    total = 0
+    counts = [
+        select(func.count())
+        .select_from(RECORD_KINDS[name].model)
+        .where(RECORD_KINDS[name].column("customer_id") == customer.id)
+        .scalar_subquery()
+        for name in kinds
+    ]
+    total = sum(int(n or 0) for n in session.execute(select(*counts)).one()) if counts else 0
     for name in kinds:
         kind = RECORD_KINDS[name]
         date_column = kind.column(kind.date_field)
         base = select(kind.model).where(kind.column("customer_id") == customer.id)
-        total += int(
-            session.execute(select(func.count()).select_from(base.subquery())).scalar_one()
-        )
         rows = session.execute(
             base.order_by(date_column.desc(), kind.column("id").desc()).limit(need)
         ).scalars()
@@ -537,22 +547,35 @@ def customer_360(session: Session, user: User, external_id: str) -> dict[str, An
         data_as_of(session) - timedelta(days=VALUE_WINDOW_DAYS), datetime.min.time()
     )
     completed = and_(Order.customer_id == customer.id, Order.status == "completed")
-    n, revenue, first, last = session.execute(
+    n, revenue, first, last, revenue_12m = session.execute(
         select(
             func.count(),
             func.sum(Order.amount),
             func.min(Order.ordered_at),
             func.max(Order.ordered_at),
+            func.sum(case((Order.ordered_at > start, Order.amount), else_=0)),
         ).where(completed)
     ).one()
-    revenue_12m = session.execute(
-        select(func.sum(Order.amount)).where(completed, Order.ordered_at > start)
-    ).scalar()
-    scores = customer_scores(session, user, external_id)
-    contacts = list_records(
-        session, user, "contacts", customer_id=external_id, sort="-decision_weight", per_page=100
-    )
-    warnings = list_warnings(session, user, customer_id=external_id, per_page=50).items
+    scores = _scores_of(session, customer)
+    contact_kind = RECORD_KINDS["contacts"]
+    contacts = [
+        record_dict(contact_kind, c, customer.external_id)
+        for c in session.execute(
+            select(Contact)
+            .where(Contact.customer_id == customer.id)
+            .order_by(Contact.decision_weight.desc().nulls_last(), Contact.id.asc())
+            .limit(100)
+        ).scalars()
+    ]
+    warnings = [
+        _warning_dict(w, customer.external_id, customer.name)
+        for w in session.execute(
+            select(Warning)
+            .where(Warning.customer_id == customer.id, Warning.status == "open")
+            .order_by(Warning.at.desc(), Warning.id.desc())
+            .limit(50)
+        ).scalars()
+    ]
     task_rows = session.execute(
         select(Task, User.username)
         .outerjoin(User, User.id == Task.assigned_to)
@@ -572,7 +595,7 @@ def customer_360(session: Session, user: User, external_id: str) -> dict[str, An
         },
         "score": scores[0] if scores else None,
         "scores": scores,
-        "contacts": contacts.items,
+        "contacts": contacts,
         "warnings": warnings,
         "tasks": tasks,
     }
