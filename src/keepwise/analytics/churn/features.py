@@ -19,7 +19,8 @@ orders        ``recency_days``, ``frequency`` (orders), ``monetary`` (total), ``
               back), ``amount_90d``, ``amount_prev_90d``, ``orders_qoq_change`` and
               ``amount_qoq_change`` (relative change on the previous 90 days),
               ``mean_interval_days``, ``overdue_ratio`` (recency / own mean interval),
-              ``tenure_days``
+              ``tenure_days``, ``repeat_rate_30d`` (repeat orders per 30 days of tenure),
+              ``recency_share`` (recency / tenure)
 tickets       ``tickets_90d``, ``open_tickets``, ``mean_response_hours_90d``,
               ``max_response_hours_90d``, ``slow_tickets_90d`` (waited over 24 h)
 satisfaction  ``satisfaction_mean``, ``satisfaction_last``, ``satisfaction_std``,
@@ -118,6 +119,10 @@ def order_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table:
         mean_interval_days=mean_interval,
         overdue_ratio=agg.recency_days / ibis.greatest(mean_interval, 1.0),
         tenure_days=agg.first_age,
+        # repeat orders per 30 days of tenure (BG/NBD's purchase rate, without the model)
+        repeat_rate_30d=(agg.frequency - 1).cast("float64") / ibis.greatest(agg.first_age, 30.0) * 30.0,
+        # how far the customer is into the window in which a repeat buyer would have bought again
+        recency_share=agg.recency_days / ibis.greatest(agg.first_age, 1.0),
     )
     return agg.drop("first_age")
 

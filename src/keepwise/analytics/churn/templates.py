@@ -99,6 +99,8 @@ TEMPLATES: dict[str, Template] = {
     "orders_prev_90d": lambda v, r: (f"{_n(v)} orders in the quarter before last", f"上一季度下单 {_n(v)} 次"),
     "amount_90d": lambda v, r: (f"spent {_n(v)} in the last 90 days", f"近 90 天消费 {_n(v)}"),
     "amount_prev_90d": lambda v, r: (f"spent {_n(v)} in the quarter before last", f"上一季度消费 {_n(v)}"),
+    "repeat_rate_30d": lambda v, r: None if _missing(v) else (f"{v:.2f} repeat orders per month since the first order", f"首单以来每月复购 {v:.2f} 次"),
+    "recency_share": lambda v, r: None if _missing(v) else (f"silent for {v * 100:.0f}% of the relationship", f"沉默时间占合作期的 {v * 100:.0f}%"),
     "mean_interval_days": lambda v, r: None if _missing(v) else (f"orders every {_n(v)} days on average", f"平均每 {_n(v)} 天下单一次"),
     "budget_gap": lambda v, r: None if _missing(v) else (
         (f"budget {abs(v) * 100:.0f}% below what the solution needs", f"预算比需求低 {abs(v) * 100:.0f}%") if v < 0
