@@ -336,6 +336,8 @@ def test_analysis_page(admin: TestClient) -> None:
     assert curve[0] == [0.0, 1.0] and all(
         a[1] >= b[1] for a, b in zip(curve, curve[1:], strict=False)
     )
+    summary = body.find(attrs={"data-testid": "survival-summary"}).find("tbody").find_all("tr")
+    assert [td.get_text() for td in summary[0].find_all("td")][:1] == ["全部客户"]
     by_kind = soup(admin.get("/analysis/body?by=region", headers=HX))
     assert len(json.loads(by_kind.find(id="chart-survival")["data-chart"])["series"]) >= 2
 

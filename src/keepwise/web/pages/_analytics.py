@@ -469,9 +469,9 @@ def analysis_data(
             if segments is not None
             else []
         )
-        out["survival"] = _safe(
-            "survival", missing, lambda: survival_spec(ds, as_of, locale, by=by)
-        )
+        survival = _safe("survival", missing, lambda: survival_data(ds, as_of, locale, by=by))
+        out["survival"] = survival["spec"] if survival else None
+        out["survival_summary"] = survival["summary"] if survival else []
         return out
 
     return cached(("analysis", url, owner, locale, by), compute)
@@ -501,68 +501,59 @@ SURVIVAL_MAX_GROUPS = 6
 SURVIVAL_MAX_POINTS = 150
 
 
-def survival_frame(
-    ds: Any, as_of: date, *, by: str | None = None, locale: str | None = None
-) -> pd.DataFrame:
-    """Per customer: ``duration_days`` from first becoming active to churn (or to ``as_of``),
-    ``is_churned`` (1 = churned, 0 = still active: censored) and ``group``.
-
-    The activity definition is the analytics' own (:func:`keepwise.analytics.activity.activity_spells`
-    and :func:`~keepwise.analytics.activity.status_at`): a churned customer's duration ends on
-    their last active day.
-    """
-    from keepwise.analytics.activity import activity_spells, day_number, status_at
-
-    spells = activity_spells(ds.orders, ds.customers, as_of=as_of)
-    status = status_at(spells, day=day_number(as_of))
-    end = status.is_active.ifelse(day_number(as_of), status.last_active_day)
-    t = status.select(
-        "customer_id",
-        duration_days=(end - status.first_day).cast("int64"),
-        is_churned=(~status.is_active).cast("int64"),
-    )
-    column = SURVIVAL_FIELDS.get(by or "")
-    if column and ds.customers is not None and column in ds.customers.columns:
-        c = ds.customers.select("customer_id", group=ds.customers[column].cast("string"))
-        t = t.left_join(c, "customer_id").select(t, c.group)
-    frame = t.to_pandas()
-    if "group" not in frame.columns:
-        frame["group"] = None
-    frame["group"] = frame["group"].fillna(gettext("(missing)", locale)) if column else None
-    return frame[frame["duration_days"] >= 0]
-
-
-def survival_spec(
+def survival_data(
     ds: Any, as_of: date, locale: str, *, by: str | None = None
 ) -> dict[str, Any] | None:
-    """Kaplan-Meier survival curves (lifelines), overall or one per segment of ``by``."""
-    from lifelines import KaplanMeierFitter
+    """Kaplan-Meier retention curves and their summary, from :mod:`keepwise.analytics.survival`.
 
-    frame = survival_frame(ds, as_of, by=by, locale=locale)
-    if frame.empty or frame["is_churned"].sum() == 0:
+    Returns ``{"spec": chart spec, "summary": [rows]}`` (one curve per segment of ``by``, at
+    most :data:`SURVIVAL_MAX_GROUPS`, the largest), or ``None`` when nobody churned yet.
+    """
+    from keepwise.analytics.survival import kaplan_meier, lifetimes_table
+
+    table = lifetimes_table(ds, as_of=as_of)
+    if table.empty or table["churned"].sum() == 0:
         return None
-    if by and frame["group"].notna().any():
-        sizes = frame["group"].value_counts()
-        groups = [(str(g), frame[frame["group"] == g]) for g in sizes.index[:SURVIVAL_MAX_GROUPS]]
+    column = SURVIVAL_FIELDS.get(by or "")
+    if column and column in table.columns:
+        top = table[column].fillna("(blank)").value_counts().index[:SURVIVAL_MAX_GROUPS]
+        table = table[table[column].fillna("(blank)").isin(top)]
     else:
-        groups = [(gettext("All customers", locale), frame)]
+        column = None
+    summary, curves = kaplan_meier(table, by=column)
+    names = {"all": gettext("All customers", locale), "(blank)": gettext("(missing)", locale)}
+    summary = summary.sort_values("customers", ascending=False, kind="stable")
     series = []
-    for name, part in groups:
-        if len(part) < 5:
-            continue
-        km = KaplanMeierFitter().fit(part["duration_days"], event_observed=part["is_churned"])
-        curve = km.survival_function_.iloc[:, 0]
-        step = max(1, len(curve) // SURVIVAL_MAX_POINTS)
-        points = curve.iloc[::step]
-        if points.index[-1] != curve.index[-1]:
-            points = pd.concat([points, curve.iloc[-1:]])
-        label = f"{name} (n={len(part):,})"
+    for segment in summary["segment"]:
+        part = curves[curves["segment"] == segment]
+        step = max(1, len(part) // SURVIVAL_MAX_POINTS)
+        points = part.iloc[::step]
+        if points.index[-1] != part.index[-1]:
+            points = pd.concat([points, part.iloc[-1:]])
+        n = int(summary.loc[summary["segment"] == segment, "customers"].iloc[0])
         series.append(
-            {"name": label, "data": [[float(t), round(float(v), 4)] for t, v in points.items()]}
+            {
+                "name": f"{names.get(segment, segment)} (n={n:,})",
+                "data": [
+                    [float(d), round(float(r), 4)]
+                    for d, r in zip(points["days"], points["retention"], strict=True)
+                ],
+            }
         )
-    if not series:
-        return None
-    return {"type": "step", "x_name": gettext("Days since first order", locale), "series": series}
+    rows = [
+        {
+            "segment": names.get(r["segment"], r["segment"]),
+            "customers": int(r["customers"]),
+            "churned": int(r["churned"]),
+            "median_days": _num(r["median_days"]),
+            "retention_90d": _num(r.get("retention_90d")),
+            "retention_180d": _num(r.get("retention_180d")),
+            "retention_365d": _num(r.get("retention_365d")),
+        }
+        for _, r in summary.iterrows()
+    ]
+    spec = {"type": "step", "x_name": gettext("Days since first order", locale), "series": series}
+    return {"spec": spec, "summary": rows}
 
 
 def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any]:
