@@ -8,7 +8,7 @@ transaction; callers own the connection and its transaction.
 
 from __future__ import annotations
 
-import json
+import re
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -17,8 +17,6 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Connection,
-    Date,
-    DateTime,
     Table,
     Text,
     bindparam,
@@ -124,68 +122,76 @@ def upsert(
     if conn.dialect.name == "postgresql":
         # xmax is 0 exactly for the rows this statement inserted (not for updated ones).
         is_new: ColumnElement[bool] = literal_column("(xmax = 0)")
-        result = conn.execute(stmt.returning(table.c[key], is_new), list(rows)).all()
+        result = _multirow_execute(conn, table, stmt.returning(table.c[key], is_new), rows)
         inserted = sum(1 for _, new in result if new)
     else:
         # SQLite gives a new row max(rowid) + 1, and holds the write lock for our transaction:
         # rows returned with a larger id than the largest before are the inserted ones.
         before = conn.execute(select(func.max(table.c.id))).scalar_one() or 0
-        result = _sqlite_execute(conn, table, stmt.returning(table.c[key], table.c.id), rows)
+        result = _multirow_execute(conn, table, stmt.returning(table.c[key], table.c.id), rows)
         inserted = sum(1 for _, pk in result if pk > before)
     updated = len(result) - inserted
     return UpsertCounts(inserted, updated, len(rows) - len(result))
 
 
-def _sqlite_value(column_type: Any) -> Any:
-    """Convert a Python value the way SQLAlchemy's SQLite types store it (so both paths agree)."""
-    if isinstance(column_type, DateTime):
-        return lambda v: None if v is None else v.isoformat(" ", "microseconds")
-    if isinstance(column_type, Date):
-        return lambda v: None if v is None else v.isoformat()
-    if isinstance(column_type, JSON):
-        return json.dumps  # None is stored as JSON 'null', as SQLAlchemy's JSON type does
-    return None
-
-
-def _sqlite_execute(
+def _multirow_execute(
     conn: Connection, table: Table, stmt: Any, rows: Sequence[dict[str, Any]]
 ) -> list[Any]:
     """Run a one-row ``INSERT ... RETURNING`` for many rows as multi-row VALUES statements.
 
     SQLAlchemy's executemany processes every parameter of every row in Python, which is most
-    of an import's time; here each column is converted once per value, the statement is
-    compiled once, and rows go to SQLite in batches bound by its parameter limit.
+    of an import's time; here the statement is compiled once, each column goes through its
+    type's bind processor once per value (so both paths store the same), and rows go to the
+    database in batches bound by its parameter limit. Falls back to SQLAlchemy for any
+    statement shape it does not expect.
     """
+
+    def fallback() -> list[Any]:
+        return list(conn.execute(stmt, list(rows)).all())
+
     names = list(rows[0])
     one = stmt.values({n: bindparam(n, type_=table.c[n].type) for n in names})
     compiled = one.compile(dialect=conn.dialect)
     sql = str(compiled)
-    positions = list(compiled.positiontup or [])
+    if conn.dialect.paramstyle == "qmark":  # SQLite
+        order = list(compiled.positiontup or [])
+        group = "(" + ", ".join("?" * len(order)) + ")"
+        head, sep, tail = sql.partition(" VALUES " + group)
+        limit = _SQLITE_MAX_PARAMS
+    elif conn.dialect.paramstyle == "pyformat":  # psycopg
+        found = re.search(r" VALUES (\(.*?\)) ON CONFLICT", sql)
+        if found is None or sql.count("%(") != found.group(1).count("%("):
+            return fallback()
+        order = re.findall(r"%\((\w+)\)s", found.group(1))
+        group = re.sub(r"%\((\w+)\)s", "%s", found.group(1))
+        head, sep, tail = sql[: found.start()], found.group(0), sql[found.end(1) :]
+        limit = 65_535
+    else:  # pragma: no cover - other drivers use SQLAlchemy's executemany
+        return fallback()
     defaults: dict[str, Any] = {}
-    for name in set(positions) - set(names):  # Python-side column defaults SQLAlchemy added
+    for name in set(order) - set(names):  # Python-side column defaults SQLAlchemy added
         default = table.c[name].default
         if default is None or not getattr(default, "is_scalar", False):  # pragma: no cover
-            return list(conn.execute(stmt, list(rows)).all())
+            return fallback()
         defaults[name] = default.arg
-    if len(positions) != len(names) + len(defaults):  # pragma: no cover - unexpected shape
-        return list(conn.execute(stmt, list(rows)).all())
-    group = "(" + ", ".join("?" * len(positions)) + ")"
-    head, sep, tail = sql.partition("VALUES " + group)
-    if not sep:  # pragma: no cover - unexpected SQL shape: fall back to SQLAlchemy
-        return list(conn.execute(stmt, list(rows)).all())
-    converters = [_sqlite_value(table.c[n].type) for n in positions]
-    lists = []
-    for name, convert in zip(positions, converters, strict=True):
+    if not sep or sorted(order) != sorted([*names, *defaults]):  # pragma: no cover
+        return fallback()
+    processors = compiled._bind_processors
+    columns = []
+    for name in order:
         values = [defaults[name]] * len(rows) if name in defaults else [row[name] for row in rows]
-        lists.append([convert(v) for v in values] if convert is not None else values)
-    per_statement = max(1, min(_SQLITE_MAX_PARAMS // len(positions), 2_000))
+        process = processors.get(name)
+        columns.append([process(v) for v in values] if process is not None else values)
+    per_statement = max(1, min(limit // len(order), 2_000))
     result: list[Any] = []
     for start in range(0, len(rows), per_statement):
         n = min(per_statement, len(rows) - start)
         params = [
-            v for record in zip(*(c[start : start + n] for c in lists), strict=True) for v in record
+            v
+            for record in zip(*(c[start : start + n] for c in columns), strict=True)
+            for v in record
         ]
-        batch_sql = head + "VALUES " + ", ".join([group] * n) + tail
+        batch_sql = head + " VALUES " + ", ".join([group] * n) + tail
         result.extend(conn.exec_driver_sql(batch_sql, tuple(params)).all())
     return result
 
