@@ -17,7 +17,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -145,7 +145,6 @@ class Dataset:
     contacts: ibis.Table | None = None
     source: str = ""
     backend: str = "duckdb"
-    _extra: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def table(self, name: str) -> ibis.Table | None:
         """Return the table called ``name`` (``None`` when absent)."""

@@ -433,9 +433,9 @@ def rfm(
         ds = _load(data)
         df = rfm_report(ds, as_of=as_of, config=config)
     if summary:
-        summary = segment_summary(df)
+        table = segment_summary(df)
         if fmt is OutputFormat.table:
-            summary = summary[
+            table = table[
                 [
                     "segment_name",
                     "segment_name_zh",
@@ -446,7 +446,7 @@ def rfm(
                     "monetary_mean",
                 ]
             ]
-        render_frame(summary, fmt, out, title="RFM segments")
+        render_frame(table, fmt, out, title="RFM segments")
         return
     if segment is not None:
         df = df[df["segment"] == segment]
