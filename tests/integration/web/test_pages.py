@@ -225,6 +225,7 @@ def test_sales_rep_cannot_open_another_reps_customer(rep1: TestClient) -> None:
 
 def test_customer_list_search_and_pages(admin: TestClient, rep1: TestClient) -> None:
     page = soup(admin.get("/customers"))
+    assert page.find("h1").get_text(strip=True) == "客户"  # the list; counts say 客户数
     rows = page.find(attrs={"data-testid": "customers-table"}).find("tbody").find_all("tr")
     assert len(rows) == 50
     assert page.find("nav", class_="pager").find("a", rel="next")["href"] == "/customers?page=2"

@@ -107,6 +107,13 @@ def _render(source: str, locale: str, **context: object) -> str:
     return env.from_string(source).render(locale=locale, **context)
 
 
+def test_same_word_in_two_contexts() -> None:
+    assert i18n.gettext("Customers", "zh_CN") == "客户数"  # a count
+    assert i18n.pgettext("navigation", "Customers", "zh_CN") == "客户"  # the list
+    assert _render('{{ pgettext("navigation", "Customers") }}', "zh_CN") == "客户"
+    assert _render('{{ pgettext("navigation", "Customers") }}', "en") == "Customers"
+
+
 def test_templates_translate_and_escape() -> None:
     assert _render('{{ _("Sign in") }}', "zh_CN") == "登录"
     assert _render('{{ _("Sign in") }}', "en") == "Sign in"

@@ -74,6 +74,11 @@ def gettext(message: str, locale: str | None = None) -> str:
     return get_translations(normalize_locale(locale)).gettext(message)
 
 
+def pgettext(context: str, message: str, locale: str | None = None) -> str:
+    """Translate ``message`` in a context (the same English word, different translations)."""
+    return get_translations(normalize_locale(locale)).pgettext(context, message)
+
+
 def ngettext(singular: str, plural: str, n: int, locale: str | None = None) -> str:
     """Translate a message with a plural form into ``locale``."""
     return get_translations(normalize_locale(locale)).ngettext(singular, plural, n)
@@ -106,6 +111,11 @@ def _jinja_gettext(context: Context, message: str) -> str:
 @pass_context
 def _jinja_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return get_translations(context_locale(context)).ngettext(singular, plural, n)
+
+
+@pass_context
+def _jinja_pgettext(context: Context, msgctxt: str, message: str) -> str:
+    return get_translations(context_locale(context)).pgettext(msgctxt, message)
 
 
 def _babel_locale(locale: str) -> Locale:
@@ -195,7 +205,7 @@ def install(env: Environment) -> Environment:
     if "jinja2.ext.InternationalizationExtension" not in env.extensions:
         env.add_extension("jinja2.ext.i18n")
     env.install_gettext_callables(  # type: ignore[attr-defined]
-        _jinja_gettext, _jinja_ngettext, newstyle=True
+        _jinja_gettext, _jinja_ngettext, newstyle=True, pgettext=_jinja_pgettext
     )
     env.filters.update(
         number=format_number_filter,
@@ -223,4 +233,5 @@ __all__ = [
     "install",
     "ngettext",
     "normalize_locale",
+    "pgettext",
 ]

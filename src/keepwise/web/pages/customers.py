@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse
 from keepwise.models import CUSTOMER_STATUSES
 from keepwise.store.customers import list_customers
 from keepwise.web.deps import PageUser, SessionDep
-from keepwise.web.i18n import gettext
+from keepwise.web.i18n import pgettext
 from keepwise.web.pages._common import render, request_locale
 
 router = APIRouter()
@@ -50,7 +50,7 @@ def customers(
         request,
         "pages/customers.html",
         user,
-        title=gettext("Customers", locale),
+        title=pgettext("navigation", "Customers", locale),
         active="customers",
         rows=result.items,
         page=result,
