@@ -194,7 +194,13 @@ def _free_port() -> int:
 
 
 def start_server(url: str, port: int, log: Path) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KEEPWISE_SECRET_KEY": "bench-secret-key-0123456789abcdef"}
+    # No background warm-up of the pages: the first requests below fill the caches, and no
+    # warm-up thread competes with the measured requests.
+    env = {
+        **os.environ,
+        "KEEPWISE_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+        "KEEPWISE_WARM_UP": "0",
+    }
     code = f"from keepwise.web.server import serve; serve({url!r}, host='127.0.0.1', port={port}, log_level='warning')"
     return subprocess.Popen(
         [sys.executable, "-c", code], env=env, stdout=log.open("wb"), stderr=subprocess.STDOUT
