@@ -53,6 +53,10 @@ class _RowView(Mapping[str, Any]):
     def __getitem__(self, key: str) -> Any:
         return self._cols[key][self._i]
 
+    def get(self, key: str, default: Any = None) -> Any:
+        col = self._cols.get(key)
+        return default if col is None else col[self._i]
+
     def __iter__(self) -> Any:
         return iter(self._cols)
 
@@ -62,7 +66,7 @@ class _RowView(Mapping[str, Any]):
 
 def fmt_number(v: Any, *, percent: bool = False, digits: int = 3) -> str:
     """Readable number: integers without decimals, others with ``digits`` significant digits."""
-    if v is None or (isinstance(v, float) and v != v):
+    if v is None or v != v:
         return "blank"
     f = float(v)
     if f.is_integer() and abs(f) < 1e15:
@@ -105,25 +109,36 @@ def top_reasons(
     sign = np.ones((C.shape[0], 1)) if lowering is None else np.where(np.asarray(lowering), -1.0, 1.0)[:, None]
     S = C * sign
     k = min(top + 3, len(feats))  # a few spare in case a describer skips a feature
-    order = np.argsort(-S, axis=1, kind="stable")[:, :k]
+    if k < len(feats):
+        part = np.argpartition(-S, k - 1, axis=1)[:, :k]
+        order = np.take_along_axis(part, np.argsort(-np.take_along_axis(S, part, 1), axis=1, kind="stable"), 1)
+    else:
+        order = np.argsort(-S, axis=1, kind="stable")
+    # plain Python lists: the loop below runs once per customer and must not touch numpy scalars
+    order_l = order.tolist()
+    s_top = np.take_along_axis(S, order, 1).tolist()
+    c_top = np.take_along_axis(C, order, 1).tolist()
+    topic_of = [groups.get(f, f) for f in feats]
     cols = {c: values[c].tolist() for c in values.columns}  # Python scalars: cheap to read and to serialise
-    val_cols = {f: cols.get(f) for f in feats}
+    val_cols = [cols.get(f) for f in feats]
     out: list[list[Reason]] = []
-    for i in range(C.shape[0]):
+    for i in range(len(order_l)):
         row_map: Mapping[str, Any] | None = None
         reasons: list[Reason] = []
         used: set[str] = set()
-        for j in order[i]:
-            impact = C[i, j]
-            if S[i, j] <= min_impact or len(reasons) >= top:
+        s_row, c_row = s_top[i], c_top[i]
+        for pos, j in enumerate(order_l[i]):
+            if s_row[pos] <= min_impact or len(reasons) >= top:
                 break
-            f = feats[j]
-            topic = groups.get(f, f)
+            topic = topic_of[j]
             if topic in used:
                 continue
             if row_map is None:
                 row_map = _RowView(cols, i)
-            v = val_cols[f][i] if val_cols[f] is not None else None
+            f = feats[j]
+            col = val_cols[j]
+            v = col[i] if col is not None else None
+            impact = c_row[pos]
             text = describe(f, v, row_map, impact)
             if text is not None and all(text[0] != r.en for r in reasons):
                 reasons.append(Reason(f, v, impact, text[0], text[1]))
@@ -132,11 +147,11 @@ def top_reasons(
             j = int(np.argmin(S[i]))
             if S[i, j] < -min_impact:
                 f = feats[j]
-                row_map = _RowView(cols, i)
-                v = val_cols[f][i] if val_cols[f] is not None else None
-                text = describe(f, v, row_map, C[i, j])
+                col = val_cols[j]
+                v = col[i] if col is not None else None
+                text = describe(f, v, _RowView(cols, i), float(C[i, j]))
                 if text is not None:
-                    reasons.append(Reason(f, v, C[i, j], text[0], text[1]))
+                    reasons.append(Reason(f, v, float(C[i, j]), text[0], text[1]))
         out.append(reasons)
     return out
 
