@@ -22,7 +22,7 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table
+from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from keepwise.errors import KeepwiseError, StoreError, ValidationError
@@ -205,6 +205,11 @@ def import_file(
             job.log.total,
             summary=f"cannot import {path.name} into {table} ({report.rows_read:,} rows read)",
         )
+    if job.auto_created and report.created_customers:
+        report.notes.append(
+            f"the store had no customers: created {report.created_customers:,} from this file's "
+            "customer ids (import a customers file to add their details)"
+        )
     if report.rows_read == 0:
         report.notes.append("the file has a header but no data rows")
     if dry_run:
@@ -259,8 +264,12 @@ def _describe_plan(plan: ColumnPlan, contract: TableContract, report: ImportRepo
         if named:
             report.notes.append(f"kept in attributes: {', '.join(named)}")
     elif extras:
-        used = [plan.headers[plan.customer_name]] if plan.customer_name is not None else []
+        used = [plan.headers[p] for p in plan.customer_fields.values()]
         ignored = [h for h in extras if h not in used]
+        if used:
+            report.notes.append(
+                f"customer details for customers created by the import: {', '.join(used)}"
+            )
         if ignored:
             report.notes.append(
                 f"ignored columns (not fields of {contract.name}): {', '.join(ignored)}"
@@ -326,7 +335,9 @@ class _Import:
         self.contract = contract
         self.plan = plan
         self.file = file
-        self.create_customers = create_customers
+        # None: decided on the first chunk (True when the store has no customers yet).
+        self.create_customers: bool | None = True if create_customers else None
+        self.auto_created = False
         self.default_currency = currency
         self.log = ProblemLog(file)
         self.seen_ids = _Seen()
@@ -415,6 +426,11 @@ class _Import:
         report: ImportReport,
     ) -> pd.Series:
         refs = typed["customer_id"]
+        if self.create_customers is None:
+            # Only orders are required to analyse: into a store without customers, an import
+            # creates them from the ids it references (with a note), instead of refusing.
+            self.create_customers = not _has_rows(conn, self.customers)
+            self.auto_created = self.create_customers
         wanted = [k for k in refs.dropna().unique() if k not in self.customer_ids]
         if wanted:
             if len(self.customer_ids) > _CUSTOMER_CACHE_MAX:
@@ -443,16 +459,17 @@ class _Import:
         self, conn: Connection, frame: pd.DataFrame, refs: pd.Series, unknown: pd.Series
     ) -> int:
         from keepwise.schema.coerce import parse_text
+        from keepwise.schema.fields import CUSTOMERS
 
-        keys = refs[unknown]
-        if self.plan.customer_name is not None:
-            names = parse_text(frame[self.plan.customer_name][unknown]).str.slice(0, 255)
-        else:
-            names = pd.Series(None, index=keys.index, dtype=object)
-        first = pd.DataFrame({"external_id": keys, "name": names}).drop_duplicates("external_id")
+        details = {"external_id": refs[unknown]}
+        for name, pos in self.plan.customer_fields.items():
+            limit = CUSTOMERS.by_name[name].max_length or 255
+            details[name] = parse_text(frame[pos][unknown]).str.slice(0, limit)
+        first = pd.DataFrame(details).drop_duplicates("external_id")
+        names = list(first.columns)
         records = [
-            {"external_id": k, "name": None if pd.isna(n) else n}
-            for k, n in zip(first["external_id"], first["name"], strict=True)
+            {n: (None if pd.isna(v) else v) for n, v in zip(names, values, strict=True)}
+            for values in first.itertuples(index=False)
         ]
         counts = load.upsert(conn, self.customers, records, update_columns=[])
         self.customer_ids.update(
@@ -526,6 +543,10 @@ class _Import:
             index=frame.index,
             dtype=object,
         )
+
+
+def _has_rows(conn: Connection, table: Table) -> bool:
+    return conn.execute(select(table.c.id).limit(1)).first() is not None
 
 
 def _drop_blank_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:

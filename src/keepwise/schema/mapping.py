@@ -28,8 +28,11 @@ from typing import Any
 from keepwise.errors import ConfigError, NotFoundError, Problem, ValidationError
 from keepwise.schema.fields import CONTRACTS, TableContract, normalize_header
 
-#: Headers that, in files other than customers, hold the customer's name (used for
-#: customers created with ``create_missing_customers``).
+#: Customer fields that other files may carry along (``客户名称``, ``行业``, ``地区`` in an
+#: orders export); they fill in the customers an import creates.
+CUSTOMER_TEXT_FIELDS = ("name", "industry", "region", "group_name", "owner")
+
+#: Headers that, in files other than customers, hold the customer's name.
 CUSTOMER_NAME_HEADERS = frozenset(
     normalize_header(h)
     for h in (
@@ -194,14 +197,15 @@ class ColumnPlan:
         The file's headers, by position.
     extras:
         Positions of columns that feed no field (customers keep them in ``attributes``).
-    customer_name:
-        Position of a customer-name column in non-customer files, if any.
+    customer_fields:
+        In non-customer files, customer fields (name, industry, region, group_name, owner) ->
+        position of a column holding them; they fill in customers the import creates.
     """
 
     fields: dict[str, int]
     headers: list[str]
     extras: list[int] = field(default_factory=list)
-    customer_name: int | None = None
+    customer_fields: dict[str, int] = field(default_factory=dict)
 
     def header_of(self, name: str) -> str:
         """The file's header for ``name`` (what users see in problem reports)."""
@@ -271,12 +275,17 @@ def match_columns(
         )
     if problems:
         raise ValidationError(problems, summary=f"cannot import {file} into {contract.name}")
-    customer_name = None
+    customer_fields: dict[str, int] = {}
     if contract.name != "customers":
-        customer_name = next(
-            (p for p in extras if normalize_header(headers[p]) in CUSTOMER_NAME_HEADERS), None
-        )
-    return ColumnPlan(chosen, list(headers), extras, customer_name)
+        customers = CONTRACTS["customers"].header_index()
+        for pos in extras:
+            norm = normalize_header(headers[pos])
+            key = norm if norm in customers else strip_units(headers[pos])
+            if norm in CUSTOMER_NAME_HEADERS:
+                customer_fields.setdefault("name", pos)
+            elif customers.get(key) in CUSTOMER_TEXT_FIELDS:
+                customer_fields.setdefault(customers[key], pos)
+    return ColumnPlan(chosen, list(headers), extras, customer_fields)
 
 
 def _missing_message(

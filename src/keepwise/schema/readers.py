@@ -18,6 +18,7 @@ import codecs
 import csv
 import io
 import re
+import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,7 +235,16 @@ class CsvReader(TableReader):
         )
         first = self.skip_lines + 2
         try:
-            for frame in reader:
+            while True:
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always", pd.errors.ParserWarning)
+                    try:
+                        frame = next(reader)
+                    except StopIteration:
+                        break
+                if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+                    # pandas drops the extra cells of a too-long first row (with a warning only).
+                    raise _file_problem(self.path, self._too_many_cells(n), row=first)
                 rows = np.arange(first, first + len(frame))
                 first += len(frame)
                 yield Chunk(frame.reset_index(drop=True), rows, self._fh.tell())
@@ -250,13 +260,16 @@ class CsvReader(TableReader):
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
         if found:
             expected, line, saw = (int(g) for g in found.groups())
-            return _file_problem(
-                self.path,
-                f"this row has {saw} cells but the header has {expected}: check for an unquoted "
-                f"{'tab' if self.delimiter == chr(9) else repr(self.delimiter)} inside a value",
-                row=line,
-            )
+            return _file_problem(self.path, self._too_many_cells(expected, saw), row=line)
         return _file_problem(self.path, f"cannot parse the CSV: {text.replace('C error: ', '')}")
+
+    def _too_many_cells(self, expected: int, saw: int | None = None) -> str:
+        delimiter = "tab" if self.delimiter == "\t" else repr(self.delimiter)
+        count = f"{saw} cells" if saw is not None else "more cells"
+        return (
+            f"this row has {count} but the header has {expected}: check for an unquoted "
+            f"{delimiter} inside a value (quote it, or write amounts like 1,234.50 as 1234.50)"
+        )
 
     def close(self) -> None:
         if self._fh is not None:

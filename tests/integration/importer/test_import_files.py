@@ -675,3 +675,43 @@ def test_the_listed_problems_are_the_first_rows_whatever_the_column(
     assert info.value.total == 201 and len(listed) == 50
     assert (4, "ordered_at") in listed and listed == sorted(listed)
     assert max(r for r, _ in listed) == 50
+
+
+def test_orders_alone_into_an_empty_store_create_their_customers(
+    db_url: str, tmp_path: Path
+) -> None:
+    """Only orders are required: an orders export with customer details imports on its own."""
+    path = tmp_path / "订单.csv"
+    path.write_bytes(
+        (
+            "客户编号,客户名称,订单日期,金额,行业,地区\n"
+            "K1,华为技术,2024-03-05,￥1,234.50,通信,华南\n"
+            "K2,张三,2024/3/6,￥88,零售,华东\n"
+            "K1,华为技术,2024年3月7日,￥12,通信,华南\n"
+        ).encode("gbk")
+    )
+    with pytest.raises(ValidationError):  # "￥1,234.50" unquoted splits into two cells
+        import_file(db_url, "orders", path)
+    path.write_bytes(
+        path.read_bytes().replace("￥1,234.50".encode("gbk"), '"￥1,234.50"'.encode("gbk"))
+    )
+
+    report = import_file(db_url, "orders", path)
+
+    assert (report.inserted, report.created_customers) == (3, 2)
+    assert any("no customers" in note for note in report.notes)
+    got = fetch(
+        db_url, "SELECT external_id, name, industry, region FROM customers ORDER BY external_id"
+    )
+    assert got.values.tolist() == [
+        ["K1", "华为技术", "通信", "华南"],
+        ["K2", "张三", "零售", "华东"],
+    ]
+    again = import_file(db_url, "orders", path)
+    assert (again.unchanged, again.created_customers) == (3, 0)
+    # Once customers exist, an unknown id is a problem again (likely a typo).
+    other = write_csv(
+        tmp_path / "o2.csv", ["customer_id", "ordered_at", "amount"], [["K3", "2024-03-08", "1"]]
+    )
+    with pytest.raises(ValidationError, match="unknown customer"):
+        import_file(db_url, "orders", other)

@@ -104,3 +104,11 @@ def test_missing_file_and_folder(tmp_path: Path) -> None:
         open_table(tmp_path / "nope.csv")
     with pytest.raises(NotFoundError, match="folder"):
         open_table(tmp_path)
+
+
+def test_a_too_long_first_row_is_a_problem_not_silently_cut(tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("a,b,c\n1,2,3,4\n5,6,7\n", encoding="utf-8")
+    message = r"row 2: this row has more cells but the header has 3"
+    with pytest.raises(ValidationError, match=message), open_table(path) as reader:
+        list(reader.chunks())
