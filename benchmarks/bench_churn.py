@@ -17,14 +17,16 @@ import os
 import tempfile
 import time
 import warnings
-from datetime import date, timedelta
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-DATASETS = Path(os.environ.get("KEEPWISE_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets"))
+DATASETS = Path(
+    os.environ.get("KEEPWISE_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets")
+)
 TARGET_GAIN = 0.03
 SPEED_TARGET_S = 60.0
 
@@ -35,14 +37,20 @@ def _auc(y: Any, s: Any) -> float:
     return float(roc_auc_score(np.asarray(y), np.asarray(s)))
 
 
-def _bgnbd_churn_score(orders: pd.DataFrame, cutoff: str, *, horizon_days: float | None = None) -> pd.Series:
+def _bgnbd_churn_score(
+    orders: pd.DataFrame, cutoff: str, *, horizon_days: float | None = None
+) -> pd.Series:
     """1 - P(alive) at the cutoff from keepwise's BG/NBD, indexed by customer_id; with
     ``horizon_days``, minus the expected number of purchases in that horizon instead."""
     import ibis
 
     from keepwise.analytics.clv import BetaGeoModel, rfm_summary
 
-    rfm = rfm_summary(ibis.memtable(orders[["customer_id", "ordered_at", "amount"]]), calibration_end=cutoff, time_unit="D").to_pandas()
+    rfm = rfm_summary(
+        ibis.memtable(orders[["customer_id", "ordered_at", "amount"]]),
+        calibration_end=cutoff,
+        time_unit="D",
+    ).to_pandas()
     rfm = rfm.set_index("customer_id")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -59,20 +67,30 @@ def _report(name: str, y: np.ndarray, scores: dict[str, np.ndarray]) -> None:
     parts = "  ".join(f"{k} {v:.4f}" for k, v in aucs.items())
     met = "MET" if gain >= TARGET_GAIN else "NOT MET"
     print(f"[{name}] n={len(y):,} churn rate {np.mean(y):.3f}  ROC-AUC: {parts}")
-    print(f"[{name}] keepwise - better baseline = {gain:+.4f} (target >= +{TARGET_GAIN}): {met}", flush=True)
+    print(
+        f"[{name}] keepwise - better baseline = {gain:+.4f} (target >= +{TARGET_GAIN}): {met}",
+        flush=True,
+    )
 
 
 def _orders_only_model(ds: Any, *, horizon: int, latest: str, n_cutoffs: int, step: int) -> Any:
     from keepwise.analytics.churn.transaction import TransactionChurnModel
 
-    return TransactionChurnModel(horizon_days=horizon, n_cutoffs=n_cutoffs, step_days=step).fit(ds, cutoff=latest)
+    return TransactionChurnModel(horizon_days=horizon, n_cutoffs=n_cutoffs, step_days=step).fit(
+        ds, cutoff=latest
+    )
 
 
 def _score_at(model: Any, ds: Any, when: str) -> pd.DataFrame:
     feats = model.features_at(ds, when)
     X = model._encode(feats, fit=False)
-    return pd.DataFrame({"customer_id": feats["customer_id"].astype(str), "p": model.classifier_.churn_probability(X),
-                         "recency_days": feats["recency_days"].to_numpy()})
+    return pd.DataFrame(
+        {
+            "customer_id": feats["customer_id"].astype(str),
+            "p": model.classifier_.churn_probability(X),
+            "recency_days": feats["recency_days"].to_numpy(),
+        }
+    )
 
 
 # ------------------------------------------------------------------------- demo
@@ -87,25 +105,46 @@ def bench_demo(quick: bool) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             generate(tmp, customers=n, kind=kind, seed=11)
             ds = load_dataset(tmp)
-            truth = pd.read_csv(Path(tmp) / "ground_truth" / "ground_truth.csv", dtype={"customer_id": str},
-                                parse_dates=["churned_at"])
+            truth = pd.read_csv(
+                Path(tmp) / "ground_truth" / "ground_truth.csv",
+                dtype={"customer_id": str},
+                parse_dates=["churned_at"],
+            )
             orders = ds.orders.to_pandas()
             cuts = label_cutoffs(ds, horizon_days=90, count=4)
             val = cuts[-1]
             frame = labelled_frame(ds, cuts, horizon_days=90)
             is_val = pd.to_datetime(frame["cutoff"]).dt.date == val
-            model = TransactionChurnModel(horizon_days=90).fit_frame(frame[~is_val].reset_index(drop=True))
+            model = TransactionChurnModel(horizon_days=90).fit_frame(
+                frame[~is_val].reset_index(drop=True)
+            )
             valid = frame[is_val].reset_index(drop=True)
             p = model.classifier_.churn_probability(model._encode(valid, fit=False))
-            bg = _bgnbd_churn_score(orders, str(val)).reindex(valid["customer_id"]).fillna(0.0).to_numpy()
-            scores = {"keepwise": p, "recency_rule": valid["recency_days"].to_numpy(), "bgnbd_p_alive": bg}
-            _report(f"demo {kind} {n:,} customers, cutoff {val}, horizon 90d, labels from orders",
-                    valid["churned"].to_numpy(), scores)
+            bg = (
+                _bgnbd_churn_score(orders, str(val))
+                .reindex(valid["customer_id"])
+                .fillna(0.0)
+                .to_numpy()
+            )
+            scores = {
+                "keepwise": p,
+                "recency_rule": valid["recency_days"].to_numpy(),
+                "bgnbd_p_alive": bg,
+            }
+            _report(
+                f"demo {kind} {n:,} customers, cutoff {val}, horizon 90d, labels from orders",
+                valid["churned"].to_numpy(),
+                scores,
+            )
             gt = truth.set_index("customer_id")["churned_at"].reindex(valid["customer_id"])
             h_end = pd.Timestamp(val) + pd.Timedelta(days=90)
             y_gt = (gt.notna() & (gt <= h_end)).to_numpy().astype(int)
             if 0 < y_gt.sum() < len(y_gt):
-                _report(f"demo {kind}, labels = ground truth (latent churn in the horizon)", y_gt, scores)
+                _report(
+                    f"demo {kind}, labels = ground truth (latent churn in the horizon)",
+                    y_gt,
+                    scores,
+                )
 
 
 # ------------------------------------------------------------------------ CDNOW
@@ -117,21 +156,40 @@ def bench_cdnow(quick: bool) -> None:
         print(f"[cdnow] SKIPPED: {path} not found")
         return
     raw = pd.read_csv(path, sep=r"\s+", dtype={"customer_id": str, "date": str})
-    orders = pd.DataFrame({"customer_id": raw["customer_id"], "ordered_at": pd.to_datetime(raw["date"], format="%Y%m%d"),
-                           "amount": raw["dollar_value"].astype(float), "quantity": raw["number_of_cds"].astype(float)})
+    orders = pd.DataFrame(
+        {
+            "customer_id": raw["customer_id"],
+            "ordered_at": pd.to_datetime(raw["date"], format="%Y%m%d"),
+            "amount": raw["dollar_value"].astype(float),
+            "quantity": raw["number_of_cds"].astype(float),
+        }
+    )
     cal_end = pd.Timestamp("1997-09-30")
     ds = load_dataset({"orders": orders})
     # training labels: 90-day horizons ending before the calibration end (no holdout data is seen)
     model = _orders_only_model(ds, horizon=90, latest="1997-07-01", n_cutoffs=3, step=30)
     s = _score_at(model, ds, "1997-09-30")
-    after = orders[(orders["ordered_at"] > cal_end + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))]
+    after = orders[
+        (orders["ordered_at"] > cal_end + pd.Timedelta(days=1) - pd.Timedelta(seconds=1))
+    ]
     bought = set(after["customer_id"])
     y = (~s["customer_id"].isin(bought)).astype(int).to_numpy()
     bg = _bgnbd_churn_score(orders, "1997-09-30").reindex(s["customer_id"]).to_numpy()
-    bg_x = _bgnbd_churn_score(orders, "1997-09-30", horizon_days=273).reindex(s["customer_id"]).to_numpy()
-    _report("CDNOW 23,570 customers, calibrate to 1997-09-30, churn = no purchase to 1998-06-30", y,
-            {"keepwise": s["p"].to_numpy(), "recency_rule": s["recency_days"].to_numpy(), "bgnbd_p_alive": bg,
-             "bgnbd_expected_purchases": bg_x})
+    bg_x = (
+        _bgnbd_churn_score(orders, "1997-09-30", horizon_days=273)
+        .reindex(s["customer_id"])
+        .to_numpy()
+    )
+    _report(
+        "CDNOW 23,570 customers, calibrate to 1997-09-30, churn = no purchase to 1998-06-30",
+        y,
+        {
+            "keepwise": s["p"].to_numpy(),
+            "recency_rule": s["recency_days"].to_numpy(),
+            "bgnbd_p_alive": bg,
+            "bgnbd_expected_purchases": bg_x,
+        },
+    )
 
 
 # ------------------------------------------------------------------------ Olist
@@ -146,20 +204,41 @@ def bench_olist(quick: bool) -> None:
     c = pd.read_csv(folder / "customers.csv")
     items = pd.read_csv(folder / "order_items.csv")
     amount = items.groupby("order_id")[["price", "freight_value"]].sum().sum(axis=1)
-    o = o[o["order_status"] != "canceled"].merge(c[["customer_id", "customer_unique_id", "customer_state"]], on="customer_id")
-    orders = pd.DataFrame({"external_id": o["order_id"], "customer_id": o["customer_unique_id"],
-                           "ordered_at": o["order_purchase_timestamp"], "amount": o["order_id"].map(amount).fillna(0.0)})
-    customers = c.drop_duplicates("customer_unique_id").rename(columns={"customer_unique_id": "cid"})
-    customers = pd.DataFrame({"customer_id": customers["cid"], "region": customers["customer_state"]})
+    o = o[o["order_status"] != "canceled"].merge(
+        c[["customer_id", "customer_unique_id", "customer_state"]], on="customer_id"
+    )
+    orders = pd.DataFrame(
+        {
+            "external_id": o["order_id"],
+            "customer_id": o["customer_unique_id"],
+            "ordered_at": o["order_purchase_timestamp"],
+            "amount": o["order_id"].map(amount).fillna(0.0),
+        }
+    )
+    customers = c.drop_duplicates("customer_unique_id").rename(
+        columns={"customer_unique_id": "cid"}
+    )
+    customers = pd.DataFrame(
+        {"customer_id": customers["cid"], "region": customers["customer_state"]}
+    )
     ds = load_dataset({"orders": orders, "customers": customers})
     model = _orders_only_model(ds, horizon=60, latest="2017-08-01", n_cutoffs=3, step=30)
     s = _score_at(model, ds, "2017-09-30")
     bought = set(orders.loc[orders["ordered_at"] >= "2017-10-01", "customer_id"])
     y = (~s["customer_id"].isin(bought)).astype(int).to_numpy()
     bg = _bgnbd_churn_score(orders, "2017-09-30").reindex(s["customer_id"]).to_numpy()
-    print(f"[olist] note: only {int((1 - y).sum())} of {len(y):,} customers buy again in 2017-10..12; AUCs are noisy")
-    _report("Olist subset, calibrate to 2017-09-30, churn = no purchase in 2017-10..12", y,
-            {"keepwise": s["p"].to_numpy(), "recency_rule": s["recency_days"].to_numpy(), "bgnbd_p_alive": bg})
+    print(
+        f"[olist] note: only {int((1 - y).sum())} of {len(y):,} customers buy again in 2017-10..12; AUCs are noisy"
+    )
+    _report(
+        "Olist subset, calibrate to 2017-09-30, churn = no purchase in 2017-10..12",
+        y,
+        {
+            "keepwise": s["p"].to_numpy(),
+            "recency_rule": s["recency_days"].to_numpy(),
+            "bgnbd_p_alive": bg,
+        },
+    )
 
 
 # ------------------------------------------------------------------------ speed
@@ -171,14 +250,23 @@ def _synthetic_orders(n_customers: int, seed: int = 0) -> tuple[pd.DataFrame, pd
     span = 730 * 86400
     churn_day = rng.uniform(0.2, 1.6, n_customers) * span  # some stop buying before the end
     t = rng.uniform(0, 1, len(cid)) * np.minimum(churn_day[cid], span)
-    orders = pd.DataFrame({
-        "customer_id": pd.Series(cid).map(lambda i: f"C{i:07d}") if n_customers < 1000 else np.char.add("C", np.char.zfill(cid.astype(str), 7)),
-        "ordered_at": pd.to_datetime(start + t.astype(np.int64), unit="s"),
-        "amount": np.round(rng.gamma(2.0, 60.0, len(cid)), 2),
-    })
+    orders = pd.DataFrame(
+        {
+            "customer_id": pd.Series(cid).map(lambda i: f"C{i:07d}")
+            if n_customers < 1000
+            else np.char.add("C", np.char.zfill(cid.astype(str), 7)),
+            "ordered_at": pd.to_datetime(start + t.astype(np.int64), unit="s"),
+            "amount": np.round(rng.gamma(2.0, 60.0, len(cid)), 2),
+        }
+    )
     ids = np.char.add("C", np.char.zfill(np.arange(n_customers).astype(str), 7))
-    customers = pd.DataFrame({"customer_id": ids, "region": rng.choice(["华东", "华北", "华南", "西南"], n_customers),
-                              "acquisition_channel": rng.choice(["搜索广告", "老客推荐", "社交媒体"], n_customers)})
+    customers = pd.DataFrame(
+        {
+            "customer_id": ids,
+            "region": rng.choice(["华东", "华北", "华南", "西南"], n_customers),
+            "acquisition_channel": rng.choice(["搜索广告", "老客推荐", "社交媒体"], n_customers),
+        }
+    )
     return orders, customers
 
 
@@ -193,7 +281,9 @@ def _seed_store(url: str, customers: pd.DataFrame) -> None:
     rows = [(cid, cid, "B2C", "active", now, now) for cid in customers["customer_id"]]
     with eng.begin() as conn:
         conn.exec_driver_sql(
-            "INSERT INTO customers (external_id, name, kind, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)", rows)
+            "INSERT INTO customers (external_id, name, kind, status, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+            rows,
+        )
     eng.dispose()
 
 
@@ -201,13 +291,16 @@ def bench_speed(quick: bool) -> None:
     from keepwise.analytics.churn.scoring import write_churn_scores
     from keepwise.analytics.churn.transaction import TransactionChurnModel
     from keepwise.analytics.dataset import load_dataset
-    from keepwise.analytics.churn.reasons import join_reasons
 
     n = 100_000 if quick else 1_000_000
     orders, customers = _synthetic_orders(n)
     sample_ids = set(customers["customer_id"].iloc[: min(n, 50_000)])
-    fit_ds = load_dataset({"orders": orders[orders["customer_id"].isin(sample_ids)],
-                           "customers": customers[customers["customer_id"].isin(sample_ids)]})
+    fit_ds = load_dataset(
+        {
+            "orders": orders[orders["customer_id"].isin(sample_ids)],
+            "customers": customers[customers["customer_id"].isin(sample_ids)],
+        }
+    )
     model = TransactionChurnModel(horizon_days=90, n_cutoffs=2, sentiment=False).fit(fit_ds)
     model.classifier_.n_jobs = 2
     with tempfile.TemporaryDirectory() as tmp:
@@ -220,16 +313,27 @@ def bench_speed(quick: bool) -> None:
         t1 = time.perf_counter()
         p, tiers, reasons = model.score_features(feats)
         t2 = time.perf_counter()
-        scores = pd.DataFrame({"customer_id": feats["customer_id"].astype(str), "cutoff": date(2025, 12, 31),
-                               "churn_probability": p, "risk_tier": tiers,
-                               "reasons_json": [[r.to_dict() for r in rs] for rs in reasons]})
+        scores = pd.DataFrame(
+            {
+                "customer_id": feats["customer_id"].astype(str),
+                "cutoff": date(2025, 12, 31),
+                "churn_probability": p,
+                "risk_tier": tiers,
+                "reasons_json": [[r.to_dict() for r in rs] for rs in reasons],
+            }
+        )
         written = write_churn_scores(url, scores, horizon_days=90, model_version="bench")
         t3 = time.perf_counter()
     total = t3 - t0
-    print(f"[speed] {len(feats):,} active customers of {n:,} ({len(orders):,} orders): features {t1 - t0:.1f} s, "
-          f"score + reasons {t2 - t1:.1f} s, write {written:,} rows to SQLite {t3 - t2:.1f} s; total {total:.1f} s")
+    print(
+        f"[speed] {len(feats):,} active customers of {n:,} ({len(orders):,} orders): features {t1 - t0:.1f} s, "
+        f"score + reasons {t2 - t1:.1f} s, write {written:,} rows to SQLite {t3 - t2:.1f} s; total {total:.1f} s"
+    )
     if not quick:
-        print(f"[speed] target < {SPEED_TARGET_S:.0f} s for 1,000,000 customers: {'MET' if total < SPEED_TARGET_S else 'NOT MET'}", flush=True)
+        print(
+            f"[speed] target < {SPEED_TARGET_S:.0f} s for 1,000,000 customers: {'MET' if total < SPEED_TARGET_S else 'NOT MET'}",
+            flush=True,
+        )
 
 
 def main(quick: bool) -> None:

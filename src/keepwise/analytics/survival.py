@@ -15,7 +15,7 @@ Davidson-Pilon (2019), "lifelines: survival analysis in Python", JOSS.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import ibis
@@ -28,13 +28,15 @@ from keepwise.errors import ConvergenceError, NotFittedError, SchemaError
 try:
     from typing import Self
 except ImportError:  # pragma: no cover
-    from typing_extensions import Self
+    from typing import Self
 
 #: Customer attributes known at acquisition, usable as segments and Cox covariates.
 SEGMENT_COLUMNS = ("kind", "industry", "region", "group_name", "acquisition_channel")
 
 
-def lifetimes_expr(ds: Dataset, *, as_of: date | datetime | str | None = None, inactivity_days: int = 180) -> ibis.Table:
+def lifetimes_expr(
+    ds: Dataset, *, as_of: date | datetime | str | None = None, inactivity_days: int = 180
+) -> ibis.Table:
     """Ibis expression: ``customer_id``, ``duration_days``, ``churned`` (1 = event), ``first_amount``."""
     o = ds.orders
     if as_of is not None:
@@ -48,14 +50,26 @@ def lifetimes_expr(ds: Dataset, *, as_of: date | datetime | str | None = None, i
     w = ibis.window(group_by=o.customer_id, order_by=o.ordered_at)
     o = o.mutate(_e=o.ordered_at.epoch_seconds().cast("float64"), _rank=ibis.row_number().over(w))
     agg = o.group_by("customer_id").aggregate(
-        _first=o._e.min(), _last=o._e.max(),
-        first_amount=ibis.ifelse(o._rank == 0, o.amount.cast("float64"), ibis.null("float64")).max(),
+        _first=o._e.min(),
+        _last=o._e.max(),
+        first_amount=ibis.ifelse(
+            o._rank == 0, o.amount.cast("float64"), ibis.null("float64")
+        ).max(),
         orders=o.count(),
     )
     idle = (ibis.literal(end_epoch) - agg._last) / 86400.0
     churned = idle > inactivity_days
-    duration = ibis.ifelse(churned, (agg._last - agg._first) / 86400.0 + 1.0, (ibis.literal(end_epoch) - agg._first) / 86400.0)
-    return agg.select("customer_id", duration_days=duration, churned=churned.cast("int64"), first_amount=agg.first_amount)
+    duration = ibis.ifelse(
+        churned,
+        (agg._last - agg._first) / 86400.0 + 1.0,
+        (ibis.literal(end_epoch) - agg._first) / 86400.0,
+    )
+    return agg.select(
+        "customer_id",
+        duration_days=duration,
+        churned=churned.cast("int64"),
+        first_amount=agg.first_amount,
+    )
 
 
 def lifetimes_table(ds: Dataset, *, as_of: Any = None, inactivity_days: int = 180) -> pd.DataFrame:
@@ -64,7 +78,9 @@ def lifetimes_table(ds: Dataset, *, as_of: Any = None, inactivity_days: int = 18
     if ds.customers is not None:
         cols = [c for c in (*SEGMENT_COLUMNS, "acquisition_cost") if c in ds.customers.columns]
         if cols:
-            t = t.left_join(ds.customers.select("customer_id", *cols), "customer_id").drop("customer_id_right")
+            t = t.left_join(ds.customers.select("customer_id", *cols), "customer_id").drop(
+                "customer_id_right"
+            )
     df = t.to_pandas().sort_values("customer_id", ignore_index=True)
     df["duration_days"] = df["duration_days"].astype(float)
     return df
@@ -92,27 +108,43 @@ def kaplan_meier(
 
     for col in (duration_col, event_col, *([by] if by else [])):
         if col not in table.columns:
-            raise SchemaError(col, None, f"column not found; have {', '.join(map(str, table.columns))}")
-    groups = [("all", table)] if by is None else [
-        (str(k), g) for k, g in table.assign(**{by: table[by].fillna("(blank)")}).groupby(by, sort=True)
-    ]
+            raise SchemaError(
+                col, None, f"column not found; have {', '.join(map(str, table.columns))}"
+            )
+    groups = (
+        [("all", table)]
+        if by is None
+        else [
+            (str(k), g)
+            for k, g in table.assign(**{by: table[by].fillna("(blank)")}).groupby(by, sort=True)
+        ]
+    )
     rows, curves = [], []
     for name, g in groups:
         kmf = KaplanMeierFitter().fit(g[duration_col], g[event_col], label=name)
         sf = kmf.survival_function_[name]
         ci = kmf.confidence_interval_survival_function_
         row: dict[str, Any] = {
-            "segment": name, "customers": int(len(g)), "churned": int(g[event_col].sum()),
+            "segment": name,
+            "customers": int(len(g)),
+            "churned": int(g[event_col].sum()),
             "median_days": float(kmf.median_survival_time_),
         }
         for t in times:
             row[f"retention_{int(t)}d"] = float(kmf.predict(t))
         rows.append(row)
-        curves.append(pd.DataFrame({
-            "segment": name, "days": sf.index.to_numpy(dtype=float), "retention": sf.to_numpy(),
-            "lower": ci.iloc[:, 0].to_numpy(), "upper": ci.iloc[:, 1].to_numpy(),
-            "at_risk": kmf.event_table["at_risk"].reindex(sf.index).to_numpy(),
-        }))
+        curves.append(
+            pd.DataFrame(
+                {
+                    "segment": name,
+                    "days": sf.index.to_numpy(dtype=float),
+                    "retention": sf.to_numpy(),
+                    "lower": ci.iloc[:, 0].to_numpy(),
+                    "upper": ci.iloc[:, 1].to_numpy(),
+                    "at_risk": kmf.event_table["at_risk"].reindex(sf.index).to_numpy(),
+                }
+            )
+        )
     summary = pd.DataFrame(rows)
     summary["median_days"] = summary["median_days"].replace(np.inf, np.nan)
     return summary, pd.concat(curves, ignore_index=True)
@@ -142,7 +174,11 @@ class CoxModel:
         """Fit on ``table``; categorical covariates are one-hot encoded (most frequent level = reference)."""
         from lifelines import CoxPHFitter
 
-        cols = list(covariates) if covariates is not None else [c for c in table.columns if c not in (duration_col, event_col, "customer_id")]
+        cols = (
+            list(covariates)
+            if covariates is not None
+            else [c for c in table.columns if c not in (duration_col, event_col, "customer_id")]
+        )
         missing = [c for c in cols if c not in table.columns]
         if missing:
             raise SchemaError(missing[0], None, "covariate not found")
@@ -159,11 +195,20 @@ class CoxModel:
                 ref = f"{c}={s.value_counts().index[0]}"
                 X = X.join(dummies.drop(columns=[ref]))
         X = X.loc[:, X.std() > 0]
-        df = X.assign(**{duration_col: table[duration_col].astype(float), event_col: table[event_col].astype(int)})
+        df = X.assign(
+            **{
+                duration_col: table[duration_col].astype(float),
+                event_col: table[event_col].astype(int),
+            }
+        )
         try:
-            self.fitter_ = CoxPHFitter(penalizer=self.penalizer).fit(df, duration_col=duration_col, event_col=event_col)
+            self.fitter_ = CoxPHFitter(penalizer=self.penalizer).fit(
+                df, duration_col=duration_col, event_col=event_col
+            )
         except Exception as exc:  # lifelines raises ConvergenceError (its own) or LinAlgError
-            raise ConvergenceError(f"the Cox model did not converge ({exc}); try --penalizer 0.1 or fewer covariates") from None
+            raise ConvergenceError(
+                f"the Cox model did not converge ({exc}); try --penalizer 0.1 or fewer covariates"
+            ) from None
         self.covariates_ = list(X.columns)
         return self
 
@@ -173,14 +218,16 @@ class CoxModel:
         if not hasattr(self, "fitter_"):
             raise NotFittedError("this CoxModel is not fitted yet; call fit() first")
         s = self.fitter_.summary
-        return pd.DataFrame({
-            "covariate": s.index.astype(str),
-            "coef": s["coef"].to_numpy(),
-            "hazard_ratio": s["exp(coef)"].to_numpy(),
-            "lower": s["exp(coef) lower 95%"].to_numpy(),
-            "upper": s["exp(coef) upper 95%"].to_numpy(),
-            "p": s["p"].to_numpy(),
-        })
+        return pd.DataFrame(
+            {
+                "covariate": s.index.astype(str),
+                "coef": s["coef"].to_numpy(),
+                "hazard_ratio": s["exp(coef)"].to_numpy(),
+                "lower": s["exp(coef) lower 95%"].to_numpy(),
+                "upper": s["exp(coef) upper 95%"].to_numpy(),
+                "p": s["p"].to_numpy(),
+            }
+        )
 
     @property
     def concordance_index(self) -> float:

@@ -8,10 +8,26 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
-from keepwise.cli._common import DbOption, FormatOption, OutOption, OutputFormat, console, dump_json, err_console, render_frame, user_errors
+from keepwise.cli._common import (
+    DbOption,
+    FormatOption,
+    OutOption,
+    OutputFormat,
+    console,
+    dump_json,
+    err_console,
+    render_frame,
+    user_errors,
+)
 
-churn_app = typer.Typer(help="Churn risk: fit, evaluate and score models; explain each customer's risk.", no_args_is_help=True)
-survival_app = typer.Typer(help="Survival analysis: Kaplan-Meier retention curves and Cox hazard ratios.", no_args_is_help=True)
+churn_app = typer.Typer(
+    help="Churn risk: fit, evaluate and score models; explain each customer's risk.",
+    no_args_is_help=True,
+)
+survival_app = typer.Typer(
+    help="Survival analysis: Kaplan-Meier retention curves and Cox hazard ratios.",
+    no_args_is_help=True,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -19,7 +35,9 @@ def register(app: typer.Typer) -> None:
     app.add_typer(survival_app, name="survival")
 
 
-ModelOption = Annotated[Path, typer.Option("--model", "-m", help="Model file (written by fit, read by predict/score).")]
+ModelOption = Annotated[
+    Path, typer.Option("--model", "-m", help="Model file (written by fit, read by predict/score).")
+]
 LangOption = Annotated[str, typer.Option("--lang", help="Language of the reasons: en or zh.")]
 
 
@@ -32,47 +50,126 @@ def _metrics_line(name: str, m: dict[str, Any]) -> str:
 
 @churn_app.command("fit")
 def fit_command(
-    table: Annotated[Path | None, typer.Option("--table", help="Snapshot table: one row per customer with a churn column (CSV/XLSX/Parquet).")] = None,
-    target: Annotated[str | None, typer.Option("--target", help="Churn column of --table (Yes/No, 1/0, True/False).")] = None,
-    id_column: Annotated[str | None, typer.Option("--id", help="Customer id column of --table (default: found automatically).")] = None,
-    sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX --table (default: the one with --target).")] = None,
-    data: Annotated[str | None, typer.Option("--data", help="Transaction mode: a store URL or a folder of orders/customers/... files.")] = None,
-    horizon: Annotated[str, typer.Option("--horizon", help="Transaction mode: churn horizon after the cutoff, e.g. 90d, 12w, 3m.")] = "90d",
-    cutoff: Annotated[str | None, typer.Option("--cutoff", help="Transaction mode: latest cutoff date to train on (default: the last date whose horizon is complete).")] = None,
+    table: Annotated[
+        Path | None,
+        typer.Option(
+            "--table",
+            help="Snapshot table: one row per customer with a churn column (CSV/XLSX/Parquet).",
+        ),
+    ] = None,
+    target: Annotated[
+        str | None,
+        typer.Option("--target", help="Churn column of --table (Yes/No, 1/0, True/False)."),
+    ] = None,
+    id_column: Annotated[
+        str | None,
+        typer.Option("--id", help="Customer id column of --table (default: found automatically)."),
+    ] = None,
+    sheet: Annotated[
+        str | None,
+        typer.Option("--sheet", help="Sheet of an XLSX --table (default: the one with --target)."),
+    ] = None,
+    data: Annotated[
+        str | None,
+        typer.Option(
+            "--data",
+            help="Transaction mode: a store URL or a folder of orders/customers/... files.",
+        ),
+    ] = None,
+    horizon: Annotated[
+        str,
+        typer.Option(
+            "--horizon", help="Transaction mode: churn horizon after the cutoff, e.g. 90d, 12w, 3m."
+        ),
+    ] = "90d",
+    cutoff: Annotated[
+        str | None,
+        typer.Option(
+            "--cutoff",
+            help="Transaction mode: latest cutoff date to train on (default: the last date whose horizon is complete).",
+        ),
+    ] = None,
     model: ModelOption = Path("churn-model.kwm"),
-    seed: Annotated[int, typer.Option("--seed", help="Random seed (same data + seed = same model).")] = 0,
-    calibration: Annotated[str, typer.Option("--calibration", help="sigmoid or isotonic.")] = "sigmoid",
-    tier_medium: Annotated[float, typer.Option("--tier-medium", help="Probability (or share with --tiers-by-share) for the medium tier.")] = 0.2,
-    tier_high: Annotated[float, typer.Option("--tier-high", help="Probability (or share with --tiers-by-share) for the high tier.")] = 0.5,
-    tiers_by_share: Annotated[bool, typer.Option("--tiers-by-share", help="Read --tier-medium/--tier-high as shares of customers.")] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the model metadata as JSON.")] = False,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed (same data + seed = same model).")
+    ] = 0,
+    calibration: Annotated[
+        str, typer.Option("--calibration", help="sigmoid or isotonic.")
+    ] = "sigmoid",
+    tier_medium: Annotated[
+        float,
+        typer.Option(
+            "--tier-medium",
+            help="Probability (or share with --tiers-by-share) for the medium tier.",
+        ),
+    ] = 0.2,
+    tier_high: Annotated[
+        float,
+        typer.Option(
+            "--tier-high", help="Probability (or share with --tiers-by-share) for the high tier."
+        ),
+    ] = 0.5,
+    tiers_by_share: Annotated[
+        bool,
+        typer.Option(
+            "--tiers-by-share", help="Read --tier-medium/--tier-high as shares of customers."
+        ),
+    ] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the model metadata as JSON.")
+    ] = False,
 ) -> None:
     """Fit a churn model from a snapshot table (--table, --target) or from transactions (--data)."""
     from keepwise.analytics.churn import RiskTiers, save_model
     from keepwise.errors import ConfigError
 
     with user_errors():
-        tiers = RiskTiers("share" if tiers_by_share else "threshold", medium=tier_medium, high=tier_high)
+        tiers = RiskTiers(
+            "share" if tiers_by_share else "threshold", medium=tier_medium, high=tier_high
+        )
         if table is not None:
             if target is None:
                 raise ConfigError("--table needs --target: the name of the churn column")
             from keepwise.analytics.churn import fit_snapshot_file
 
-            with console.status("fitting the snapshot churn model", spinner="dots") if not as_json else _null():
+            with (
+                console.status("fitting the snapshot churn model", spinner="dots")
+                if not as_json
+                else _null()
+            ):
                 fitted = fit_snapshot_file(
-                    table, target=target, id_column=id_column, sheet=sheet, tiers=tiers,
-                    calibration=calibration, random_state=seed,  # type: ignore[arg-type]
+                    table,
+                    target=target,
+                    id_column=id_column,
+                    sheet=sheet,
+                    tiers=tiers,
+                    calibration=calibration,
+                    random_state=seed,  # type: ignore[arg-type]
                 )
-            meta = save_model(fitted, model, kind="snapshot", metadata={**fitted.metadata(), "source": str(table)})
+            meta = save_model(
+                fitted, model, kind="snapshot", metadata={**fitted.metadata(), "source": str(table)}
+            )
         elif data is not None:
             from keepwise.analytics.churn.transaction import fit_transaction_model
 
-            with console.status("computing features and fitting the churn model", spinner="dots") if not as_json else _null():
-                fitted = fit_transaction_model(data, horizon=horizon, cutoff=cutoff, tiers=tiers,
-                                               calibration=calibration, random_state=seed)  # type: ignore[arg-type]
+            with (
+                console.status("computing features and fitting the churn model", spinner="dots")
+                if not as_json
+                else _null()
+            ):
+                fitted = fit_transaction_model(
+                    data,
+                    horizon=horizon,
+                    cutoff=cutoff,
+                    tiers=tiers,
+                    calibration=calibration,
+                    random_state=seed,
+                )  # type: ignore[arg-type]
             meta = save_model(fitted, model, kind="transaction", metadata=fitted.metadata())
         else:
-            raise ConfigError("give either --table FILE --target COL (snapshot table) or --data DATA (transactions)")
+            raise ConfigError(
+                "give either --table FILE --target COL (snapshot table) or --data DATA (transactions)"
+            )
         if as_json:
             typer.echo(dump_json(meta))
             return
@@ -95,8 +192,15 @@ class _null:
 @churn_app.command("predict")
 def predict_command(
     model: ModelOption,
-    table: Annotated[Path, typer.Option("--table", help="Table to score (the target column is not needed).")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="CSV file to write: id, churn_probability, risk_tier, reasons.")] = Path("preds.csv"),
+    table: Annotated[
+        Path, typer.Option("--table", help="Table to score (the target column is not needed).")
+    ],
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out", "-o", help="CSV file to write: id, churn_probability, risk_tier, reasons."
+        ),
+    ] = Path("preds.csv"),
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX --table.")] = None,
     lang: LangOption = "en",
     top: Annotated[int, typer.Option("--top", help="Reasons per customer.")] = 3,
@@ -119,10 +223,20 @@ def predict_command(
 
 @churn_app.command("evaluate")
 def evaluate_command(
-    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder of files (default: the --db store).")] = None,
+    data: Annotated[
+        str | None,
+        typer.Option("--data", help="Store URL or folder of files (default: the --db store)."),
+    ] = None,
     horizon: Annotated[str, typer.Option("--horizon", help="Churn horizon, e.g. 90d.")] = "90d",
-    train_cutoffs: Annotated[int, typer.Option("--train-cutoffs", help="Number of earlier cutoffs to train on.")] = 3,
-    cutoff: Annotated[str | None, typer.Option("--cutoff", help="Validation cutoff (default: the last one whose horizon is complete).")] = None,
+    train_cutoffs: Annotated[
+        int, typer.Option("--train-cutoffs", help="Number of earlier cutoffs to train on.")
+    ] = 3,
+    cutoff: Annotated[
+        str | None,
+        typer.Option(
+            "--cutoff", help="Validation cutoff (default: the last one whose horizon is complete)."
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
@@ -136,8 +250,13 @@ def evaluate_command(
     with user_errors():
         ds = load_dataset(data or _store_url(db))
         with err_console.status("backtesting", spinner="dots"):
-            report = backtest(ds, horizon_days=parse_horizon(horizon), n_train_cutoffs=train_cutoffs,
-                              validation_cutoff=cutoff, random_state=seed)
+            report = backtest(
+                ds,
+                horizon_days=parse_horizon(horizon),
+                n_train_cutoffs=train_cutoffs,
+                validation_cutoff=cutoff,
+                random_state=seed,
+            )
         if fmt is OutputFormat.json:
             text = dump_json(report.to_dict())
             if out is None:
@@ -154,7 +273,9 @@ def evaluate_command(
             f"horizon {report.horizon_days} days"
         )
         render_frame(report.metrics_frame().round(4), fmt, out, title="out-of-time validation")
-        render_frame(report.calibration.round(4), fmt, out, title="calibration (deciles of predicted risk)")
+        render_frame(
+            report.calibration.round(4), fmt, out, title="calibration (deciles of predicted risk)"
+        )
         render_frame(report.top_features.head(10).round(4), fmt, out, title="top features (gain)")
 
 
@@ -167,10 +288,19 @@ def _store_url(db: str | None) -> str:
 @churn_app.command("score")
 def score_command(
     model: ModelOption,
-    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")] = None,
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Score as of this date (default: the last order date).")] = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the scores to this CSV file.")] = None,
-    no_store: Annotated[bool, typer.Option("--no-store", help="Do not write to the store (with --out).")] = False,
+    data: Annotated[
+        str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Score as of this date (default: the last order date)."),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Also write the scores to this CSV file.")
+    ] = None,
+    no_store: Annotated[
+        bool, typer.Option("--no-store", help="Do not write to the store (with --out).")
+    ] = False,
     lang: LangOption = "en",
     db: DbOption = None,
 ) -> None:
@@ -189,7 +319,9 @@ def score_command(
             scores.drop(columns=["reasons_json"]).to_csv(out, index=False, encoding="utf-8")
         written = 0
         if not no_store:
-            written = write_churn_scores(url, scores, horizon_days=fitted.horizon_days, model_version=meta["model_version"])
+            written = write_churn_scores(
+                url, scores, horizon_days=fitted.horizon_days, model_version=meta["model_version"]
+            )
         counts = scores["risk_tier"].value_counts()
         console.print(
             f"scored {len(scores):,} customers as of {scores['cutoff'].iloc[0] if len(scores) else '-'}: "
@@ -198,16 +330,32 @@ def score_command(
         )
 
 
-InactivityOption = Annotated[str, typer.Option("--inactivity", help="A customer is churned after this long without an order, e.g. 180d.")]
+InactivityOption = Annotated[
+    str,
+    typer.Option(
+        "--inactivity", help="A customer is churned after this long without an order, e.g. 180d."
+    ),
+]
 
 
 @survival_app.command("km")
 def km_command(
-    by: Annotated[str | None, typer.Option("--by", help="Segment column: kind, industry, region, group_name, acquisition_channel.")] = None,
-    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")] = None,
+    by: Annotated[
+        str | None,
+        typer.Option(
+            "--by", help="Segment column: kind, industry, region, group_name, acquisition_channel."
+        ),
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")
+    ] = None,
     inactivity: InactivityOption = "180d",
-    as_of: Annotated[str | None, typer.Option("--as-of", help="Censoring date (default: the last order date).")] = None,
-    curves: Annotated[bool, typer.Option("--curves", help="Print the retention curves instead of the summary.")] = False,
+    as_of: Annotated[
+        str | None, typer.Option("--as-of", help="Censoring date (default: the last order date).")
+    ] = None,
+    curves: Annotated[
+        bool, typer.Option("--curves", help="Print the retention curves instead of the summary.")
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     db: DbOption = None,
@@ -218,17 +366,34 @@ def km_command(
     from keepwise.analytics.survival import kaplan_meier, lifetimes_table
 
     with user_errors():
-        table = lifetimes_table(load_dataset(data or _store_url(db)), as_of=as_of, inactivity_days=parse_horizon(inactivity))
+        table = lifetimes_table(
+            load_dataset(data or _store_url(db)),
+            as_of=as_of,
+            inactivity_days=parse_horizon(inactivity),
+        )
         summary, curve = kaplan_meier(table, by=by)
-        render_frame((curve if curves else summary).round(4), fmt, out, title="Kaplan-Meier retention")
+        render_frame(
+            (curve if curves else summary).round(4), fmt, out, title="Kaplan-Meier retention"
+        )
 
 
 @survival_app.command("cox")
 def cox_command(
-    covariates: Annotated[list[str] | None, typer.Option("--covariate", "-c", help="Covariate (repeatable). Default: segments, first order amount, acquisition cost.")] = None,
-    data: Annotated[str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")] = None,
+    covariates: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--covariate",
+            "-c",
+            help="Covariate (repeatable). Default: segments, first order amount, acquisition cost.",
+        ),
+    ] = None,
+    data: Annotated[
+        str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")
+    ] = None,
     inactivity: InactivityOption = "180d",
-    penalizer: Annotated[float, typer.Option("--penalizer", help="L2 penalty for the Cox fit.")] = 0.0,
+    penalizer: Annotated[
+        float, typer.Option("--penalizer", help="L2 penalty for the Cox fit.")
+    ] = 0.0,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     db: DbOption = None,
@@ -239,8 +404,18 @@ def cox_command(
     from keepwise.analytics.survival import SEGMENT_COLUMNS, CoxModel, lifetimes_table
 
     with user_errors():
-        table = lifetimes_table(load_dataset(data or _store_url(db)), inactivity_days=parse_horizon(inactivity))
-        cols = covariates or [c for c in (*SEGMENT_COLUMNS, "first_amount", "acquisition_cost")
-                              if c in table.columns and table[c].notna().any() and table[c].nunique() > 1]
+        table = lifetimes_table(
+            load_dataset(data or _store_url(db)), inactivity_days=parse_horizon(inactivity)
+        )
+        cols = covariates or [
+            c
+            for c in (*SEGMENT_COLUMNS, "first_amount", "acquisition_cost")
+            if c in table.columns and table[c].notna().any() and table[c].nunique() > 1
+        ]
         model = CoxModel(penalizer=penalizer).fit(table, covariates=cols)
-        render_frame(model.summary.round(4), fmt, out, title=f"Cox hazard ratios (concordance {model.concordance_index:.3f})")
+        render_frame(
+            model.summary.round(4),
+            fmt,
+            out,
+            title=f"Cox hazard ratios (concordance {model.concordance_index:.3f})",
+        )

@@ -20,18 +20,46 @@ def _split(df: pd.DataFrame, tmp_path: Path) -> tuple[Path, Path, pd.Series]:
     test = df.drop(train.index)
     train.to_csv(tmp_path / "train.csv", index=False)
     test.drop(columns=["Churn"]).to_csv(tmp_path / "test.csv", index=False)
-    return tmp_path / "train.csv", tmp_path / "test.csv", test.set_index("CustomerID")["Churn"].astype(int)
+    return (
+        tmp_path / "train.csv",
+        tmp_path / "test.csv",
+        test.set_index("CustomerID")["Churn"].astype(int),
+    )
 
 
 def test_ecommerce_csv_fit_predict_auc(datasets_dir: Path, tmp_path: Path) -> None:
     df = pd.read_csv(datasets_dir / "churn_tables" / "E_Commerce_Dataset_E_Comm.csv")
     train, test, truth = _split(df, tmp_path)
     runner = CliRunner()
-    r = runner.invoke(app, ["churn", "fit", "--table", str(train), "--target", "Churn", "--id", "CustomerID",
-                            "--model", str(tmp_path / "m.kwm")])
+    r = runner.invoke(
+        app,
+        [
+            "churn",
+            "fit",
+            "--table",
+            str(train),
+            "--target",
+            "Churn",
+            "--id",
+            "CustomerID",
+            "--model",
+            str(tmp_path / "m.kwm"),
+        ],
+    )
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["churn", "predict", "--model", str(tmp_path / "m.kwm"), "--table", str(test),
-                            "--out", str(tmp_path / "preds.csv")])
+    r = runner.invoke(
+        app,
+        [
+            "churn",
+            "predict",
+            "--model",
+            str(tmp_path / "m.kwm"),
+            "--table",
+            str(test),
+            "--out",
+            str(tmp_path / "preds.csv"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     preds = pd.read_csv(tmp_path / "preds.csv")
     assert list(preds.columns) == ["id", "churn_probability", "risk_tier", "reasons"]

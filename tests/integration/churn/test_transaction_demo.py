@@ -42,38 +42,57 @@ def test_backtest_beats_recency_rule(demo_dir: Path) -> None:
     assert set(d["metrics"]) == {"keepwise", "logistic_baseline", "recency_rule"}
 
 
-def test_cli_fit_evaluate_score_store_history(demo_dir: Path, sqlite_url: str, tmp_path: Path) -> None:
+def test_cli_fit_evaluate_score_store_history(
+    demo_dir: Path, sqlite_url: str, tmp_path: Path
+) -> None:
     from keepwise.demo.loader import load_demo
 
     load_demo(sqlite_url, demo_dir)
     runner = CliRunner()
     model = tmp_path / "tx.kwm"
-    r = runner.invoke(app, ["churn", "fit", "--data", sqlite_url, "--horizon", "90d", "--model", str(model)])
+    r = runner.invoke(
+        app, ["churn", "fit", "--data", sqlite_url, "--horizon", "90d", "--model", str(model)]
+    )
     assert r.exit_code == 0, r.output
-    r = runner.invoke(app, ["churn", "evaluate", "--data", str(demo_dir), "--train-cutoffs", "2", "--format", "json"])
+    r = runner.invoke(
+        app,
+        ["churn", "evaluate", "--data", str(demo_dir), "--train-cutoffs", "2", "--format", "json"],
+    )
     assert r.exit_code == 0, r.output
     rep = json.loads(r.output)
     assert rep["metrics"]["keepwise"]["roc_auc"] > rep["metrics"]["recency_rule"]["roc_auc"]
     assert len(rep["calibration"]) == 10
     out = tmp_path / "scores.csv"
     for _ in range(2):
-        r = runner.invoke(app, ["churn", "score", "--model", str(model), "--db", sqlite_url, "--out", str(out)])
+        r = runner.invoke(
+            app, ["churn", "score", "--model", str(model), "--db", sqlite_url, "--out", str(out)]
+        )
         assert r.exit_code == 0, r.output
     scores = pd.read_csv(out)
     eng = create_engine(sqlite_url)
     with eng.connect() as conn:
-        rows = conn.execute(text("select count(*), count(distinct customer_id), count(distinct scored_at) from churn_scores")).one()
-        one = conn.execute(text(
-            "select c.external_id, s.probability, s.risk_tier, s.reasons, s.model_version, s.horizon_days "
-            "from churn_scores s join customers c on c.id = s.customer_id where s.risk_tier = 'high' limit 1")).one()
+        rows = conn.execute(
+            text(
+                "select count(*), count(distinct customer_id), count(distinct scored_at) from churn_scores"
+            )
+        ).one()
+        one = conn.execute(
+            text(
+                "select c.external_id, s.probability, s.risk_tier, s.reasons, s.model_version, s.horizon_days "
+                "from churn_scores s join customers c on c.id = s.customer_id where s.risk_tier = 'high' limit 1"
+            )
+        ).one()
     assert rows[0] == 2 * len(scores) and rows[1] == len(scores)  # history kept: two runs
     assert one.model_version.startswith("transaction-") and one.horizon_days == 90
     reasons = json.loads(one.reasons)
     assert 1 <= len(reasons) <= 3 and {"feature", "value", "impact", "en", "zh"} <= set(reasons[0])
     # reasons name each customer's real values: check them against the raw orders file
     with eng.connect() as conn:
-        stored = conn.execute(text(
-            "select c.external_id, s.reasons from churn_scores s join customers c on c.id = s.customer_id")).all()
+        stored = conn.execute(
+            text(
+                "select c.external_id, s.reasons from churn_scores s join customers c on c.id = s.customer_id"
+            )
+        ).all()
     orders = pd.read_csv(demo_dir / "orders.csv", parse_dates=["ordered_at"])
     orders = orders[orders.status == "completed"]
     as_of = pd.Timestamp(scores["cutoff"].iloc[0]) + pd.Timedelta(days=1)
@@ -89,7 +108,9 @@ def test_cli_fit_evaluate_score_store_history(demo_dir: Path, sqlite_url: str, t
                 assert f"已 {days} 天未下单" in reason["zh"], reason
                 checked += 1
             if reason["feature"] == "orders_90d":
-                assert reason["en"].startswith(f"{int(n90.get(external_id, 0))} orders in the last 90 days"), reason
+                assert reason["en"].startswith(
+                    f"{int(n90.get(external_id, 0))} orders in the last 90 days"
+                ), reason
                 checked += 1
     assert checked > 20
     assert scores["reasons"].str.len().gt(0).mean() > 0.95

@@ -11,7 +11,12 @@ from keepwise.analytics.churn._encode import TableEncoder, parse_numbers, parse_
 from keepwise.analytics.churn._io import read_table
 from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
 from keepwise.analytics.churn.model import ChurnClassifier
-from keepwise.analytics.churn.persistence import FORMAT_VERSION, load_model, read_metadata, save_model
+from keepwise.analytics.churn.persistence import (
+    FORMAT_VERSION,
+    load_model,
+    read_metadata,
+    save_model,
+)
 from keepwise.analytics.churn.reasons import Reason, top_reasons
 from keepwise.analytics.churn.snapshot import SnapshotChurnModel, fit_snapshot_file
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers

@@ -26,10 +26,27 @@ import pandas as pd
 
 from keepwise.errors import Problem, SchemaError, ValidationError
 
-BLANKS = frozenset({"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "missing", "nil", "无", "空"})
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "是", "有", "churn", "churned", "exited", "left", "流失", "已流失"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "否", "无", "stayed", "retained", "active", "未流失", "留存"})
-_BOOL_TOKENS = {"yes": 1, "y": 1, "true": 1, "t": 1, "是": 1, "no": 0, "n": 0, "false": 0, "f": 0, "否": 0}
+BLANKS = frozenset(
+    {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "missing", "nil", "无", "空"}
+)
+TRUE_WORDS = frozenset(
+    {"yes", "y", "true", "t", "是", "有", "churn", "churned", "exited", "left", "流失", "已流失"}
+)
+FALSE_WORDS = frozenset(
+    {"no", "n", "false", "f", "否", "无", "stayed", "retained", "active", "未流失", "留存"}
+)
+_BOOL_TOKENS = {
+    "yes": 1,
+    "y": 1,
+    "true": 1,
+    "t": 1,
+    "是": 1,
+    "no": 0,
+    "n": 0,
+    "false": 0,
+    "f": 0,
+    "否": 0,
+}
 _STRIP = re.compile(r"[\s,$¥￥€£%'_]|元|rmb|usd|cny|eur", re.IGNORECASE)
 _ID_NAME = re.compile(r"(^id$|_id$|id$|^id_|uuid|^key$|编号|^no\.?$|number$|^code$)", re.IGNORECASE)
 _NUMERIC_SHARE = 0.95
@@ -86,14 +103,21 @@ def parse_target(s: pd.Series, column: str) -> pd.Series:
         values = sorted(t[unknown].astype(str).unique())[:5]
         rows = [int(i) + 2 for i in np.flatnonzero(unknown.to_numpy())[:5]]
         raise ValidationError(
-            [Problem("table", r, column, v, "not a churn value") for r, v in zip(rows, values, strict=False)],
+            [
+                Problem("table", r, column, v, "not a churn value")
+                for r, v in zip(rows, values, strict=False)
+            ],
             int(unknown.sum()),
             summary=f"target column {column!r} must be Yes/No, 1/0 or True/False; "
             f"found {', '.join(map(repr, values))}",
         )
     classes = set(y.dropna().unique())
     if len(classes) < 2:
-        only = "no rows" if not classes else f"only {'churned' if 1.0 in classes else 'not churned'} rows"
+        only = (
+            "no rows"
+            if not classes
+            else f"only {'churned' if 1.0 in classes else 'not churned'} rows"
+        )
         raise ValidationError(
             [Problem("table", None, column, None, f"the target has {only}")],
             summary=f"target column {column!r} needs both churned and not-churned rows to learn from",
@@ -116,7 +140,9 @@ class TableEncoder:
 
     OTHER = "(other)"
 
-    def __init__(self, max_levels: int = 30, min_level_count: int = 5, exclude: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, max_levels: int = 30, min_level_count: int = 5, exclude: tuple[str, ...] = ()
+    ) -> None:
         self.max_levels = max_levels
         self.min_level_count = min_level_count
         self.exclude = exclude
@@ -131,7 +157,9 @@ class TableEncoder:
         self.specs_ = specs
         self.features_ = [s.name for s in specs if s.is_used]
         if not self.features_:
-            raise SchemaError("*", None, "no usable feature columns (all are ids, constant or blank)")
+            raise SchemaError(
+                "*", None, "no usable feature columns (all are ids, constant or blank)"
+            )
         return self
 
     def _infer(self, name: str, col: pd.Series, n: int) -> ColumnSpec:
@@ -151,7 +179,10 @@ class TableEncoder:
             return ColumnSpec(name, "numeric", median=float(nums.median()), is_percent=is_pct)
         if _ID_NAME.search(name) and unique_share > 0.9:
             return ColumnSpec(name, "id")
-        if present.astype(str).str.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}").mean() >= _NUMERIC_SHARE:
+        if (
+            present.astype(str).str.match(r"^\d{4}[-/.]\d{1,2}[-/.]\d{1,2}").mean()
+            >= _NUMERIC_SHARE
+        ):
             days = self._days(present)
             if days.notna().mean() >= _NUMERIC_SHARE:
                 return ColumnSpec(name, "datetime", median=float(days.median()))
@@ -174,7 +205,11 @@ class TableEncoder:
         for spec in self.specs_:
             if not spec.is_used:
                 continue
-            col = df[spec.name] if spec.name in df.columns else pd.Series([None] * len(df), index=df.index)
+            col = (
+                df[spec.name]
+                if spec.name in df.columns
+                else pd.Series([None] * len(df), index=df.index)
+            )
             if spec.kind == "numeric":
                 out[spec.name] = parse_numbers(col).to_numpy()
             elif spec.kind == "boolean":
@@ -203,5 +238,8 @@ class TableEncoder:
     def summary(self) -> pd.DataFrame:
         """One row per input column: name, kind, levels kept."""
         return pd.DataFrame(
-            [{"column": s.name, "kind": s.kind, "levels": len(s.levels) or None} for s in self.specs_]
+            [
+                {"column": s.name, "kind": s.kind, "levels": len(s.levels) or None}
+                for s in self.specs_
+            ]
         )

@@ -12,12 +12,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from keepwise.errors import NotFoundError, ValidationError, Problem
+from keepwise.errors import NotFoundError, Problem, ValidationError
 
 _MAX_HEADER_SCAN = 30
 
 
-def read_table(path: str | Path, *, sheet: str | None = None, want_column: str | None = None) -> pd.DataFrame:
+def read_table(
+    path: str | Path, *, sheet: str | None = None, want_column: str | None = None
+) -> pd.DataFrame:
     """Read a table file as strings, finding the sheet and the header row.
 
     Parameters
@@ -68,10 +70,20 @@ def _read_csv(p: Path) -> pd.DataFrame:
         raise ValidationError([Problem(str(p), None, None, None, "the file is empty")])
     sep = max((",", "\t", ";", "|"), key=first.count)
     try:
-        raw = pd.read_csv(p, sep=sep, dtype=str, encoding=encoding, keep_default_na=False,
-                          header=None, skip_blank_lines=True, encoding_errors="replace")
+        raw = pd.read_csv(
+            p,
+            sep=sep,
+            dtype=str,
+            encoding=encoding,
+            keep_default_na=False,
+            header=None,
+            skip_blank_lines=True,
+            encoding_errors="replace",
+        )
     except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValidationError([Problem(str(p), None, None, None, f"cannot parse the file: {exc}")]) from None
+        raise ValidationError(
+            [Problem(str(p), None, None, None, f"cannot parse the file: {exc}")]
+        ) from None
     return _with_header(raw, str(p))
 
 
@@ -86,7 +98,9 @@ def _read_xlsx(p: Path, *, sheet: str | None, want_column: str | None) -> pd.Dat
     if not framed:
         raise ValidationError([Problem(str(p), None, None, None, "no sheet holds a table")])
     if want_column is not None:
-        having = [k for k, v in framed.items() if want_column in {str(c).strip() for c in v.columns}]
+        having = [
+            k for k, v in framed.items() if want_column in {str(c).strip() for c in v.columns}
+        ]
         if having:
             return framed[max(having, key=lambda k: framed[k].size)]
     return framed[max(framed, key=lambda k: framed[k].size)]
@@ -115,10 +129,10 @@ def _with_header(raw: pd.DataFrame, where: str, *, strict: bool = True) -> pd.Da
     header_pos = 0
     for pos, (_, row) in enumerate(scan.iterrows()):
         values = [v for v in row if v is not None]
-        if len(values) >= max(2, 0.8 * best) or len(values) == best:
-            if all(not _looks_numeric(v) for v in values):
-                header_pos = pos
-                break
+        full = len(values) >= max(2, 0.8 * best) or len(values) == best
+        if full and all(not _looks_numeric(v) for v in values):
+            header_pos = pos
+            break
     header = raw.iloc[header_pos]
     body = raw.iloc[header_pos + 1 :]
     keep = [i for i, h in enumerate(header) if h is not None]

@@ -46,7 +46,9 @@ def churn_metrics(y: Any, p: Any, *, top_share: float = 0.10) -> dict[str, float
         "roc_auc": float(roc_auc_score(yv, pv)) if two else float("nan"),
         "pr_auc": float(average_precision_score(yv, pv)) if two else float("nan"),
         # a ranking score (e.g. days since last order) has no Brier score
-        "brier": float(brier_score_loss(yv, pv)) if len(yv) and pv.min() >= 0 and pv.max() <= 1 else float("nan"),
+        "brier": float(brier_score_loss(yv, pv))
+        if len(yv) and pv.min() >= 0 and pv.max() <= 1
+        else float("nan"),
         "lift_top10": top_rate / base if base > 0 else float("nan"),
         "capture_top10": float(yv[mask].sum() / churners) if churners > 0 else float("nan"),
     }

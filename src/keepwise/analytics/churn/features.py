@@ -41,7 +41,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
-import numpy as np
 import pandas as pd
 
 from keepwise.analytics.dataset import Dataset
@@ -87,7 +86,9 @@ def order_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table:
     """Order-based features per customer as of the cutoff."""
     _, end, end_epoch = cutoff_bounds(cutoff)
     o = ds.orders.filter(ds.orders.ordered_at < end)
-    o = o.mutate(_age=_age_days(o.ordered_at, end_epoch), _amt=o.amount.cast("float64").fill_null(0.0))
+    o = o.mutate(
+        _age=_age_days(o.ordered_at, end_epoch), _amt=o.amount.cast("float64").fill_null(0.0)
+    )
 
     def within(lo: float, hi: float) -> Any:
         return (o._age > lo) & (o._age <= hi) if lo > 0 else o._age <= hi
@@ -105,22 +106,29 @@ def order_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table:
         amount_prev_90d=ibis.ifelse(within(90, 180), o._amt, 0.0).sum(),
     )
     span = agg.first_age - agg.recency_days
-    mean_interval = ibis.ifelse(agg.frequency > 1, span / (agg.frequency - 1).cast("float64"), ibis.null("float64"))
+    mean_interval = ibis.ifelse(
+        agg.frequency > 1, span / (agg.frequency - 1).cast("float64"), ibis.null("float64")
+    )
     agg = agg.mutate(
         avg_order_value=agg.monetary / agg.frequency.cast("float64"),
         orders_qoq_change=ibis.ifelse(
             agg.orders_prev_90d > 0,
-            (agg.orders_90d - agg.orders_prev_90d).cast("float64") / agg.orders_prev_90d.cast("float64"),
+            (agg.orders_90d - agg.orders_prev_90d).cast("float64")
+            / agg.orders_prev_90d.cast("float64"),
             ibis.null("float64"),
         ),
         amount_qoq_change=ibis.ifelse(
-            agg.amount_prev_90d > 0, (agg.amount_90d - agg.amount_prev_90d) / agg.amount_prev_90d, ibis.null("float64")
+            agg.amount_prev_90d > 0,
+            (agg.amount_90d - agg.amount_prev_90d) / agg.amount_prev_90d,
+            ibis.null("float64"),
         ),
         mean_interval_days=mean_interval,
         overdue_ratio=agg.recency_days / ibis.greatest(mean_interval, 1.0),
         tenure_days=agg.first_age,
         # repeat orders per 30 days of tenure (BG/NBD's purchase rate, without the model)
-        repeat_rate_30d=(agg.frequency - 1).cast("float64") / ibis.greatest(agg.first_age, 30.0) * 30.0,
+        repeat_rate_30d=(agg.frequency - 1).cast("float64")
+        / ibis.greatest(agg.first_age, 30.0)
+        * 30.0,
         # how far the customer is into the window in which a repeat buyer would have bought again
         recency_share=agg.recency_days / ibis.greatest(agg.first_age, 1.0),
     )
@@ -138,7 +146,9 @@ def ticket_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table | 
     resolved = (t.resolved_at < end) if "resolved_at" in cols else ibis.literal(False)
     opened_epoch = t.opened_at.epoch_seconds().cast("float64")
     if "first_response_at" in cols:
-        responded = ibis.ifelse(answered, t.first_response_at.epoch_seconds().cast("float64"), ibis.literal(end_epoch))
+        responded = ibis.ifelse(
+            answered, t.first_response_at.epoch_seconds().cast("float64"), ibis.literal(end_epoch)
+        )
     else:
         responded = ibis.literal(end_epoch)
     t = t.mutate(
@@ -166,9 +176,19 @@ def satisfaction_events(ds: Dataset, cutoff: date | datetime | str) -> ibis.Tabl
         s = f.score.cast("float64")
         norm = kind.cases(("nps", s * 10.0), ("csat", (s - 1.0) * 25.0), else_=s)
         parts.append(f.select(customer_id=f.customer_id, at=f.occurred_at, score=norm))
-    if ds.tickets is not None and "satisfaction" in ds.tickets.columns and "resolved_at" in ds.tickets.columns:
+    if (
+        ds.tickets is not None
+        and "satisfaction" in ds.tickets.columns
+        and "resolved_at" in ds.tickets.columns
+    ):
         t = ds.tickets.filter((ds.tickets.resolved_at < end) & ds.tickets.satisfaction.notnull())
-        parts.append(t.select(customer_id=t.customer_id, at=t.resolved_at, score=(t.satisfaction.cast("float64") - 1.0) * 25.0))
+        parts.append(
+            t.select(
+                customer_id=t.customer_id,
+                at=t.resolved_at,
+                score=(t.satisfaction.cast("float64") - 1.0) * 25.0,
+            )
+        )
     if not parts:
         return None
     ev = parts[0]
@@ -201,7 +221,10 @@ def text_events(ds: Dataset, cutoff: date | datetime | str, *, days: int = 90) -
     """Notes and comments of the ``days`` before the cutoff: ``customer_id``, ``at``, ``text``."""
     _, end, end_epoch = cutoff_bounds(cutoff)
     parts = []
-    for table, ts, col in ((ds.interactions, "occurred_at", "note"), (ds.feedback, "occurred_at", "comment")):
+    for table, ts, col in (
+        (ds.interactions, "occurred_at", "note"),
+        (ds.feedback, "occurred_at", "comment"),
+    ):
         if table is None or col not in table.columns:
             continue
         t = table.filter((table[ts] < end) & table[col].notnull())
@@ -215,7 +238,9 @@ def text_events(ds: Dataset, cutoff: date | datetime | str, *, days: int = 90) -
     return ev
 
 
-def text_features(ds: Dataset, cutoff: date | datetime | str, *, scorer: Any = None) -> ibis.Table | None:
+def text_features(
+    ds: Dataset, cutoff: date | datetime | str, *, scorer: Any = None
+) -> ibis.Table | None:
     """Sentiment of recent notes and comments; interaction counts, recency and inbound share.
 
     Sentiment is computed once per distinct text in Python (:func:`sentiment_scores`), put in a
@@ -231,7 +256,11 @@ def text_features(ds: Dataset, cutoff: date | datetime | str, *, scorer: Any = N
         distinct = ev.select("text").distinct().to_pandas()["text"]
         scores = pd.DataFrame({"text": distinct.astype(str), "sentiment": scorer(distinct)})
         scores = scores.dropna()
-        lookup = ibis.memtable(scores) if ds.backend != "pyspark" else ds.con.create_table("_kw_sentiment", scores, overwrite=True)
+        lookup = (
+            ibis.memtable(scores)
+            if ds.backend != "pyspark"
+            else ds.con.create_table("_kw_sentiment", scores, overwrite=True)
+        )
         j = ev.inner_join(lookup, "text")
         w = ibis.window(group_by=j.customer_id, order_by=[j.sentiment, ibis.desc(j.at), j.text])
         j = j.mutate(_rank=ibis.row_number().over(w))
@@ -239,7 +268,9 @@ def text_features(ds: Dataset, cutoff: date | datetime | str, *, scorer: Any = N
             sentiment_mean_90d=j.sentiment.mean(),
             sentiment_min_90d=j.sentiment.min(),
             negative_texts_90d=(j.sentiment < -0.2).cast("int64").sum(),
-            worst_text_90d=ibis.ifelse((j._rank == 0) & (j.sentiment < -0.2), j.text, ibis.null("string")).max(),
+            worst_text_90d=ibis.ifelse(
+                (j._rank == 0) & (j.sentiment < -0.2), j.text, ibis.null("string")
+            ).max(),
         )
     if ds.interactions is not None:
         i = ds.interactions.filter(ds.interactions.occurred_at < end)
@@ -252,11 +283,19 @@ def text_features(ds: Dataset, cutoff: date | datetime | str, *, scorer: Any = N
             _inb=(recent & inbound.fill_null(False)).cast("int64").sum(),
         )
         ia = ia.mutate(
-            inbound_share_90d=ibis.ifelse(ia.interactions_90d > 0, ia._inb.cast("float64") / ia.interactions_90d.cast("float64"), ibis.null("float64"))
+            inbound_share_90d=ibis.ifelse(
+                ia.interactions_90d > 0,
+                ia._inb.cast("float64") / ia.interactions_90d.cast("float64"),
+                ibis.null("float64"),
+            )
         ).drop("_inb")
-        out = ia if out is None else ia.outer_join(out, "customer_id").mutate(
-            customer_id=ibis.coalesce(ia.customer_id, out.customer_id)
-        ).drop("customer_id_right")
+        out = (
+            ia
+            if out is None
+            else ia.outer_join(out, "customer_id")
+            .mutate(customer_id=ibis.coalesce(ia.customer_id, out.customer_id))
+            .drop("customer_id_right")
+        )
     return out
 
 
@@ -266,7 +305,11 @@ def contact_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table |
         return None
     _, end, end_epoch = cutoff_bounds(cutoff)
     c = ds.contacts
-    weight = c.decision_weight.cast("float64").fill_null(0.0) if "decision_weight" in c.columns else ibis.literal(1.0)
+    weight = (
+        c.decision_weight.cast("float64").fill_null(0.0)
+        if "decision_weight" in c.columns
+        else ibis.literal(1.0)
+    )
     if "last_contacted_at" in c.columns:
         age = _age_days(c.last_contacted_at, end_epoch)
         hit = (c.last_contacted_at < end) & (age <= 90)
@@ -293,7 +336,9 @@ def customer_features(ds: Dataset) -> ibis.Table | None:
             cols[name] = c[name].cast("float64")
     if "budget" in c.columns and "budget_required" in c.columns:
         req = c.budget_required.cast("float64")
-        cols["budget_gap"] = ibis.ifelse(req > 0, (c.budget.cast("float64") - req) / req, ibis.null("float64"))
+        cols["budget_gap"] = ibis.ifelse(
+            req > 0, (c.budget.cast("float64") - req) / req, ibis.null("float64")
+        )
     return c.select(**cols)
 
 
@@ -321,7 +366,11 @@ def churn_features(
         Replace the sentiment scorer (a function of a Series of texts returning scores).
     """
     pop = population(ds, cutoff, active_days=active_days)
-    parts = [order_features(ds, cutoff), ticket_features(ds, cutoff), satisfaction_features(ds, cutoff)]
+    parts = [
+        order_features(ds, cutoff),
+        ticket_features(ds, cutoff),
+        satisfaction_features(ds, cutoff),
+    ]
     if sentiment:
         parts.append(text_features(ds, cutoff, scorer=scorer))
     parts += [contact_features(ds, cutoff), customer_features(ds)]
@@ -334,7 +383,14 @@ def churn_features(
             out = out.drop("customer_id_right")
     fills = {
         c: 0
-        for c in ("tickets_90d", "open_tickets", "slow_tickets_90d", "interactions_90d", "negative_texts_90d", "contacts")
+        for c in (
+            "tickets_90d",
+            "open_tickets",
+            "slow_tickets_90d",
+            "interactions_90d",
+            "negative_texts_90d",
+            "contacts",
+        )
         if c in out.columns
     }
     return out.fill_null(fills) if fills else out

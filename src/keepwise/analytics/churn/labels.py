@@ -30,27 +30,42 @@ def parse_horizon(value: str | int) -> int:
         text = str(value).strip().lower()
         units = {"d": 1, "w": 7, "m": 30, "y": 365}
         try:
-            days = int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+            days = (
+                int(float(text[:-1]) * units[text[-1]]) if text and text[-1] in units else int(text)
+            )
         except ValueError:
-            raise ConfigError(f"horizon {value!r}: use days like 90d, weeks like 12w or months like 3m") from None
+            raise ConfigError(
+                f"horizon {value!r}: use days like 90d, weeks like 12w or months like 3m"
+            ) from None
     if days <= 0:
         raise ConfigError(f"horizon must be positive, got {value!r}")
     return days
 
 
-def churn_labels(ds: Dataset, population: ibis.Table, cutoff: Any, *, horizon_days: int) -> ibis.Table:
+def churn_labels(
+    ds: Dataset, population: ibis.Table, cutoff: Any, *, horizon_days: int
+) -> ibis.Table:
     """``customer_id``, ``churned`` (0/1) for the customers of ``population``."""
     d, end, _ = cutoff_bounds(cutoff)
     h_end = ibis.timestamp(pd.Timestamp(d) + pd.Timedelta(days=horizon_days + 1))
     o = ds.orders
-    future = o.filter((o.ordered_at >= end) & (o.ordered_at < h_end)).select("customer_id").distinct().mutate(_bought=1)
+    future = (
+        o.filter((o.ordered_at >= end) & (o.ordered_at < h_end))
+        .select("customer_id")
+        .distinct()
+        .mutate(_bought=1)
+    )
     lab = population.left_join(future, "customer_id").drop("customer_id_right")
     churned = lab._bought.isnull()
     if ds.customers is not None and "contract_end" in ds.customers.columns:
         c = ds.customers.select("customer_id", _cend=ds.customers.contract_end.cast("date"))
         lab = lab.left_join(c, "customer_id").drop("customer_id_right")
         h_last = d + timedelta(days=horizon_days)
-        ended = lab._cend.notnull() & (lab._cend > ibis.literal(d)) & (lab._cend <= ibis.literal(h_last))
+        ended = (
+            lab._cend.notnull()
+            & (lab._cend > ibis.literal(d))
+            & (lab._cend <= ibis.literal(h_last))
+        )
         churned = churned | ended.fill_null(False)
     return lab.select("customer_id", churned=churned.cast("int64"))
 
@@ -63,8 +78,14 @@ def data_end(ds: Dataset) -> date:
     return _as_date(value)
 
 
-def label_cutoffs(ds: Dataset, *, horizon_days: int, count: int = 4, step_days: int | None = None,
-                  latest: Any = None) -> list[date]:
+def label_cutoffs(
+    ds: Dataset,
+    *,
+    horizon_days: int,
+    count: int = 4,
+    step_days: int | None = None,
+    latest: Any = None,
+) -> list[date]:
     """Cutoffs with complete horizons, oldest first: ``latest`` (default data end - horizon) and
     ``count - 1`` earlier ones every ``step_days`` (default the horizon)."""
     end = data_end(ds)

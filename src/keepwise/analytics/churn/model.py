@@ -34,7 +34,7 @@ from keepwise.errors import ConfigError, NotFittedError, SchemaError
 try:  # Python 3.11 has typing.Self
     from typing import Self
 except ImportError:  # pragma: no cover
-    from typing_extensions import Self
+    from typing import Self
 
 
 def _check_fitted(est: Any) -> None:
@@ -105,7 +105,9 @@ class ChurnClassifier:
             "verbose": -1,
         }
 
-    def _train(self, X: pd.DataFrame, y: np.ndarray, rounds: int | None, rng: np.random.Generator) -> Any:
+    def _train(
+        self, X: pd.DataFrame, y: np.ndarray, rounds: int | None, rng: np.random.Generator
+    ) -> Any:
         import lightgbm as lgb
 
         cats = [c for c in self.categorical_features if c in X.columns]
@@ -119,7 +121,10 @@ class ChurnClassifier:
             train = lgb.Dataset(X[~stop], y[~stop], categorical_feature=cats, free_raw_data=False)
             valid = lgb.Dataset(X[stop], y[stop], reference=train, categorical_feature=cats)
             return lgb.train(
-                self._params(), train, num_boost_round=self.max_trees, valid_sets=[valid],
+                self._params(),
+                train,
+                num_boost_round=self.max_trees,
+                valid_sets=[valid],
                 callbacks=[lgb.early_stopping(50, verbose=False)],
             )
         train = lgb.Dataset(X, y, categorical_feature=cats)
@@ -136,9 +141,31 @@ class ChurnClassifier:
         nums = [c for c in self.feature_names_in_ if c not in cats]
         steps = []
         if nums:
-            steps.append(("num", make_pipeline(SimpleImputer(strategy="median", add_indicator=True, keep_empty_features=True), StandardScaler()), nums))
+            steps.append(
+                (
+                    "num",
+                    make_pipeline(
+                        SimpleImputer(
+                            strategy="median", add_indicator=True, keep_empty_features=True
+                        ),
+                        StandardScaler(),
+                    ),
+                    nums,
+                )
+            )
         if cats:
-            steps.append(("cat", make_pipeline(SimpleImputer(strategy="constant", fill_value=-1.0, keep_empty_features=True), OneHotEncoder(handle_unknown="ignore")), cats))
+            steps.append(
+                (
+                    "cat",
+                    make_pipeline(
+                        SimpleImputer(
+                            strategy="constant", fill_value=-1.0, keep_empty_features=True
+                        ),
+                        OneHotEncoder(handle_unknown="ignore"),
+                    ),
+                    cats,
+                )
+            )
         return make_pipeline(ColumnTransformer(steps), LogisticRegression(max_iter=2000, C=1.0))
 
     def fit(self, X: pd.DataFrame, y: Any, *, groups: Any = None) -> Self:
@@ -150,7 +177,9 @@ class ChurnClassifier:
         from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
         if self.calibration not in ("sigmoid", "isotonic"):
-            raise ConfigError(f"calibration must be 'sigmoid' or 'isotonic', not {self.calibration!r}")
+            raise ConfigError(
+                f"calibration must be 'sigmoid' or 'isotonic', not {self.calibration!r}"
+            )
         yv = np.asarray(y, dtype=float)
         if len(yv) != len(X):
             raise SchemaError("target", None, f"{len(yv)} labels for {len(X)} rows")
@@ -158,7 +187,11 @@ class ChurnClassifier:
             raise SchemaError("target", None, "labels must be 0 or 1 without blanks")
         counts = np.bincount(yv.astype(int), minlength=2)
         if counts.min() < 2:
-            raise SchemaError("target", None, f"need at least 2 churned and 2 retained rows; have {counts[1]} and {counts[0]}")
+            raise SchemaError(
+                "target",
+                None,
+                f"need at least 2 churned and 2 retained rows; have {counts[1]} and {counts[0]}",
+            )
         X = X.astype(float)
         self.feature_names_in_ = list(X.columns)
         rng = np.random.default_rng(self.random_state)
@@ -167,15 +200,19 @@ class ChurnClassifier:
         oof_base = np.zeros(len(yv))
         best = []
         if groups is None:
-            splits = StratifiedKFold(n_splits=max(2, folds), shuffle=True, random_state=self.random_state).split(X, yv)
+            splits = StratifiedKFold(
+                n_splits=max(2, folds), shuffle=True, random_state=self.random_state
+            ).split(X, yv)
         else:
-            splits = StratifiedGroupKFold(n_splits=max(2, folds), shuffle=True, random_state=self.random_state).split(
-                X, yv, np.asarray(groups)
-            )
+            splits = StratifiedGroupKFold(
+                n_splits=max(2, folds), shuffle=True, random_state=self.random_state
+            ).split(X, yv, np.asarray(groups))
         for tr, te in splits:
             booster = self._train(X.iloc[tr], yv[tr], None, rng)
             best.append(max(1, booster.best_iteration or booster.current_iteration()))
-            oof_margin[te] = booster.predict(X.iloc[te], raw_score=True, num_iteration=booster.best_iteration)
+            oof_margin[te] = booster.predict(
+                X.iloc[te], raw_score=True, num_iteration=booster.best_iteration
+            )
             base = self._baseline().fit(X.iloc[tr], yv[tr])
             oof_base[te] = base.predict_proba(X.iloc[te])[:, 1]
         self.n_trees_ = int(round(np.mean(best) * (1 + 1 / max(2, folds))))
@@ -185,7 +222,10 @@ class ChurnClassifier:
         self.baseline_ = self._baseline().fit(X, yv)
         tiers = self.tiers or RiskTiers()
         self.tier_thresholds_ = tiers.thresholds(oof_p)
-        self.metrics_ = {"model": churn_metrics(yv, oof_p), "logistic_baseline": churn_metrics(yv, oof_base)}
+        self.metrics_ = {
+            "model": churn_metrics(yv, oof_p),
+            "logistic_baseline": churn_metrics(yv, oof_base),
+        }
         self.calibration_table_ = calibration_table(yv, oof_p)
         self.train_size_ = int(len(yv))
         self.train_base_rate_ = float(yv.mean())
@@ -209,7 +249,9 @@ class ChurnClassifier:
     def _align(self, X: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in self.feature_names_in_ if c not in X.columns]
         if missing:
-            raise SchemaError(missing[0], None, f"feature missing at predict time ({len(missing)} missing in all)")
+            raise SchemaError(
+                missing[0], None, f"feature missing at predict time ({len(missing)} missing in all)"
+            )
         return X[self.feature_names_in_].astype(float)
 
     def decision_function(self, X: pd.DataFrame) -> np.ndarray:
@@ -253,7 +295,9 @@ class ChurnClassifier:
         elif method == "path":
             raw = self._path_contributions(Xa)
         else:
-            raise ConfigError(f"contributions: method must be 'auto', 'shap' or 'path', not {method!r}")
+            raise ConfigError(
+                f"contributions: method must be 'auto', 'shap' or 'path', not {method!r}"
+            )
         return pd.DataFrame(raw, index=X.index, columns=[*self.feature_names_in_, "_bias"])
 
     shap_max_rows = 50_000
@@ -278,7 +322,11 @@ class ChurnClassifier:
                     value = float(node["internal_value"])
                     for side in ("left_child", "right_child"):
                         child = node[side]
-                        child_value = float(child["leaf_value"] if "leaf_value" in child else child["internal_value"])
+                        child_value = float(
+                            child["leaf_value"]
+                            if "leaf_value" in child
+                            else child["internal_value"]
+                        )
                         a = acc.copy()
                         a[int(node["split_feature"])] += child_value - value
                         if "leaf_value" in child:

@@ -31,7 +31,9 @@ def _keepwise_version() -> str:
     return str(__version__)
 
 
-def save_model(model: Any, path: str | Path, *, kind: str, metadata: dict[str, Any]) -> dict[str, Any]:
+def save_model(
+    model: Any, path: str | Path, *, kind: str, metadata: dict[str, Any]
+) -> dict[str, Any]:
     """Write ``model`` and its metadata to ``path`` (a zip file); return the full metadata."""
     import joblib
 
@@ -70,7 +72,9 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
     if not p.is_file():
         raise NotFoundError(f"model file not found: {p}")
     if not zipfile.is_zipfile(p):
-        raise ModelVersionError(f"{p} is not a keepwise model file (expected a zip written by 'keepwise churn fit')")
+        raise ModelVersionError(
+            f"{p} is not a keepwise model file (expected a zip written by 'keepwise churn fit')"
+        )
     with zipfile.ZipFile(p) as zf:
         if _META not in zf.namelist():
             raise ModelVersionError(f"{p} is not a keepwise model file: it has no {_META}")

@@ -39,7 +39,13 @@ class Reason:
             v = v.item()
         if v != v:  # NaN
             v = None
-        return {"feature": self.feature, "value": v, "impact": round(float(self.impact), 4), "en": self.en, "zh": self.zh}
+        return {
+            "feature": self.feature,
+            "value": v,
+            "impact": round(float(self.impact), 4),
+            "en": self.en,
+            "zh": self.zh,
+        }
 
 
 class _RowView(Mapping[str, Any]):
@@ -106,12 +112,18 @@ def top_reasons(
     groups = dict(group_of or {})
     feats = [c for c in contributions.columns if c != "_bias"]
     C = contributions[feats].to_numpy(dtype=float)
-    sign = np.ones((C.shape[0], 1)) if lowering is None else np.where(np.asarray(lowering), -1.0, 1.0)[:, None]
+    sign = (
+        np.ones((C.shape[0], 1))
+        if lowering is None
+        else np.where(np.asarray(lowering), -1.0, 1.0)[:, None]
+    )
     S = C * sign
     k = min(top + 3, len(feats))  # a few spare in case a describer skips a feature
     if k < len(feats):
         part = np.argpartition(-S, k - 1, axis=1)[:, :k]
-        order = np.take_along_axis(part, np.argsort(-np.take_along_axis(S, part, 1), axis=1, kind="stable"), 1)
+        order = np.take_along_axis(
+            part, np.argsort(-np.take_along_axis(S, part, 1), axis=1, kind="stable"), 1
+        )
     else:
         order = np.argsort(-S, axis=1, kind="stable")
     # plain Python lists: the loop below runs once per customer and must not touch numpy scalars
@@ -119,7 +131,9 @@ def top_reasons(
     s_top = np.take_along_axis(S, order, 1).tolist()
     c_top = np.take_along_axis(C, order, 1).tolist()
     topic_of = [groups.get(f, f) for f in feats]
-    cols = {c: values[c].tolist() for c in values.columns}  # Python scalars: cheap to read and to serialise
+    cols = {
+        c: values[c].tolist() for c in values.columns
+    }  # Python scalars: cheap to read and to serialise
     val_cols = [cols.get(f) for f in feats]
     out: list[list[Reason]] = []
     for i in range(len(order_l)):
@@ -164,4 +178,8 @@ def join_reasons(reasons: list[list[Reason]], lang: str = "en") -> list[str]:
 
 def direction_words(impact: float) -> tuple[str, str]:
     """("raises churn risk", "推高流失风险") or the lowering pair."""
-    return ("raises churn risk", "推高流失风险") if impact > 0 else ("lowers churn risk", "降低流失风险")
+    return (
+        ("raises churn risk", "推高流失风险")
+        if impact > 0
+        else ("lowers churn risk", "降低流失风险")
+    )

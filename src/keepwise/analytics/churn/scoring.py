@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -66,7 +66,11 @@ def write_churn_scores(
     cutoffs = pd.to_datetime(scores["cutoff"]).dt.date.to_numpy()
     probs = scores["churn_probability"].to_numpy(dtype=float)
     tiers = scores["risk_tier"].astype(str).to_numpy()
-    reasons = scores["reasons_json"].to_numpy() if "reasons_json" in scores.columns else np.full(len(scores), None)
+    reasons = (
+        scores["reasons_json"].to_numpy()
+        if "reasons_json" in scores.columns
+        else np.full(len(scores), None)
+    )
     pks = pk.astype(int).to_numpy()
     table = ChurnScore.__table__
     written = 0
@@ -78,8 +82,16 @@ def write_churn_scores(
             stop = min(start + _CHUNK, len(scores))
             if is_sqlite:  # plain DB-API executemany: the JSON is serialised once here
                 rows = [
-                    (int(pks[i]), when_text, cutoff_text[cutoffs[i]], horizon_days, float(probs[i]), tiers[i],
-                     _dumps(reasons[i]), model_version)
+                    (
+                        int(pks[i]),
+                        when_text,
+                        cutoff_text[cutoffs[i]],
+                        horizon_days,
+                        float(probs[i]),
+                        tiers[i],
+                        _dumps(reasons[i]),
+                        model_version,
+                    )
                     for i in range(start, stop)
                 ]
                 conn.exec_driver_sql(
@@ -91,9 +103,16 @@ def write_churn_scores(
                 conn.execute(
                     insert(table),
                     [
-                        {"customer_id": int(pks[i]), "scored_at": when, "cutoff": cutoffs[i],
-                         "horizon_days": horizon_days, "probability": float(probs[i]), "risk_tier": tiers[i],
-                         "reasons": reasons[i], "model_version": model_version}
+                        {
+                            "customer_id": int(pks[i]),
+                            "scored_at": when,
+                            "cutoff": cutoffs[i],
+                            "horizon_days": horizon_days,
+                            "probability": float(probs[i]),
+                            "risk_tier": tiers[i],
+                            "reasons": reasons[i],
+                            "model_version": model_version,
+                        }
                         for i in range(start, stop)
                     ],
                 )

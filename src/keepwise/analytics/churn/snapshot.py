@@ -20,14 +20,20 @@ import pandas as pd
 
 from keepwise.analytics.churn._encode import _ID_NAME, TableEncoder, parse_target
 from keepwise.analytics.churn.model import ChurnClassifier
-from keepwise.analytics.churn.reasons import Reason, direction_words, fmt_number, join_reasons, top_reasons
+from keepwise.analytics.churn.reasons import (
+    Reason,
+    direction_words,
+    fmt_number,
+    join_reasons,
+    top_reasons,
+)
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
 from keepwise.errors import NotFittedError, SchemaError
 
 try:
     from typing import Self
 except ImportError:  # pragma: no cover
-    from typing_extensions import Self
+    from typing import Self
 
 _MISSING = object()
 
@@ -87,7 +93,9 @@ class SnapshotChurnModel:
         exclude = tuple(c for c in (target, id_col) if c)
         self.encoder_ = TableEncoder(max_levels=self.max_levels, exclude=exclude).fit(df)
         if id_col is None:
-            ids = [s.name for s in self.encoder_.specs_ if s.kind == "id" and _ID_NAME.search(s.name)]
+            ids = [
+                s.name for s in self.encoder_.specs_ if s.kind == "id" and _ID_NAME.search(s.name)
+            ]
             id_col = ids[0] if ids else None
         self.target_column_ = target
         self.id_column_ = id_col
@@ -160,7 +168,11 @@ class SnapshotChurnModel:
             elif spec.kind == "categorical":
                 shown = enc.level_name(feature, value)
             elif spec.kind == "datetime":
-                shown = "blank" if value != value else str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(value))).date())
+                shown = (
+                    "blank"
+                    if value != value
+                    else str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(value))).date())
+                )
             else:
                 shown = fmt_number(value, percent=spec.is_percent)
                 if spec.median is not None and value == value:
@@ -183,7 +195,10 @@ class SnapshotChurnModel:
             "id_column": self.id_column_,
             "features": clf.feature_names_in_,
             "column_types": {s.name: s.kind for s in self.encoder_.specs_},
-            "training_window": {"rows": self.n_rows_, "rows_without_target": self.rows_without_target_},
+            "training_window": {
+                "rows": self.n_rows_,
+                "rows_without_target": self.rows_without_target_,
+            },
             "metrics": clf.metrics_,
             "calibration": self.calibration,
             "tier_thresholds": list(clf.tier_thresholds_),
@@ -193,7 +208,12 @@ class SnapshotChurnModel:
 
 
 def fit_snapshot_file(
-    path: str | Path, *, target: str, id_column: str | None = None, sheet: str | None = None, **kwargs: Any
+    path: str | Path,
+    *,
+    target: str,
+    id_column: str | None = None,
+    sheet: str | None = None,
+    **kwargs: Any,
 ) -> SnapshotChurnModel:
     """Read a table file and fit a :class:`SnapshotChurnModel` on it."""
     from keepwise.analytics.churn._io import read_table

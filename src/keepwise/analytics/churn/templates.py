@@ -29,11 +29,21 @@ def _qoq(kind_en: str, kind_zh: str, prev_key: str, cur_key: str, money: bool) -
         pct = abs(v) * 100
         prev, cur = row.get(prev_key), row.get(cur_key)
         unit_en, unit_zh = ("", "") if money else (" orders", " 单")
-        detail_en = f" ({_n(prev)} → {_n(cur)}{unit_en})" if not _missing(prev) and not _missing(cur) else ""
+        detail_en = (
+            f" ({_n(prev)} → {_n(cur)}{unit_en})"
+            if not _missing(prev) and not _missing(cur)
+            else ""
+        )
         detail_zh = f"（{_n(prev)} → {_n(cur)}{unit_zh}）" if detail_en else ""
         if v < 0:
-            return (f"{kind_en} down {pct:.0f}% on last quarter{detail_en}", f"{kind_zh}较上季度下降 {pct:.0f}%{detail_zh}")
-        return (f"{kind_en} up {pct:.0f}% on last quarter{detail_en}", f"{kind_zh}较上季度增长 {pct:.0f}%{detail_zh}")
+            return (
+                f"{kind_en} down {pct:.0f}% on last quarter{detail_en}",
+                f"{kind_zh}较上季度下降 {pct:.0f}%{detail_zh}",
+            )
+        return (
+            f"{kind_en} up {pct:.0f}% on last quarter{detail_en}",
+            f"{kind_zh}较上季度增长 {pct:.0f}%{detail_zh}",
+        )
 
     return t
 
@@ -41,15 +51,23 @@ def _qoq(kind_en: str, kind_zh: str, prev_key: str, cur_key: str, money: bool) -
 def _recency(v: float, row: Mapping[str, Any]) -> tuple[str, str]:
     usual = row.get("mean_interval_days")
     if not _missing(usual):
-        return (f"no order for {_n(v)} days, usual interval {_n(usual)} days", f"已 {_n(v)} 天未下单，通常间隔 {_n(usual)} 天")
+        return (
+            f"no order for {_n(v)} days, usual interval {_n(usual)} days",
+            f"已 {_n(v)} 天未下单，通常间隔 {_n(usual)} 天",
+        )
     return (f"no order for {_n(v)} days", f"已 {_n(v)} 天未下单")
 
 
 def _overdue(v: float, row: Mapping[str, Any]) -> tuple[str, str] | None:
     if _missing(v):
         return None
-    return _recency(row.get("recency_days", float("nan")), row) if v >= 1 else (
-        f"next order not yet due ({v:.1f}× the usual interval)", f"尚未到下次下单周期（通常间隔的 {v:.1f} 倍）"
+    return (
+        _recency(row.get("recency_days", float("nan")), row)
+        if v >= 1
+        else (
+            f"next order not yet due ({v:.1f}× the usual interval)",
+            f"尚未到下次下单周期（通常间隔的 {v:.1f} 倍）",
+        )
     )
 
 
@@ -58,36 +76,108 @@ def _sentiment(v: float, row: Mapping[str, Any]) -> tuple[str, str] | None:
     neg = row.get("negative_texts_90d")
     if isinstance(worst, str) and worst and v < 0:
         count = _n(neg) if not _missing(neg) else "1"
-        return (f"{count} negative notes or comments in 90 days, e.g. “{worst}”", f"近 90 天有 {count} 条负面记录或评价，如“{worst}”")
+        return (
+            f"{count} negative notes or comments in 90 days, e.g. “{worst}”",
+            f"近 90 天有 {count} 条负面记录或评价，如“{worst}”",
+        )
     if _missing(v):
         return None
-    return (f"tone of recent notes and comments {v:+.2f} (-1 to +1)", f"近期沟通与评价情绪 {v:+.2f}（-1 至 +1）")
+    return (
+        f"tone of recent notes and comments {v:+.2f} (-1 to +1)",
+        f"近期沟通与评价情绪 {v:+.2f}（-1 至 +1）",
+    )
 
 
 TEMPLATES: dict[str, Template] = {
-    "orders_qoq_change": _qoq("order frequency", "订单频率", "orders_prev_90d", "orders_90d", False),
+    "orders_qoq_change": _qoq(
+        "order frequency", "订单频率", "orders_prev_90d", "orders_90d", False
+    ),
     "amount_qoq_change": _qoq("spend", "消费金额", "amount_prev_90d", "amount_90d", True),
     "recency_days": lambda v, r: _recency(v, r),
     "overdue_ratio": _overdue,
-    "slow_tickets_90d": lambda v, r: (f"{_n(v)} tickets waited over 24 hours for a first response in 90 days", f"近 90 天有 {_n(v)} 个工单首次响应等待超过 24 小时"),
-    "max_response_hours_90d": lambda v, r: None if _missing(v) else (f"a ticket waited {_n(v)} hours for a first response", f"有工单等待首次响应 {_n(v)} 小时"),
-    "mean_response_hours_90d": lambda v, r: None if _missing(v) else (f"tickets waited {_n(v)} hours on average for a first response", f"工单平均等待首次响应 {_n(v)} 小时"),
+    "slow_tickets_90d": lambda v, r: (
+        f"{_n(v)} tickets waited over 24 hours for a first response in 90 days",
+        f"近 90 天有 {_n(v)} 个工单首次响应等待超过 24 小时",
+    ),
+    "max_response_hours_90d": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"a ticket waited {_n(v)} hours for a first response",
+            f"有工单等待首次响应 {_n(v)} 小时",
+        )
+    ),
+    "mean_response_hours_90d": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"tickets waited {_n(v)} hours on average for a first response",
+            f"工单平均等待首次响应 {_n(v)} 小时",
+        )
+    ),
     "open_tickets": lambda v, r: (f"{_n(v)} tickets still unresolved", f"{_n(v)} 个工单尚未解决"),
-    "tickets_90d": lambda v, r: (f"{_n(v)} tickets in the last 90 days", f"近 90 天提交 {_n(v)} 个工单"),
-    "satisfaction_last": lambda v, r: None if _missing(v) else (f"latest satisfaction score {_n(v)}/100", f"最近一次满意度 {_n(v)}/100"),
-    "satisfaction_mean": lambda v, r: None if _missing(v) else (f"average satisfaction {_n(v)}/100", f"平均满意度 {_n(v)}/100"),
-    "satisfaction_std": lambda v, r: None if _missing(v) else (f"satisfaction swings a lot (±{_n(v)} points)", f"满意度波动大（±{_n(v)} 分）"),
-    "satisfaction_change": lambda v, r: None if _missing(v) else (
-        (f"satisfaction down {_n(abs(v))} points in the last 180 days", f"近 180 天满意度下降 {_n(abs(v))} 分") if v < 0
-        else (f"satisfaction up {_n(v)} points in the last 180 days", f"近 180 天满意度上升 {_n(v)} 分")),
+    "tickets_90d": lambda v, r: (
+        f"{_n(v)} tickets in the last 90 days",
+        f"近 90 天提交 {_n(v)} 个工单",
+    ),
+    "satisfaction_last": lambda v, r: (
+        None
+        if _missing(v)
+        else (f"latest satisfaction score {_n(v)}/100", f"最近一次满意度 {_n(v)}/100")
+    ),
+    "satisfaction_mean": lambda v, r: (
+        None if _missing(v) else (f"average satisfaction {_n(v)}/100", f"平均满意度 {_n(v)}/100")
+    ),
+    "satisfaction_std": lambda v, r: (
+        None
+        if _missing(v)
+        else (f"satisfaction swings a lot (±{_n(v)} points)", f"满意度波动大（±{_n(v)} 分）")
+    ),
+    "satisfaction_change": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            (
+                f"satisfaction down {_n(abs(v))} points in the last 180 days",
+                f"近 180 天满意度下降 {_n(abs(v))} 分",
+            )
+            if v < 0
+            else (
+                f"satisfaction up {_n(v)} points in the last 180 days",
+                f"近 180 天满意度上升 {_n(v)} 分",
+            )
+        )
+    ),
     "sentiment_mean_90d": _sentiment,
     "sentiment_min_90d": _sentiment,
-    "negative_texts_90d": lambda v, r: _sentiment(r.get("sentiment_min_90d", float("nan")), r) if v > 0 else (
-        "no negative notes or comments in 90 days", "近 90 天无负面记录或评价"),
-    "interactions_90d": lambda v, r: (f"{_n(v)} interactions with us in the last 90 days", f"近 90 天与我们沟通 {_n(v)} 次"),
-    "days_since_interaction": lambda v, r: None if _missing(v) else (f"no contact for {_n(v)} days", f"已 {_n(v)} 天没有沟通"),
-    "inbound_share_90d": lambda v, r: None if _missing(v) else (f"{v * 100:.0f}% of recent contacts came from the customer", f"近期 {v * 100:.0f}% 的沟通由客户发起"),
-    "contact_coverage_90d": lambda v, r: None if _missing(v) else (f"decision makers holding {v * 100:.0f}% of the decision weight contacted in 90 days", f"近 90 天联系到的决策人仅占决策权重 {v * 100:.0f}%"),
+    "negative_texts_90d": lambda v, r: (
+        _sentiment(r.get("sentiment_min_90d", float("nan")), r)
+        if v > 0
+        else ("no negative notes or comments in 90 days", "近 90 天无负面记录或评价")
+    ),
+    "interactions_90d": lambda v, r: (
+        f"{_n(v)} interactions with us in the last 90 days",
+        f"近 90 天与我们沟通 {_n(v)} 次",
+    ),
+    "days_since_interaction": lambda v, r: (
+        None if _missing(v) else (f"no contact for {_n(v)} days", f"已 {_n(v)} 天没有沟通")
+    ),
+    "inbound_share_90d": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"{v * 100:.0f}% of recent contacts came from the customer",
+            f"近期 {v * 100:.0f}% 的沟通由客户发起",
+        )
+    ),
+    "contact_coverage_90d": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"decision makers holding {v * 100:.0f}% of the decision weight contacted in 90 days",
+            f"近 90 天联系到的决策人仅占决策权重 {v * 100:.0f}%",
+        )
+    ),
     "contacts": lambda v, r: (f"{_n(v)} contacts on file", f"登记联系人 {_n(v)} 位"),
     "tenure_days": lambda v, r: (f"customer for {_n(v)} days", f"成为客户 {_n(v)} 天"),
     "frequency": lambda v, r: (f"{_n(v)} orders so far", f"累计 {_n(v)} 单"),
@@ -95,19 +185,64 @@ TEMPLATES: dict[str, Template] = {
     "avg_order_value": lambda v, r: (f"average order {_n(v)}", f"平均客单价 {_n(v)}"),
     "orders_30d": lambda v, r: (f"{_n(v)} orders in the last 30 days", f"近 30 天下单 {_n(v)} 次"),
     "orders_90d": lambda v, r: (f"{_n(v)} orders in the last 90 days", f"近 90 天下单 {_n(v)} 次"),
-    "orders_180d": lambda v, r: (f"{_n(v)} orders in the last 180 days", f"近 180 天下单 {_n(v)} 次"),
-    "orders_prev_90d": lambda v, r: (f"{_n(v)} orders in the quarter before last", f"上一季度下单 {_n(v)} 次"),
+    "orders_180d": lambda v, r: (
+        f"{_n(v)} orders in the last 180 days",
+        f"近 180 天下单 {_n(v)} 次",
+    ),
+    "orders_prev_90d": lambda v, r: (
+        f"{_n(v)} orders in the quarter before last",
+        f"上一季度下单 {_n(v)} 次",
+    ),
     "amount_90d": lambda v, r: (f"spent {_n(v)} in the last 90 days", f"近 90 天消费 {_n(v)}"),
-    "amount_prev_90d": lambda v, r: (f"spent {_n(v)} in the quarter before last", f"上一季度消费 {_n(v)}"),
-    "repeat_rate_30d": lambda v, r: None if _missing(v) else (f"{v:.2f} repeat orders per month since the first order", f"首单以来每月复购 {v:.2f} 次"),
-    "recency_share": lambda v, r: None if _missing(v) else (f"silent for {v * 100:.0f}% of the relationship", f"沉默时间占合作期的 {v * 100:.0f}%"),
-    "mean_interval_days": lambda v, r: None if _missing(v) else (f"orders every {_n(v)} days on average", f"平均每 {_n(v)} 天下单一次"),
-    "budget_gap": lambda v, r: None if _missing(v) else (
-        (f"budget {abs(v) * 100:.0f}% below what the solution needs", f"预算比需求低 {abs(v) * 100:.0f}%") if v < 0
-        else (f"budget {v * 100:.0f}% above what the solution needs", f"预算比需求高 {v * 100:.0f}%")),
-    "technical_match": lambda v, r: None if _missing(v) else (f"technical match {v * 100:.0f}%", f"技术匹配度 {v * 100:.0f}%"),
-    "industry_fit": lambda v, r: None if _missing(v) else (f"industry fit {v * 100:.0f}%", f"行业匹配度 {v * 100:.0f}%"),
-    "supply_chain_risk": lambda v, r: None if _missing(v) else (f"supply-chain risk {v * 100:.0f}%", f"供应链风险 {v * 100:.0f}%"),
+    "amount_prev_90d": lambda v, r: (
+        f"spent {_n(v)} in the quarter before last",
+        f"上一季度消费 {_n(v)}",
+    ),
+    "repeat_rate_30d": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"{v:.2f} repeat orders per month since the first order",
+            f"首单以来每月复购 {v:.2f} 次",
+        )
+    ),
+    "recency_share": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"silent for {v * 100:.0f}% of the relationship",
+            f"沉默时间占合作期的 {v * 100:.0f}%",
+        )
+    ),
+    "mean_interval_days": lambda v, r: (
+        None
+        if _missing(v)
+        else (f"orders every {_n(v)} days on average", f"平均每 {_n(v)} 天下单一次")
+    ),
+    "budget_gap": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            (
+                f"budget {abs(v) * 100:.0f}% below what the solution needs",
+                f"预算比需求低 {abs(v) * 100:.0f}%",
+            )
+            if v < 0
+            else (
+                f"budget {v * 100:.0f}% above what the solution needs",
+                f"预算比需求高 {v * 100:.0f}%",
+            )
+        )
+    ),
+    "technical_match": lambda v, r: (
+        None if _missing(v) else (f"technical match {v * 100:.0f}%", f"技术匹配度 {v * 100:.0f}%")
+    ),
+    "industry_fit": lambda v, r: (
+        None if _missing(v) else (f"industry fit {v * 100:.0f}%", f"行业匹配度 {v * 100:.0f}%")
+    ),
+    "supply_chain_risk": lambda v, r: (
+        None if _missing(v) else (f"supply-chain risk {v * 100:.0f}%", f"供应链风险 {v * 100:.0f}%")
+    ),
 }
 CATEGORY_NAMES = {
     "kind": ("customer type", "客户类型"),
@@ -118,7 +253,9 @@ CATEGORY_NAMES = {
 }
 
 
-def describe_feature(feature: str, value: Any, row: Mapping[str, Any], impact: float) -> tuple[str, str] | None:
+def describe_feature(
+    feature: str, value: Any, row: Mapping[str, Any], impact: float
+) -> tuple[str, str] | None:
     """(english, chinese) sentence for one transaction feature of one customer."""
     if feature in CATEGORY_NAMES:
         en, zh = CATEGORY_NAMES[feature]
@@ -139,8 +276,13 @@ def describe_feature(feature: str, value: Any, row: Mapping[str, Any], impact: f
 #: Features that say the same thing share a topic: a customer gets one reason per topic.
 TOPICS: dict[str, str] = {
     **dict.fromkeys(("recency_days", "overdue_ratio"), "recency"),
-    **dict.fromkeys(("orders_30d", "orders_90d", "amount_90d", "orders_qoq_change", "amount_qoq_change"), "recent_volume"),
+    **dict.fromkeys(
+        ("orders_30d", "orders_90d", "amount_90d", "orders_qoq_change", "amount_qoq_change"),
+        "recent_volume",
+    ),
     **dict.fromkeys(("sentiment_mean_90d", "sentiment_min_90d", "negative_texts_90d"), "sentiment"),
-    **dict.fromkeys(("max_response_hours_90d", "mean_response_hours_90d", "slow_tickets_90d"), "response"),
+    **dict.fromkeys(
+        ("max_response_hours_90d", "mean_response_hours_90d", "slow_tickets_90d"), "response"
+    ),
     **dict.fromkeys(("satisfaction_mean", "satisfaction_last"), "satisfaction"),
 }

@@ -9,7 +9,11 @@ import numpy as np
 
 from keepwise.errors import ConfigError
 
-TIER_LABELS = {"low": {"en": "low", "zh": "低"}, "medium": {"en": "medium", "zh": "中"}, "high": {"en": "high", "zh": "高"}}
+TIER_LABELS = {
+    "low": {"en": "low", "zh": "低"},
+    "medium": {"en": "medium", "zh": "中"},
+    "high": {"en": "high", "zh": "高"},
+}
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,9 @@ class RiskTiers:
 
     def __post_init__(self) -> None:
         if self.method not in ("threshold", "share"):
-            raise ConfigError(f"risk tiers: method must be 'threshold' or 'share', not {self.method!r}")
+            raise ConfigError(
+                f"risk tiers: method must be 'threshold' or 'share', not {self.method!r}"
+            )
         if not (0 <= self.medium <= 1 and 0 <= self.high <= 1):
             raise ConfigError("risk tiers: medium and high must be between 0 and 1")
         if self.method == "threshold" and self.medium > self.high:

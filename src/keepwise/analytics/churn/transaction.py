@@ -11,14 +11,20 @@ validates on a later one against a logistic baseline and a recency rule.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 
 from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
-from keepwise.analytics.churn.features import CATEGORICAL, CONTEXT_COLUMNS, _as_date, churn_features, features_frame
+from keepwise.analytics.churn.features import (
+    CATEGORICAL,
+    CONTEXT_COLUMNS,
+    _as_date,
+    churn_features,
+    features_frame,
+)
 from keepwise.analytics.churn.labels import churn_labels, data_end, label_cutoffs, parse_horizon
 from keepwise.analytics.churn.model import ChurnClassifier
 from keepwise.analytics.churn.reasons import Reason, join_reasons, top_reasons
@@ -30,22 +36,30 @@ from keepwise.errors import NotFittedError, SchemaError
 try:
     from typing import Self
 except ImportError:  # pragma: no cover
-    from typing_extensions import Self
+    from typing import Self
 
 #: Left out of the model by default: contacts only keep the *latest* contact date, so coverage
 #: at past cutoffs is near zero and at today's cutoff high: a train/score shift, not a signal.
 DEFAULT_EXCLUDED = ("contact_coverage_90d",)
 
 
-def labelled_frame(ds: Dataset, cutoffs: list[date], *, horizon_days: int, active_days: int = 365,
-                   sentiment: bool = True) -> pd.DataFrame:
+def labelled_frame(
+    ds: Dataset,
+    cutoffs: list[date],
+    *,
+    horizon_days: int,
+    active_days: int = 365,
+    sentiment: bool = True,
+) -> pd.DataFrame:
     """Features and labels of every customer active at each cutoff (column ``cutoff`` added)."""
     from keepwise.analytics.churn.features import population
 
     frames = []
     for c in cutoffs:
         feats = churn_features(ds, c, active_days=active_days, sentiment=sentiment)
-        labels = churn_labels(ds, population(ds, c, active_days=active_days), c, horizon_days=horizon_days)
+        labels = churn_labels(
+            ds, population(ds, c, active_days=active_days), c, horizon_days=horizon_days
+        )
         df = feats.left_join(labels, "customer_id").drop("customer_id_right").to_pandas()
         df.insert(1, "cutoff", pd.Timestamp(c))
         frames.append(df)
@@ -112,8 +126,12 @@ class TransactionChurnModel:
             cols = [c for c in df.columns if c not in skip]
             cols = [c for c in cols if c in CATEGORICAL or df[c].notna().any()]
             self.levels_ = {
-                c: [str(v) for v in df[c].dropna().astype(str).value_counts().index[: self.max_levels]]
-                for c in cols if c in CATEGORICAL
+                c: [
+                    str(v)
+                    for v in df[c].dropna().astype(str).value_counts().index[: self.max_levels]
+                ]
+                for c in cols
+                if c in CATEGORICAL
             }
             self.features_ = cols
         X = pd.DataFrame(index=df.index)
@@ -133,10 +151,20 @@ class TransactionChurnModel:
     # ------------------------------------------------------------------ fitting
     def fit(self, ds: Dataset, *, cutoff: Any = None) -> Self:
         """Fit on the cutoffs up to ``cutoff`` (default: the last one whose horizon is complete)."""
-        cutoffs = label_cutoffs(ds, horizon_days=self.horizon_days, count=self.n_cutoffs,
-                                step_days=self.step_days, latest=cutoff)
-        frame = labelled_frame(ds, cutoffs, horizon_days=self.horizon_days, active_days=self.active_days,
-                               sentiment=self.sentiment)
+        cutoffs = label_cutoffs(
+            ds,
+            horizon_days=self.horizon_days,
+            count=self.n_cutoffs,
+            step_days=self.step_days,
+            latest=cutoff,
+        )
+        frame = labelled_frame(
+            ds,
+            cutoffs,
+            horizon_days=self.horizon_days,
+            active_days=self.active_days,
+            sentiment=self.sentiment,
+        )
         return self.fit_frame(frame)
 
     def fit_frame(self, frame: pd.DataFrame) -> Self:
@@ -146,7 +174,9 @@ class TransactionChurnModel:
         X = self._encode(frame, fit=True)
         y = frame["churned"].to_numpy()
         self.classifier_ = ChurnClassifier(
-            categorical_features=list(self.levels_), tiers=self.tiers, calibration=self.calibration,
+            categorical_features=list(self.levels_),
+            tiers=self.tiers,
+            calibration=self.calibration,
             random_state=self.random_state,
         ).fit(X, y, groups=frame["customer_id"].to_numpy())
         cut = pd.to_datetime(frame["cutoff"])
@@ -169,32 +199,42 @@ class TransactionChurnModel:
     def features_at(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
         """Features of the customers active at ``as_of`` (default: the last order date)."""
         when = _as_date(as_of) if as_of is not None else data_end(ds)
-        return _numeric(features_frame(ds, when, active_days=self.active_days, sentiment=self.sentiment))
+        return _numeric(
+            features_frame(ds, when, active_days=self.active_days, sentiment=self.sentiment)
+        )
 
-    def score_features(self, feats: pd.DataFrame, *, top: int = 3) -> tuple[np.ndarray, np.ndarray, list[list[Reason]]]:
+    def score_features(
+        self, feats: pd.DataFrame, *, top: int = 3
+    ) -> tuple[np.ndarray, np.ndarray, list[list[Reason]]]:
         """(probabilities, tiers, reasons) for a features frame."""
         self._check()
         X = self._encode(feats, fit=False)
         p = self.classifier_.churn_probability(X)
         contrib = self.classifier_.contributions(X)
         lowering = p < self.classifier_.tier_thresholds_[0]
-        reasons = top_reasons(contrib, feats, describe_feature, top=top, lowering=lowering, group_of=TOPICS)
+        reasons = top_reasons(
+            contrib, feats, describe_feature, top=top, lowering=lowering, group_of=TOPICS
+        )
         return p, assign_tiers(p, self.classifier_.tier_thresholds_), reasons
 
-    def score_frame(self, ds: Dataset, *, as_of: Any = None, top: int = 3, lang: str = "en") -> pd.DataFrame:
+    def score_frame(
+        self, ds: Dataset, *, as_of: Any = None, top: int = 3, lang: str = "en"
+    ) -> pd.DataFrame:
         """``customer_id``, ``cutoff``, ``churn_probability``, ``risk_tier``, ``reasons`` (text) and
         ``reasons_json`` (list of dicts with feature, value, impact, en, zh), highest risk first."""
         when = _as_date(as_of) if as_of is not None else data_end(ds)
         feats = self.features_at(ds, when)
         p, tiers, reasons = self.score_features(feats, top=top)
-        out = pd.DataFrame({
-            "customer_id": feats["customer_id"].astype(str),
-            "cutoff": when,
-            "churn_probability": np.round(p, 6),
-            "risk_tier": tiers,
-            "reasons": join_reasons(reasons, lang),
-            "reasons_json": [[r.to_dict() for r in rs] for rs in reasons],
-        })
+        out = pd.DataFrame(
+            {
+                "customer_id": feats["customer_id"].astype(str),
+                "cutoff": when,
+                "churn_probability": np.round(p, 6),
+                "risk_tier": tiers,
+                "reasons": join_reasons(reasons, lang),
+                "reasons_json": [[r.to_dict() for r in rs] for rs in reasons],
+            }
+        )
         return out.sort_values("churn_probability", ascending=False, ignore_index=True)
 
     def metadata(self) -> dict[str, Any]:
@@ -215,10 +255,14 @@ class TransactionChurnModel:
         }
 
 
-def fit_transaction_model(data: Any, *, horizon: str | int = "90d", cutoff: Any = None, **kwargs: Any) -> TransactionChurnModel:
+def fit_transaction_model(
+    data: Any, *, horizon: str | int = "90d", cutoff: Any = None, **kwargs: Any
+) -> TransactionChurnModel:
     """Load ``data`` (store URL, folder or Dataset) and fit a :class:`TransactionChurnModel`."""
     ds = data if isinstance(data, Dataset) else load_dataset(data)
-    return TransactionChurnModel(horizon_days=parse_horizon(horizon), **kwargs).fit(ds, cutoff=cutoff)
+    return TransactionChurnModel(horizon_days=parse_horizon(horizon), **kwargs).fit(
+        ds, cutoff=cutoff
+    )
 
 
 # ---------------------------------------------------------------------- backtest
@@ -253,8 +297,15 @@ class BacktestReport:
         }
 
 
-def backtest(ds: Dataset, *, horizon_days: int = 90, n_train_cutoffs: int = 3, step_days: int | None = None,
-             validation_cutoff: Any = None, **kwargs: Any) -> BacktestReport:
+def backtest(
+    ds: Dataset,
+    *,
+    horizon_days: int = 90,
+    n_train_cutoffs: int = 3,
+    step_days: int | None = None,
+    validation_cutoff: Any = None,
+    **kwargs: Any,
+) -> BacktestReport:
     """Train on earlier cutoffs, validate on a later one whose horizon is complete.
 
     Training cutoffs are ``step_days`` apart (default: the horizon) and end at least one
@@ -262,14 +313,24 @@ def backtest(ds: Dataset, *, horizon_days: int = 90, n_train_cutoffs: int = 3, s
     keepwise (calibrated LightGBM), its logistic-regression baseline and a recency rule
     (score = days since last order).
     """
-    cutoffs = label_cutoffs(ds, horizon_days=horizon_days, count=n_train_cutoffs + 1, step_days=step_days,
-                            latest=validation_cutoff)
+    cutoffs = label_cutoffs(
+        ds,
+        horizon_days=horizon_days,
+        count=n_train_cutoffs + 1,
+        step_days=step_days,
+        latest=validation_cutoff,
+    )
     step = step_days or horizon_days
     val = cutoffs[-1]
     train_cuts = [c for c in cutoffs[:-1] if (val - c).days >= max(horizon_days, step)]
     model = TransactionChurnModel(horizon_days=horizon_days, **kwargs)
-    frame = labelled_frame(ds, [*train_cuts, val], horizon_days=horizon_days, active_days=model.active_days,
-                           sentiment=model.sentiment)
+    frame = labelled_frame(
+        ds,
+        [*train_cuts, val],
+        horizon_days=horizon_days,
+        active_days=model.active_days,
+        sentiment=model.sentiment,
+    )
     is_val = pd.to_datetime(frame["cutoff"]).dt.date == val
     train, valid = frame[~is_val].reset_index(drop=True), frame[is_val].reset_index(drop=True)
     model.fit_frame(train)

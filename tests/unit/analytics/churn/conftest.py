@@ -22,7 +22,11 @@ def messy_table(n: int = 1500, seed: int = 0) -> pd.DataFrame:
     plan = rng.choice(["Monthly", "Annual", "Two year"], n, p=[0.5, 0.3, 0.2])
     city = rng.choice([f"City{i:03d}" for i in range(300)], n)
     logit = (
-        -0.5 - 0.05 * tenure + 1.6 * complaint - 0.9 * autopay - 0.04 * discount
+        -0.5
+        - 0.05 * tenure
+        + 1.6 * complaint
+        - 0.9 * autopay
+        - 0.04 * discount
         + np.where(plan == "Monthly", 1.2, np.where(plan == "Annual", -0.3, -1.0))
     )
     churn = rng.random(n) < 1 / (1 + np.exp(-logit))
@@ -42,7 +46,12 @@ def messy_table(n: int = 1500, seed: int = 0) -> pd.DataFrame:
         }
     )
     # blanks in several forms
-    for col, token in (("Tenure (months)", ""), ("Monthly Spend", "N/A"), ("Plan", " "), ("AutoPay", None)):
+    for col, token in (
+        ("Tenure (months)", ""),
+        ("Monthly Spend", "N/A"),
+        ("Plan", " "),
+        ("AutoPay", None),
+    ):
         idx = rng.choice(n, size=n // 20, replace=False)
         df.loc[idx, col] = token
     return df

@@ -10,14 +10,22 @@ import pandas as pd
 import pytest
 from sqlalchemy import create_engine, text
 
-from keepwise.analytics.churn import ChurnClassifier, RiskTiers, assign_tiers, calibration_table, churn_metrics
+from keepwise.analytics.churn import (
+    ChurnClassifier,
+    RiskTiers,
+    assign_tiers,
+    calibration_table,
+    churn_metrics,
+)
 from keepwise.analytics.churn.scoring import write_churn_scores
 from keepwise.errors import ConfigError, NotFoundError, SchemaError
 
 
 def _data(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
     rng = np.random.default_rng(seed)
-    X = pd.DataFrame({"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.integers(0, 4, n).astype(float)})
+    X = pd.DataFrame(
+        {"a": rng.normal(size=n), "b": rng.normal(size=n), "c": rng.integers(0, 4, n).astype(float)}
+    )
     X.loc[rng.random(n) < 0.1, "b"] = np.nan
     logit = 1.2 * X["a"] - 0.8 * X["b"].fillna(0) + (X["c"] == 2) * 1.0 - 1.0
     y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(int)
@@ -38,7 +46,10 @@ def test_contributions_sum_to_margin_both_methods(fitted) -> None:  # type: igno
     np.testing.assert_allclose(shap.sum(axis=1), margin, atol=1e-8)
     np.testing.assert_allclose(path.sum(axis=1), margin, atol=1e-8)
     # the two attributions mostly agree on the strongest driver
-    agree = (shap.drop(columns="_bias").to_numpy().argmax(1) == path.drop(columns="_bias").to_numpy().argmax(1)).mean()
+    agree = (
+        shap.drop(columns="_bias").to_numpy().argmax(1)
+        == path.drop(columns="_bias").to_numpy().argmax(1)
+    ).mean()
     assert agree > 0.7
     with pytest.raises(ConfigError):
         clf.contributions(X, method="magic")
@@ -85,22 +96,62 @@ def test_write_scores_keeps_history(db_url: str) -> None:
     eng = create_engine(db_url.replace("postgresql+psycopg", "postgresql+psycopg"))
     with eng.begin() as conn:
         for cid in ("A1", "B2"):
-            conn.execute(text("insert into customers (external_id, name, kind, status, created_at, updated_at) "
-                              "values (:e, :e, 'B2C', 'active', :t, :t)"), {"e": cid, "t": datetime(2026, 1, 1)})
-    reasons = [{"feature": "recency_days", "value": 120.0, "impact": 0.8, "en": "no order for 120 days", "zh": "已 120 天未下单"}]
-    scores = pd.DataFrame({"customer_id": ["A1", "B2"], "cutoff": date(2026, 3, 31), "churn_probability": [0.7, 0.1],
-                           "risk_tier": ["high", "low"], "reasons_json": [reasons, []]})
-    assert write_churn_scores(db_url, scores, horizon_days=90, model_version="m1", scored_at=datetime(2026, 4, 1)) == 2
-    write_churn_scores(db_url, scores.assign(churn_probability=[0.8, 0.2]), horizon_days=90, model_version="m2",
-                       scored_at=datetime(2026, 4, 2))
+            conn.execute(
+                text(
+                    "insert into customers (external_id, name, kind, status, created_at, updated_at) "
+                    "values (:e, :e, 'B2C', 'active', :t, :t)"
+                ),
+                {"e": cid, "t": datetime(2026, 1, 1)},
+            )
+    reasons = [
+        {
+            "feature": "recency_days",
+            "value": 120.0,
+            "impact": 0.8,
+            "en": "no order for 120 days",
+            "zh": "已 120 天未下单",
+        }
+    ]
+    scores = pd.DataFrame(
+        {
+            "customer_id": ["A1", "B2"],
+            "cutoff": date(2026, 3, 31),
+            "churn_probability": [0.7, 0.1],
+            "risk_tier": ["high", "low"],
+            "reasons_json": [reasons, []],
+        }
+    )
+    assert (
+        write_churn_scores(
+            db_url, scores, horizon_days=90, model_version="m1", scored_at=datetime(2026, 4, 1)
+        )
+        == 2
+    )
+    write_churn_scores(
+        db_url,
+        scores.assign(churn_probability=[0.8, 0.2]),
+        horizon_days=90,
+        model_version="m2",
+        scored_at=datetime(2026, 4, 2),
+    )
     with eng.connect() as conn:
-        rows = conn.execute(text(
-            "select c.external_id, s.probability, s.model_version, s.reasons, s.cutoff from churn_scores s "
-            "join customers c on c.id = s.customer_id order by s.scored_at, c.external_id")).all()
+        rows = conn.execute(
+            text(
+                "select c.external_id, s.probability, s.model_version, s.reasons, s.cutoff from churn_scores s "
+                "join customers c on c.id = s.customer_id order by s.scored_at, c.external_id"
+            )
+        ).all()
     eng.dispose()
-    assert [(r[0], r[1], r[2]) for r in rows] == [("A1", 0.7, "m1"), ("B2", 0.1, "m1"), ("A1", 0.8, "m2"), ("B2", 0.2, "m2")]
+    assert [(r[0], r[1], r[2]) for r in rows] == [
+        ("A1", 0.7, "m1"),
+        ("B2", 0.1, "m1"),
+        ("A1", 0.8, "m2"),
+        ("B2", 0.2, "m2"),
+    ]
     stored = rows[0][3] if isinstance(rows[0][3], list) else json.loads(rows[0][3])
     assert stored == reasons
     assert str(rows[0][4]) == "2026-03-31"
     with pytest.raises(NotFoundError, match="not in the store"):
-        write_churn_scores(db_url, scores.assign(customer_id=["A1", "ZZ"]), horizon_days=90, model_version="m3")
+        write_churn_scores(
+            db_url, scores.assign(customer_id=["A1", "ZZ"]), horizon_days=90, model_version="m3"
+        )

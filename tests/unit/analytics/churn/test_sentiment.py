@@ -8,7 +8,12 @@ import pytest
 
 from keepwise.analytics import sentiment as sm
 from keepwise.analytics._sentiment_examples import CHINESE, ENGLISH
-from keepwise.analytics.sentiment import is_chinese, sentiment_accuracy, sentiment_labels, sentiment_scores
+from keepwise.analytics.sentiment import (
+    is_chinese,
+    sentiment_accuracy,
+    sentiment_labels,
+    sentiment_scores,
+)
 
 
 def test_language_detection() -> None:
@@ -19,7 +24,9 @@ def test_language_detection() -> None:
 
 
 def test_blank_is_nan_and_range() -> None:
-    s = sentiment_scores(["", None, "great service, thank you", "价格太高，考虑换供应商", float("nan")])
+    s = sentiment_scores(
+        ["", None, "great service, thank you", "价格太高，考虑换供应商", float("nan")]
+    )
     assert np.isnan(s[[0, 1, 4]]).all()
     assert s[2] > 0 > s[3]
     assert ((s[[2, 3]] >= -1) & (s[[2, 3]] <= 1)).all()
@@ -41,12 +48,18 @@ def test_each_distinct_text_scored_once(monkeypatch: pytest.MonkeyPatch) -> None
     assert out[0] == out[2] and np.isnan(out[3])
 
 
-@pytest.mark.parametrize(("name", "data", "floor"), [("english", ENGLISH, 0.85), ("chinese", CHINESE, 0.8)])
-def test_accuracy_on_hand_labelled_crm_sentences(name: str, data: list[tuple[str, int]], floor: float) -> None:
+@pytest.mark.parametrize(
+    ("name", "data", "floor"), [("english", ENGLISH, 0.85), ("chinese", CHINESE, 0.8)]
+)
+def test_accuracy_on_hand_labelled_crm_sentences(
+    name: str, data: list[tuple[str, int]], floor: float
+) -> None:
     texts, labels = zip(*data, strict=True)
     acc = sentiment_accuracy(texts, labels)
     plain = sentiment_accuracy(texts, labels, use_lexicon=False)
-    print(f"{name} CRM sentences (n={len(data)}): accuracy {acc:.3f} (without CRM lexicon {plain:.3f})")
+    print(
+        f"{name} CRM sentences (n={len(data)}): accuracy {acc:.3f} (without CRM lexicon {plain:.3f})"
+    )
     assert acc >= floor  # measured: english 0.900, chinese 0.850
     assert acc >= plain
 

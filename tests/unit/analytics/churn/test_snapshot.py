@@ -68,7 +68,9 @@ def test_low_risk_reasons_name_protective_factors(messy: pd.DataFrame) -> None:
 
 
 def test_tiers_by_share(messy: pd.DataFrame) -> None:
-    model = SnapshotChurnModel(target="Churn", tiers=RiskTiers("share", medium=0.2, high=0.1)).fit(messy)
+    model = SnapshotChurnModel(target="Churn", tiers=RiskTiers("share", medium=0.2, high=0.1)).fit(
+        messy
+    )
     tiers = model.predict_frame(messy)["risk_tier"].value_counts(normalize=True)
     assert tiers["high"] == pytest.approx(0.1, abs=0.04)
     assert tiers["medium"] == pytest.approx(0.2, abs=0.06)
@@ -92,7 +94,14 @@ def test_persistence_round_trip(messy: pd.DataFrame, tmp_path: Path) -> None:
     assert meta["format_version"] == FORMAT_VERSION
     back, meta2 = load_model(path, kind="snapshot")
     assert meta2 == read_metadata(path)
-    for key in ("keepwise_version", "model_version", "features", "training_window", "metrics", "created_at"):
+    for key in (
+        "keepwise_version",
+        "model_version",
+        "features",
+        "training_window",
+        "metrics",
+        "created_at",
+    ):
         assert key in meta2
     np.testing.assert_array_equal(back.churn_probability(messy), model.churn_probability(messy))
     with pytest.raises(ModelVersionError, match="'transaction' model"):
@@ -102,9 +111,14 @@ def test_persistence_round_trip(messy: pd.DataFrame, tmp_path: Path) -> None:
 def test_newer_model_format_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "future.kwm"
     with zipfile.ZipFile(path, "w") as zf:
-        zf.writestr("meta.json", json.dumps({"format_version": FORMAT_VERSION + 1, "keepwise_version": "9.0.0"}))
+        zf.writestr(
+            "meta.json",
+            json.dumps({"format_version": FORMAT_VERSION + 1, "keepwise_version": "9.0.0"}),
+        )
         zf.writestr("model.joblib", b"not read")
-    with pytest.raises(ModelVersionError, match=r"keepwise 9\.0\.0 in model format 2.*Upgrade keepwise"):
+    with pytest.raises(
+        ModelVersionError, match=r"keepwise 9\.0\.0 in model format 2.*Upgrade keepwise"
+    ):
         load_model(path)
     junk = tmp_path / "junk.kwm"
     junk.write_text("hello")
@@ -118,12 +132,34 @@ def test_cli_fit_predict_messy_csv(tmp_path: Path, make_messy) -> None:  # type:
     df.iloc[:900].to_csv(tmp_path / "train.csv", index=False)
     df.iloc[900:].drop(columns=["Churn"]).to_csv(tmp_path / "new.csv", index=False)
     runner = CliRunner()
-    r = runner.invoke(app, ["churn", "fit", "--table", str(tmp_path / "train.csv"), "--target", "Churn",
-                            "--model", str(tmp_path / "m.kwm")])
+    r = runner.invoke(
+        app,
+        [
+            "churn",
+            "fit",
+            "--table",
+            str(tmp_path / "train.csv"),
+            "--target",
+            "Churn",
+            "--model",
+            str(tmp_path / "m.kwm"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "ROC-AUC" in r.output and "logistic_baseline" in r.output
-    r = runner.invoke(app, ["churn", "predict", "--model", str(tmp_path / "m.kwm"), "--table",
-                            str(tmp_path / "new.csv"), "--out", str(tmp_path / "preds.csv")])
+    r = runner.invoke(
+        app,
+        [
+            "churn",
+            "predict",
+            "--model",
+            str(tmp_path / "m.kwm"),
+            "--table",
+            str(tmp_path / "new.csv"),
+            "--out",
+            str(tmp_path / "preds.csv"),
+        ],
+    )
     assert r.exit_code == 0, r.output
     preds = pd.read_csv(tmp_path / "preds.csv")
     assert list(preds.columns) == ["id", "churn_probability", "risk_tier", "reasons"]
@@ -139,14 +175,18 @@ def test_cli_fit_predict_messy_csv(tmp_path: Path, make_messy) -> None:  # type:
         ("missing", ["--target", "Churn"], "not found"),
     ],
 )
-def test_cli_fit_errors_are_clear(tmp_path: Path, table: str, args: list[str], message: str, make_messy) -> None:  # type: ignore[no-untyped-def]
+def test_cli_fit_errors_are_clear(
+    tmp_path: Path, table: str, args: list[str], message: str, make_messy
+) -> None:  # type: ignore[no-untyped-def]
     df = make_messy(200)
     if table == "one_class":
         df["Churn"] = "No"
     path = tmp_path / f"{table}.csv"
     if table != "missing":
         df.to_csv(path, index=False)
-    r = CliRunner().invoke(app, ["churn", "fit", "--table", str(path), *args, "--model", str(tmp_path / "m.kwm")])
+    r = CliRunner().invoke(
+        app, ["churn", "fit", "--table", str(path), *args, "--model", str(tmp_path / "m.kwm")]
+    )
     assert r.exit_code != 0
     assert message in r.output
     assert "Traceback" not in r.output

@@ -20,7 +20,15 @@ def test_cox_reproduces_rossi(datasets_dir: Path) -> None:
     rossi = pd.read_csv(datasets_dir / "lifelines" / "rossi.csv")
     model = CoxModel().fit(rossi, duration_col="week", event_col="arrest")
     coef = model.summary.set_index("covariate")["coef"]
-    published = {"fin": -0.379, "age": -0.057, "race": 0.314, "wexp": -0.150, "mar": -0.434, "paro": -0.085, "prio": 0.091}
+    published = {
+        "fin": -0.379,
+        "age": -0.057,
+        "race": 0.314,
+        "wexp": -0.150,
+        "mar": -0.434,
+        "paro": -0.085,
+        "prio": 0.091,
+    }
     for name, value in published.items():
         assert coef[name] == pytest.approx(value, abs=0.0015), name
     hr = model.summary.set_index("covariate")["hazard_ratio"]
@@ -40,25 +48,33 @@ def test_kaplan_meier_waltons(datasets_dir: Path) -> None:
     overall, _ = kaplan_meier(w, duration_col="T", event_col="E")
     assert overall.loc[0, "median_days"] == 56.0
     assert s.loc["control", "median_days"] == 58.0 and s.loc["miR-137", "median_days"] == 26.0
-    ref = KaplanMeierFitter().fit(w.loc[w.group == "control", "T"], w.loc[w.group == "control", "E"])
+    ref = KaplanMeierFitter().fit(
+        w.loc[w.group == "control", "T"], w.loc[w.group == "control", "E"]
+    )
     assert s.loc["control", "retention_30d"] == pytest.approx(float(ref.predict(30)))
     c = curves[curves.segment == "control"]
-    assert (np.diff(c["retention"].to_numpy()) <= 1e-12).all() and (c["lower"] <= c["retention"]).all()
+    assert (np.diff(c["retention"].to_numpy()) <= 1e-12).all() and (
+        c["lower"] <= c["retention"]
+    ).all()
 
 
 def test_lifetimes_from_orders() -> None:
-    orders = pd.DataFrame({
-        "customer_id": ["A", "A", "B", "C"],
-        "ordered_at": pd.to_datetime(["2025-01-01", "2025-01-11", "2025-01-01", "2025-09-01"]),
-        "amount": [5.0, 6.0, 7.0, 8.0],
-    })
-    t = lifetimes_table(load_dataset({"orders": orders}), as_of="2025-12-31", inactivity_days=180).set_index("customer_id")
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "B", "C"],
+            "ordered_at": pd.to_datetime(["2025-01-01", "2025-01-11", "2025-01-01", "2025-09-01"]),
+            "amount": [5.0, 6.0, 7.0, 8.0],
+        }
+    )
+    t = lifetimes_table(
+        load_dataset({"orders": orders}), as_of="2025-12-31", inactivity_days=180
+    ).set_index("customer_id")
     assert t.loc["A", "churned"] == 1 and t.loc["A", "duration_days"] == pytest.approx(11.0)
     assert t.loc["B", "churned"] == 1 and t.loc["B", "duration_days"] == pytest.approx(1.0)
     assert t.loc["C", "churned"] == 0 and t.loc["C", "duration_days"] == pytest.approx(122.0)
     assert t.loc["A", "first_amount"] == 5.0
     with pytest.raises(NotFittedError):
-        CoxModel().summary
+        _ = CoxModel().summary
 
 
 def test_cli_survival_on_demo(tmp_path: Path) -> None:
@@ -66,10 +82,36 @@ def test_cli_survival_on_demo(tmp_path: Path) -> None:
 
     generate(tmp_path / "demo", customers=400, kind="b2c", seed=2)
     runner = CliRunner()
-    r = runner.invoke(app, ["survival", "km", "--data", str(tmp_path / "demo"), "--by", "acquisition_channel", "--format", "csv"])
+    r = runner.invoke(
+        app,
+        [
+            "survival",
+            "km",
+            "--data",
+            str(tmp_path / "demo"),
+            "--by",
+            "acquisition_channel",
+            "--format",
+            "csv",
+        ],
+    )
     assert r.exit_code == 0, r.output
-    assert r.output.splitlines()[0].startswith("segment,customers,churned,median_days,retention_30d")
-    r = runner.invoke(app, ["survival", "cox", "--data", str(tmp_path / "demo"), "--penalizer", "0.01", "--format", "json"])
+    assert r.output.splitlines()[0].startswith(
+        "segment,customers,churned,median_days,retention_30d"
+    )
+    r = runner.invoke(
+        app,
+        [
+            "survival",
+            "cox",
+            "--data",
+            str(tmp_path / "demo"),
+            "--penalizer",
+            "0.01",
+            "--format",
+            "json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     assert "hazard_ratio" in r.output
     r = runner.invoke(app, ["survival", "km", "--data", str(tmp_path / "demo"), "--by", "nope"])
