@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -54,6 +54,7 @@ def import_command(
     金额, ...) or a --mapping file. Re-importing the same file changes nothing: records are
     upserted by their id. See docs/data-model.md for every field.
     """
+    from keepwise.errors import ValidationError
     from keepwise.schema import get_contract, import_file
 
     with user_errors():
@@ -74,15 +75,21 @@ def import_command(
             def progress(done: int, total: int | None, rows: int) -> None:
                 bar.update(task, completed=done, total=total, rows=rows)
 
-            report = import_file(
-                db,
-                table,
-                file,
-                mapping=mapping,
-                dry_run=dry_run,
-                create_missing_customers=create_missing_customers,
-                progress=progress,
-            )
+            try:
+                report = import_file(
+                    db,
+                    table,
+                    file,
+                    mapping=mapping,
+                    dry_run=dry_run,
+                    create_missing_customers=create_missing_customers,
+                    progress=progress,
+                )
+            except ValidationError as exc:
+                if not as_json:
+                    raise
+                typer.echo(dump_json(_problems_json(exc)))
+                raise typer.Exit(code=exc.exit_code) from None
     if as_json:
         data = {
             "ok": True,
@@ -109,3 +116,23 @@ def import_command(
     )
     for note in report.notes:
         console.print(f"  note: {escape(note)}", highlight=False)
+
+
+def _problems_json(exc: Any) -> dict[str, Any]:
+    """The JSON error shape of the web API: ``{"ok": false, "error", "errors", "status"}``."""
+    return {
+        "ok": False,
+        "error": exc.summary or "validation failed",
+        "errors": [
+            {
+                "file": p.file,
+                "row": p.row,
+                "column": p.column,
+                "value": p.value,
+                "message": p.message,
+            }
+            for p in exc.problems
+        ],
+        "total": exc.total,
+        "status": 422,
+    }

@@ -715,3 +715,21 @@ def test_orders_alone_into_an_empty_store_create_their_customers(
     )
     with pytest.raises(ValidationError, match="unknown customer"):
         import_file(db_url, "orders", other)
+
+
+def test_cli_json_report_of_problems(sqlite_url: str, tmp_path: Path, customers_csv: Path) -> None:
+    import_file(sqlite_url, "customers", customers_csv)
+    path = write_csv(
+        tmp_path / "o.csv", ORDER_HEADER, [["J1", "C1", "2024-01-01", "-1", "completed"]]
+    )
+    result = runner.invoke(app, ["import", "orders", str(path), "--db", sqlite_url, "--json"])
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and data["total"] == 1
+    assert data["errors"][0] | {"message": ""} == {
+        "file": "o.csv",
+        "row": 2,
+        "column": "amount",
+        "value": "-1",
+        "message": "",
+    }
