@@ -94,14 +94,22 @@ def _periods(first: date, as_of: date) -> list[tuple[date, date]]:
     return out
 
 
-def _reference_churn(orders: pd.DataFrame, window: int, as_of: date) -> pd.DataFrame:
+def _reference_churn(
+    orders: pd.DataFrame, window: int, as_of: date, *, adaptive: bool = False
+) -> pd.DataFrame:
     o = orders[orders["status"] == "completed"].copy()
     o["day"] = o["ordered_at"].dt.date
     o = o[o["day"] <= as_of]
     days = {c: sorted(set(g["day"])) for c, g in o.groupby("customer_id")}
+    windows = {c: window for c in days}
+    if adaptive:  # max(ceil(3 x median gap), 30) with at least 3 order days
+        for c, ds in days.items():
+            if len(ds) >= 3:
+                gaps = np.diff([d.toordinal() for d in ds])
+                windows[c] = max(int(np.ceil(3 * np.median(gaps))), 30)
 
     def active(c: str, d: date) -> bool:
-        return any(d - timedelta(days=window) < t <= d for t in days[c])
+        return any(d - timedelta(days=windows[c]) < t <= d for t in days[c])
 
     rows = []
     for start, end in _periods(o["day"].min(), as_of):
@@ -146,6 +154,20 @@ def test_period_churn_matches_pandas_reference(
     assert (
         got["customers_end"].iloc[:-1].to_numpy() == got["customers_start"].iloc[1:].to_numpy()
     ).all()
+
+
+def test_adaptive_churn_matches_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
+    as_of = date(2024, 11, 20)
+    got = churn_report(
+        load_dataset({"orders": frames["orders"]}),
+        freq="month",
+        as_of=as_of,
+        activity=ActivityConfig(adaptive=True),
+    )
+    want = _reference_churn(frames["orders"], 180, as_of, adaptive=True)
+    pd.testing.assert_frame_equal(
+        got[list(want.columns)].reset_index(drop=True), want, check_dtype=False
+    )
 
 
 def test_revenue_retention_matches_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
