@@ -8,7 +8,7 @@ import pytest
 
 from keepwise.schema.importer import import_file
 
-from .conftest import fetch, write_csv
+from .files import fetch, write_csv
 
 
 @pytest.mark.integration

@@ -15,7 +15,7 @@ from keepwise.cli import app
 from keepwise.errors import NotFoundError, StoreError, ValidationError
 from keepwise.schema import import_file
 
-from .conftest import fetch, write_csv
+from .files import fetch, write_csv
 
 pytestmark = pytest.mark.integration
 
