@@ -157,7 +157,7 @@ def fit_command(
                 if not as_json
                 else _null()
             ):
-                fitted = fit_transaction_model(
+                tx_model = fit_transaction_model(
                     data,
                     horizon=horizon,
                     cutoff=cutoff,
@@ -165,7 +165,7 @@ def fit_command(
                     calibration=calibration,
                     random_state=seed,
                 )  # type: ignore[arg-type]
-            meta = save_model(fitted, model, kind="transaction", metadata=fitted.metadata())
+            meta = save_model(tx_model, model, kind="transaction", metadata=tx_model.metadata())
         else:
             raise ConfigError(
                 "give either --table FILE --target COL (snapshot table) or --data DATA (transactions)"

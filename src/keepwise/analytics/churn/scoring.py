@@ -72,7 +72,6 @@ def write_churn_scores(
         else np.full(len(scores), None)
     )
     pks = pk.astype(int).to_numpy()
-    table = ChurnScore.__table__
     written = 0
     is_sqlite = engine.dialect.name == "sqlite"
     when_text = when.strftime("%Y-%m-%d %H:%M:%S.%f")
@@ -101,7 +100,7 @@ def write_churn_scores(
                 )
             else:
                 conn.execute(
-                    insert(table),
+                    insert(ChurnScore),
                     [
                         {
                             "customer_id": int(pks[i]),

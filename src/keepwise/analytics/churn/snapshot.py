@@ -220,5 +220,4 @@ def fit_snapshot_file(
 
     df = read_table(path, sheet=sheet, want_column=target)
     model = SnapshotChurnModel(target=target, id_column=id_column, **kwargs).fit(df)
-    model.source_file_ = str(Path(path).name)
     return model
