@@ -19,7 +19,13 @@ from keepwise.store.audit import record_audit
 from keepwise.store.users import touch_login
 from keepwise.web import accounts
 from keepwise.web.deps import OptionalUser, SessionDep, client_ip
-from keepwise.web.security import SESSION_CSRF_KEY, SESSION_USER_KEY, new_csrf_token
+from keepwise.web.security import (
+    SESSION_AUTH_KEY,
+    SESSION_CSRF_KEY,
+    SESSION_USER_KEY,
+    new_csrf_token,
+    session_fingerprint,
+)
 from keepwise.web.templating import csrf_token, has_template, templates
 
 router = APIRouter(include_in_schema=False)
@@ -79,6 +85,7 @@ def login(
         return _login_page(request, error=str(exc), next_url=safe_next(next), status=401)
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id
+    request.session[SESSION_AUTH_KEY] = session_fingerprint(user.username, user.password_hash)
     request.session[SESSION_CSRF_KEY] = new_csrf_token()
     touch_login(session, user)
     record_audit(session, user, "login", "user", user.username, ip=client_ip(request))

@@ -22,9 +22,11 @@ from keepwise.web.errors import CsrfError, LoginRequired
 from keepwise.web.security import (
     CSRF_FORM_FIELD,
     CSRF_HEADER,
+    SESSION_AUTH_KEY,
     SESSION_CSRF_KEY,
     SESSION_USER_KEY,
     csrf_matches,
+    session_fingerprint,
 )
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -73,8 +75,14 @@ def optional_user(request: Request, session: SessionDep) -> User | None:
         user_id = request.session.get(SESSION_USER_KEY)
         if user_id is not None:
             user = session.get(User, user_id)
-            if user is None or not user.is_active:
+            if (
+                user is None
+                or not user.is_active
+                or request.session.get(SESSION_AUTH_KEY)
+                != session_fingerprint(user.username, user.password_hash)
+            ):
                 request.session.pop(SESSION_USER_KEY, None)
+                request.session.pop(SESSION_AUTH_KEY, None)
                 user = None
             else:
                 request.state.auth = "session"

@@ -19,6 +19,7 @@ from keepwise.store.db import normalize_url
 TOKEN_PREFIX = "kw_"
 SESSION_USER_KEY = "user_id"
 SESSION_CSRF_KEY = "csrf_token"
+SESSION_AUTH_KEY = "auth"
 CSRF_FORM_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
 
@@ -61,6 +62,12 @@ def new_api_token() -> tuple[str, str, str]:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def session_fingerprint(username: str, password_hash: str) -> str:
+    """What a login session stores to stay bound to the account: it no longer matches once the
+    password changes (or the store is rebuilt and the user id now names someone else)."""
+    return hashlib.sha256(f"{username}\0{password_hash}".encode()).hexdigest()[:32]
 
 
 def new_csrf_token() -> str:

@@ -151,3 +151,13 @@ def test_me_locale_switch(web) -> None:
     api = web.client("rep1")
     assert api.patch("/api/v1/me", json={"locale": "zh_CN"}).json()["locale"] == "zh_CN"
     assert api.patch("/api/v1/me", json={"locale": "fr"}).status_code == 422
+
+
+def test_password_change_ends_existing_sessions(web) -> None:
+    from keepwise.web.accounts import set_password
+
+    browser = web.browser("rep1")
+    assert browser.get("/api/v1/me").status_code == 200
+    set_password(web.url, "rep1", "a brand new password")
+    assert browser.get("/api/v1/me").status_code == 401
+    assert login(web.browser(), "rep1", "a brand new password").status_code == 303
