@@ -311,7 +311,20 @@ def bench_speed(quick: bool) -> None:
         t0 = time.perf_counter()
         feats = model.features_at(ds, as_of)
         t1 = time.perf_counter()
-        p, tiers, reasons = model.score_features(feats)
+        from keepwise.analytics.churn.reasons import top_reasons
+        from keepwise.analytics.churn.templates import TOPICS, describe_feature
+        from keepwise.analytics.churn.tiers import assign_tiers
+
+        clf = model.classifier_
+        X = model._encode(feats, fit=False)
+        p = clf.churn_probability(X)
+        tiers = assign_tiers(p, clf.tier_thresholds_)
+        t_prob = time.perf_counter()
+        contrib = clf.contributions(X)
+        t_contrib = time.perf_counter()
+        reasons = top_reasons(
+            contrib, feats, describe_feature, lowering=p < clf.tier_thresholds_[0], group_of=TOPICS
+        )
         t2 = time.perf_counter()
         scores = pd.DataFrame(
             {
@@ -322,12 +335,15 @@ def bench_speed(quick: bool) -> None:
                 "reasons_json": [[r.to_dict() for r in rs] for rs in reasons],
             }
         )
+        t_dicts = time.perf_counter()
         written = write_churn_scores(url, scores, horizon_days=90, model_version="bench")
         t3 = time.perf_counter()
     total = t3 - t0
     print(
         f"[speed] {len(feats):,} active customers of {n:,} ({len(orders):,} orders): features {t1 - t0:.1f} s, "
-        f"score + reasons {t2 - t1:.1f} s, write {written:,} rows to SQLite {t3 - t2:.1f} s; total {total:.1f} s"
+        f"probability + tier {t_prob - t1:.1f} s, contributions {t_contrib - t_prob:.1f} s, "
+        f"reason sentences {t2 - t_contrib:.1f} s, reason records {t_dicts - t2:.1f} s, "
+        f"write {written:,} rows to SQLite {t3 - t_dicts:.1f} s; total {total:.1f} s"
     )
     if not quick:
         print(
