@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +20,7 @@ from rich.table import Table
 from keepwise import store
 from keepwise.cli._common import DbOption, console, user_errors
 from keepwise.demo import MAX_CUSTOMERS, generate
+from keepwise.demo.insights import score_demo
 from keepwise.demo.loader import check_replaceable, load_demo
 
 
@@ -77,6 +77,13 @@ def demo(
     no_serve: Annotated[
         bool, typer.Option("--no-serve", help="Load the data, then exit (no web server).")
     ] = False,
+    score: Annotated[
+        bool,
+        typer.Option(
+            "--score/--no-score",
+            help="Fit the churn model, score every customer and record warnings after loading.",
+        ),
+    ] = True,
     host: Annotated[
         str, typer.Option("--host", help="Address the web server listens on.")
     ] = "127.0.0.1",
@@ -104,8 +111,16 @@ def demo(
                 bar.update(tasks[table], completed=done, total=total)
 
             load_demo(url, summary.out_dir, replace=replace, progress=loading)
+            insights = None
+            if score:
+                step = bar.add_task("churn model and warnings", total=None)
+                insights = score_demo(
+                    url, summary.out_dir, seed=seed,
+                    step=lambda what: bar.update(step, description=what),
+                )  # fmt: skip
+                bar.update(step, description="churn model and warnings", total=1, completed=1)
         counts = store.row_counts(url)
-        admin = _demo_admin(url) if _web_available() else None
+        user, password = _demo_admin(url)
     console.print(
         f"demo company ({kind.value.upper()}, seed {seed}) loaded into {url}", highlight=False
     )
@@ -122,15 +137,12 @@ def demo(
         f"({summary.churned:,} of {summary.customers:,} customers churned; never loaded into the store)",
         highlight=False,
     )
-    if admin is None:
-        if not no_serve:
-            console.print(
-                "The web app is not available in this version yet: the data is loaded, explore it with "
-                f"`keepwise info --db {url}`.",
-                highlight=False,
-            )
-        return
-    user, password = admin
+    if insights is not None:
+        console.print(
+            f"churn model {insights.model_version} ({insights.model_path}): scored {insights.scored:,} "
+            f"active customers, {insights.high_risk:,} at high risk; {insights.warnings_saved:,} warnings recorded",
+            highlight=False,
+        )
     console.print(
         f"web sign-in: user [bold]{user}[/], password [bold]{password}[/] (new on every run)"
     )
@@ -142,14 +154,6 @@ def demo(
     )
     with user_errors():
         _serve(url, host, port)
-
-
-def _web_available() -> bool:
-    """Whether this keepwise has the web app (``keepwise.web.server``)."""
-    try:
-        return importlib.util.find_spec("keepwise.web.server") is not None
-    except ModuleNotFoundError:
-        return False
 
 
 def _demo_admin(url: str) -> tuple[str, str]:

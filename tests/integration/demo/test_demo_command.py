@@ -16,7 +16,7 @@ from keepwise import store
 from keepwise.cli import app
 from keepwise.cli import demo as demo_cli
 from keepwise.demo import DATA_FILES
-from keepwise.models import TABLES, Contact, Order
+from keepwise.models import TABLES, ChurnScore, Contact, Order, Warning
 
 runner = CliRunner()
 
@@ -59,11 +59,28 @@ def test_demo_loads_every_table_and_info_shows_the_counts(db_url: str, tmp_path:
     with store.get_engine(db_url).connect() as conn:
         total = conn.execute(select(func.sum(Order.amount))).scalar_one()
     assert Decimal(str(total)).quantize(Decimal("0.01")) == expected
+    # The demo also fits the churn model, scores customers and records warnings.
+    assert "churn model" in result.output and (out / "churn-model.kwm").is_file()
+    with store.get_engine(db_url).connect() as conn:
+        scored = conn.execute(select(func.count()).select_from(ChurnScore)).scalar_one()
+        tiers = set(conn.execute(select(ChurnScore.risk_tier).distinct()).scalars())
+        warned = conn.execute(select(func.count()).select_from(Warning)).scalar_one()
+    assert scored > 0 and tiers == {"low", "medium", "high"} and warned > 0
 
 
 @pytest.mark.integration
 def test_demo_again_replaces_only_a_previous_demo(sqlite_url: str, tmp_path: Path) -> None:
-    args = ("demo", "--customers", "120", "--no-serve", "--db", sqlite_url, "--out", str(tmp_path / "d"))
+    args = (
+        "demo",
+        "--customers",
+        "120",
+        "--no-serve",
+        "--no-score",
+        "--db",
+        sqlite_url,
+        "--out",
+        str(tmp_path / "d"),
+    )
     assert _run(*args).exit_code == 0
     first = _info(sqlite_url)
     # The store holds exactly the demo company: a second `make demo` replaces it.
@@ -74,8 +91,20 @@ def test_demo_again_replaces_only_a_previous_demo(sqlite_url: str, tmp_path: Pat
 
 
 @pytest.mark.integration
-def test_demo_refuses_a_store_with_user_data_unless_replace(sqlite_url: str, tmp_path: Path) -> None:
-    args = ("demo", "--customers", "120", "--no-serve", "--db", sqlite_url, "--out", str(tmp_path / "d"))
+def test_demo_refuses_a_store_with_user_data_unless_replace(
+    sqlite_url: str, tmp_path: Path
+) -> None:
+    args = (
+        "demo",
+        "--customers",
+        "120",
+        "--no-serve",
+        "--no-score",
+        "--db",
+        sqlite_url,
+        "--out",
+        str(tmp_path / "d"),
+    )
     assert _run(*args).exit_code == 0
     # The user adds a customer of their own: the store is no longer just the demo.
     own = tmp_path / "own.csv"
@@ -93,7 +122,7 @@ def test_demo_refuses_a_store_with_user_data_unless_replace(sqlite_url: str, tmp
 
 @pytest.mark.integration
 def test_demo_b2b_loads_decision_chains(sqlite_url: str, tmp_path: Path) -> None:
-    result = _run("demo", "--kind", "b2b", "--customers", "60", "--no-serve", "--db", sqlite_url,
+    result = _run("demo", "--kind", "b2b", "--customers", "60", "--no-serve", "--no-score", "--db", sqlite_url,
                   "--out", str(tmp_path / "b2b"))  # fmt: skip
     assert result.exit_code == 0, _output(result)
     with store.get_engine(sqlite_url).connect() as conn:
@@ -116,26 +145,16 @@ def test_demo_rejects_an_invalid_customer_count(bad: str, sqlite_url: str, tmp_p
 
 
 @pytest.mark.integration
-def test_demo_without_web_app_says_so_and_exits_0(
-    sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(demo_cli, "_web_available", lambda: False)
-    result = _run("demo", "--customers", "30", "--db", sqlite_url, "--out", str(tmp_path / "d"))
-    assert result.exit_code == 0, _output(result)
-    assert "web app is not available" in result.output
-
-
-@pytest.mark.integration
 def test_demo_serves_the_loaded_store(
     sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     calls: list[tuple[str, str, int]] = []
-    monkeypatch.setattr(demo_cli, "_web_available", lambda: True)
     monkeypatch.setattr(demo_cli, "_serve", lambda url, host, port: calls.append((url, host, port)))
     result = _run(
         "demo",
         "--customers",
         "30",
+        "--no-score",
         "--db",
         sqlite_url,
         "--out",
@@ -153,7 +172,15 @@ def test_demo_creates_an_admin_so_the_store_can_be_served(sqlite_url: str, tmp_p
     from keepwise.web.server import check_servable
 
     result = _run(
-        "demo", "--customers", "30", "--no-serve", "--db", sqlite_url, "--out", str(tmp_path / "d")
+        "demo",
+        "--customers",
+        "30",
+        "--no-serve",
+        "--no-score",
+        "--db",
+        sqlite_url,
+        "--out",
+        str(tmp_path / "d"),
     )
     assert result.exit_code == 0, _output(result)
     assert "web sign-in: user admin, password " in result.output
