@@ -48,5 +48,6 @@ class Warning(Base):  # noqa: A001 - a CRM warning record, not the builtin
     severity: Mapped[str] = mapped_column(String(16), default="medium", server_default="medium")
     action: Mapped[str | None] = mapped_column(String(64))
     message: Mapped[str | None] = mapped_column(Text)
+    message_zh: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="open", server_default="open")
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())

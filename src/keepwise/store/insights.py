@@ -290,6 +290,7 @@ def _warning_dict(
         "severity": w.severity,
         "action": w.action,
         "message": w.message,
+        "message_zh": w.message_zh,
         "status": w.status,
     }
 

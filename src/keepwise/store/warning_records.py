@@ -93,6 +93,7 @@ def save_warnings(url: str | None, frame: Any) -> SaveReport:
                     "severity": str(r.get("severity") or "medium")[:16],
                     "action": (str(r["action"])[:64] or None) if r.get("action") else None,
                     "message": r.get("message") or None,
+                    "message_zh": r.get("message_zh") or None,
                     "status": "open",
                 }
             )

@@ -78,6 +78,7 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
                 severity="high",
                 action="reach out",
                 message="No interaction for 95 days",
+                message_zh="已 95 天无互动",
                 status="open",
             )
         )

@@ -185,6 +185,8 @@ def test_customer_360_sections(admin: TestClient) -> None:
     assert "¥500,000.00" in value
     warnings = html.find(attrs={"data-testid": "warnings"}).get_text()
     assert "长时间无互动" in warnings and "主动联系" in warnings
+    # The warning's own message in the page's language (the English one is for English pages).
+    assert "已 95 天无互动" in warnings and "No interaction for 95 days" not in warnings
     for section in ("next-order", "warnings", "tasks", "contacts"):
         assert html.find(attrs={"data-testid": section})
 

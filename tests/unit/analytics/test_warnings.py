@@ -283,3 +283,25 @@ def test_cli_warnings_save_to_store(tmp_path: Path, sqlite_url: str) -> None:
         assert len(session.execute(select(Warning.id)).all()) == len(shown)
     res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--save"])
     assert res.exit_code != 0 and "store URL" in res.output
+
+
+def test_saved_warnings_keep_both_languages(sqlite_url: str) -> None:
+    """`keepwise warnings --save` stores the Chinese message beside the English one."""
+    import pandas as pd
+    from sqlalchemy import select
+
+    from keepwise import store
+    from keepwise.models import Customer, Warning
+    from keepwise.store.warning_records import save_warnings
+
+    with store.session_scope(sqlite_url) as session:
+        session.add(Customer(external_id="C1", name="甲"))
+    frame = pd.DataFrame(
+        [{"customer_id": "C1", "rule": "silence", "observed": 95.0, "threshold": 40.0,
+          "at": pd.Timestamp("2026-05-17"), "severity": "medium", "action": "reach out",
+          "message": "no interaction for 95 days", "message_zh": "已 95 天无互动"}]
+    )  # fmt: skip
+    assert save_warnings(sqlite_url, frame).inserted == 1
+    with store.session_scope(sqlite_url) as session:
+        row = session.execute(select(Warning.message, Warning.message_zh)).one()
+    assert tuple(row) == ("no interaction for 95 days", "已 95 天无互动")
