@@ -8,14 +8,26 @@ from collections.abc import Callable
 from typing import Any
 
 
-def _child(fn: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
-    import resource
+def peak_rss_bytes() -> int:
+    """This process's peak resident set size (``VmHWM``).
 
+    ``VmHWM`` starts afresh at exec, unlike ``ru_maxrss``, which a spawned child inherits
+    from the parent that forked it (so a big parent would inflate every child's figure).
+    """
+    with open("/proc/self/status", encoding="ascii") as fh:
+        for line in fh:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    import resource  # not Linux: the best figure there is
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def _child(fn: Callable[..., Any], args: tuple[Any, ...], queue: Any) -> None:
     started = time.perf_counter()
     result = fn(*args)
     elapsed = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    queue.put((elapsed, peak_kib * 1024, result))
+    queue.put((elapsed, peak_rss_bytes(), result))
 
 
 def measure(fn: Callable[..., Any], *args: Any) -> tuple[float, int, Any]:

@@ -60,29 +60,16 @@ def write_files(folder: Path, rows: int, seed: int = 0) -> tuple[Path, Path]:
     return customers, orders
 
 
-def _peak_rss_bytes() -> int:
-    """This process's peak resident set size (VmHWM), or ru_maxrss where /proc is missing."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
 def _write(folder: str, rows: int) -> int:
     write_files(Path(folder), rows)
     return rows
 
 
-def _import(url: str, table: str, path: str) -> tuple[int, int, int, int, int]:
+def _import(url: str, table: str, path: str) -> tuple[int, int, int, int]:
     from keepwise.schema import import_file
 
     report = import_file(url, table, path)
-    return report.rows_read, report.inserted, report.updated, report.unchanged, _peak_rss_bytes()
+    return report.rows_read, report.inserted, report.updated, report.unchanged
 
 
 def main(quick: bool = False) -> None:
@@ -96,8 +83,8 @@ def main(quick: bool = False) -> None:
         print(f"orders.csv: {rows:,} rows, {size_mb:,.1f} MiB")
         measure(_import, url, "customers", str(customers))
         for label in ("first import", "re-import (unchanged)"):
-            seconds, _, result = measure(_import, url, "orders", str(orders))
-            read, inserted, updated, unchanged, peak = result
+            seconds, peak, result = measure(_import, url, "orders", str(orders))
+            read, inserted, updated, unchanged = result
             print(
                 f"{label}: {read:,} rows in {seconds:,.1f} s = {read / seconds:,.0f} rows/s; "
                 f"inserted {inserted:,}, updated {updated:,}, unchanged {unchanged:,}; "
