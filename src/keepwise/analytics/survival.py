@@ -21,6 +21,7 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from keepwise.analytics.dataset import Dataset
 from keepwise.errors import ConvergenceError, NotFittedError, SchemaError
@@ -150,7 +151,7 @@ def kaplan_meier(
     return summary, pd.concat(curves, ignore_index=True)
 
 
-class CoxModel:
+class CoxModel(BaseEstimator):  # type: ignore[misc]
     """Cox proportional-hazards model of customer lifetimes (a thin lifelines wrapper).
 
     Parameters

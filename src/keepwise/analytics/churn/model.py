@@ -26,6 +26,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
@@ -42,7 +43,7 @@ def _check_fitted(est: Any) -> None:
         raise NotFittedError(f"this {type(est).__name__} is not fitted yet; call fit() first")
 
 
-class ChurnClassifier:
+class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
     """Calibrated gradient-boosting churn model with a logistic baseline.
 
     Parameters

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from keepwise.analytics.churn._encode import _ID_NAME, TableEncoder, parse_target
 from keepwise.analytics.churn.model import ChurnClassifier
@@ -48,7 +49,7 @@ def _find_column(df: pd.DataFrame, name: str, what: str) -> str:
     raise SchemaError(name, None, f"{what} column not found; the table has: {shown}")
 
 
-class SnapshotChurnModel:
+class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     """Churn model for a one-row-per-customer table.
 
     Parameters

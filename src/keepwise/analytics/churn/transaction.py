@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from sklearn.base import BaseEstimator
 
 from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
 from keepwise.analytics.churn.features import (
@@ -76,7 +77,7 @@ def _numeric(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-class TransactionChurnModel:
+class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
     """Churn model learned from a company's transactions and service history.
 
     Parameters

@@ -155,3 +155,24 @@ def test_write_scores_keeps_history(db_url: str) -> None:
         write_churn_scores(
             db_url, scores.assign(customer_id=["A1", "ZZ"]), horizon_days=90, model_version="m3"
         )
+
+
+def test_estimator_contract() -> None:
+    from sklearn.base import clone
+
+    from keepwise.analytics.churn import SnapshotChurnModel
+    from keepwise.analytics.churn.transaction import TransactionChurnModel
+    from keepwise.analytics.survival import CoxModel
+
+    for est in (
+        ChurnClassifier(random_state=3),
+        SnapshotChurnModel(target="Churn", random_state=3),
+        TransactionChurnModel(horizon_days=60),
+        CoxModel(penalizer=0.1),
+    ):
+        params = est.get_params()
+        twin = clone(est)
+        assert twin.get_params() == params and twin is not est
+    X, y = _data(400)
+    clf = ChurnClassifier()
+    assert clf.fit(X, y) is clf and hasattr(clf, "booster_")
