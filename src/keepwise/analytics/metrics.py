@@ -70,7 +70,13 @@ def customer_period_status(
     ``is_new``, ``churn_events`` (spells ending inside the period).
     """
     spells = activity_spells(orders, customers, as_of=as_of, config=activity)
-    s = spells
+    # A customer's spells are disjoint; link each to its neighbours so that the usual case (the
+    # only spell of its customer that overlaps the period) needs no customer x period group-by.
+    by_customer = ibis.window(group_by="customer_id", order_by="spell_start")
+    s = spells.mutate(
+        prev_end=spells.spell_end.lag().over(by_customer),
+        next_start=spells.spell_start.lead().over(by_customer),
+    )
     p = periods.select("period_start", "start_day", "end_day")
     j = s.join(p, [s.spell_start <= p.end_day, s.spell_end >= p.start_day])
     covers_start = (j.spell_start <= j.start_day) & (j.spell_end >= j.start_day)
@@ -78,19 +84,26 @@ def customer_period_status(
     # The first spell starts on the day the customer was acquired.
     is_new = j.is_first & (j.spell_start > j.start_day) & (j.spell_start <= j.end_day)
     ends_inside = (j.spell_end >= j.start_day) & (j.spell_end < j.end_day)
+    alone = (j.prev_end.isnull() | (j.prev_end < j.start_day)) & (
+        j.next_start.isnull() | (j.next_start > j.end_day)
+    )
     j = j.mutate(
-        a_start=covers_start.cast("int64"),
-        a_end=covers_end.cast("int64"),
-        a_new=is_new.cast("int64"),
-        a_ends=ends_inside.cast("int64"),
+        alone=alone,
+        is_active_start=covers_start.cast("int64"),
+        is_active_end=covers_end.cast("int64"),
+        is_new=is_new.cast("int64"),
+        churn_events=ends_inside.cast("int64"),
     )
-    g = j.group_by(["customer_id", "period_start"]).agg(
-        is_active_start=j.a_start.max(),
-        is_active_end=j.a_end.max(),
-        is_new=j.a_new.max(),
-        churn_events=j.a_ends.sum(),
+    cols = ["customer_id", "period_start", "is_active_start", "is_active_end", "is_new"]
+    single = j.filter(j.alone).select(*cols, "churn_events")
+    several = j.filter(~j.alone)
+    several = several.group_by(["customer_id", "period_start"]).agg(
+        is_active_start=several.is_active_start.max(),
+        is_active_end=several.is_active_end.max(),
+        is_new=several.is_new.max(),
+        churn_events=several.churn_events.sum(),
     )
-    return g
+    return single.union(several.select(*cols, "churn_events"))
 
 
 def period_churn(
