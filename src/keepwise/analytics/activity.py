@@ -114,25 +114,31 @@ def activity_spells(
         d = days.join(windows, "customer_id").select("customer_id", "day", "window_days")
     else:  # one window for everybody: no join
         d = days.select("customer_id", "day", window_days=ibis.literal(config.window_days, "int64"))
+    # One pass over the orders: a row starts a spell when the gap to the previous order day
+    # exceeds the window, and ends one when the gap to the next does. Only these boundary rows
+    # (about two per spell) go on to be paired up.
     w = ibis.window(group_by="customer_id", order_by="day")
+    prev_day = d.day.lag().over(w)
+    next_day = d.day.lead().over(w)
     d = d.mutate(
-        is_new_spell=(d.day - d.day.lag().over(w) > d.window_days).fill_null(True).cast("int64")
+        is_start=(d.day - prev_day > d.window_days).fill_null(True),
+        is_end=(next_day - d.day > d.window_days).fill_null(True),
+        is_first=prev_day.isnull(),
     )
-    # RANGE frame: orders on the same day (peers) get the same spell number.
-    d = d.mutate(
-        spell_no=d.is_new_spell.sum().over(
-            ibis.window(group_by="customer_id", order_by="day", range=(None, 0))
-        )
+    b = d.filter(d.is_start | d.is_end)
+    # A one-day spell may have its start and end on two rows of the same day: start rows first.
+    wb = ibis.window(group_by="customer_id", order_by=["day", "is_end"])
+    b = b.mutate(
+        spell_start=ibis.ifelse(b.is_start, b.day, b.day.lag().over(wb)),
+        first=ibis.ifelse(b.is_start, b.is_first, b.is_first.lag().over(wb)),
     )
-    spells = d.group_by(["customer_id", "spell_no"]).agg(
-        spell_start=d.day.min(), spell_end=(d.day.max() + d.window_days.max() - 1)
-    )
-    spells = spells.select(
+    b = b.filter(b.is_end)
+    spells = b.select(
         "customer_id",
-        spell_start=spells.spell_start.cast("int64"),
-        spell_end=spells.spell_end.cast("int64"),
+        spell_start=b.spell_start.cast("int64"),
+        spell_end=(b.day + b.window_days - 1).cast("int64"),
         is_contractual=ibis.literal(False),
-        is_first=spells.spell_no == 1,
+        is_first=b.first,
     )
     if contractual is None:
         return spells
