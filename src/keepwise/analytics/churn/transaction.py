@@ -64,7 +64,10 @@ def labelled_frame(
         df = feats.left_join(labels, "customer_id").drop("customer_id_right").to_pandas()
         df.insert(1, "cutoff", pd.Timestamp(c))
         frames.append(df)
-    out = pd.concat(frames, ignore_index=True)
+    # engines return groups in no fixed order: sort so that the same data and seed give the same model
+    out = pd.concat(frames, ignore_index=True).sort_values(
+        ["cutoff", "customer_id"], ignore_index=True
+    )
     out["churned"] = out["churned"].fillna(0).astype(int)
     return _numeric(out)
 

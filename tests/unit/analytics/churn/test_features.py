@@ -284,3 +284,17 @@ def test_horizon_parsing_and_cutoffs() -> None:
     assert len(cuts) == 3 and (cuts[1] - cuts[0]).days == 90
     with pytest.raises(ConfigError, match="after the last order"):
         label_cutoffs(ds, horizon_days=90, latest="2099-01-01")
+
+
+def test_transaction_model_is_reproducible_with_a_seed() -> None:
+    from keepwise.analytics.churn.transaction import TransactionChurnModel
+
+    data = tiny_company(n=120)
+    runs = []
+    for _ in range(2):
+        ds = load_dataset(data)  # a fresh engine each time: row order may differ
+        model = TransactionChurnModel(
+            horizon_days=60, n_cutoffs=3, step_days=60, random_state=5
+        ).fit(ds)
+        runs.append(model.score_frame(ds)[["customer_id", "churn_probability"]])
+    pd.testing.assert_frame_equal(runs[0], runs[1])
