@@ -35,6 +35,7 @@ __all__ = [
     "OrderDropRule",
     "SatisfactionDropRule",
     "SilenceRule",
+    "NegativeTextRule",
     "ScoreRule",
     "RuleSet",
     "load_rules",
@@ -346,6 +347,54 @@ class SilenceRule(_Rule):
 
 
 @dataclass(frozen=True)
+class NegativeTextRule(_Rule):
+    """Negative words from the customer: notes and comments with negative sentiment.
+
+    Interaction notes and feedback comments of the ``lookback_days`` up to ``as_of`` are
+    scored by :func:`keepwise.analytics.sentiment.sentiment_scores` (Chinese and English,
+    offline; each distinct text once). Warns when at least ``min_count`` of them score
+    below ``threshold``; the most negative is quoted as evidence and ``at`` is the day of
+    the latest negative text.
+    """
+
+    threshold: float = -0.2
+    min_count: int = 2
+    lookback_days: int = 90
+    kind: ClassVar[str] = "negative_text"
+    message: ClassVar[str] = (
+        "{observed:.0f} negative notes or comments in {lookback_days} days, e.g. “{example}”"
+    )
+    message_zh: ClassVar[str] = "近 {lookback_days} 天有 {observed:.0f} 条负面备注或评价，例如“{example}”"
+
+    def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
+        from types import SimpleNamespace
+
+        from keepwise.analytics.churn.features import text_events
+        from keepwise.analytics.sentiment import sentiment_scores
+
+        tables = SimpleNamespace(
+            interactions=getattr(data, "interactions", None), feedback=getattr(data, "feedback", None)
+        )
+        events = text_events(tables, _date(as_of), days=self.lookback_days)  # type: ignore[arg-type]
+        if events is None:
+            return pd.DataFrame(columns=WARNING_COLUMNS)
+        # Only the texts of the window leave the engine; each distinct text is scored once.
+        rows = events.to_pandas()
+        if rows.empty:
+            return pd.DataFrame(columns=WARNING_COLUMNS)
+        rows["sentiment"] = sentiment_scores(rows["text"])
+        negative = rows[rows["sentiment"] < self.threshold].sort_values(
+            ["customer_id", "sentiment", "at"], ascending=[True, True, False], kind="stable"
+        )
+        agg = negative.groupby("customer_id", sort=True).agg(
+            observed=("text", "size"), at=("at", "max"), example=("text", "first")
+        )
+        agg = agg[agg["observed"] >= self.min_count].reset_index()
+        agg["example"] = agg["example"].str.slice(0, 60)
+        return _frame(agg, self, "observed", float(self.min_count), "at", lookback_days=str(self.lookback_days))
+
+
+@dataclass(frozen=True)
 class ScoreConfig:
     """Weights and windows of the early-warning score.
 
@@ -440,7 +489,8 @@ class ScoreRule(_Rule):
 
 
 _KINDS: dict[str, type[_Rule]] = {
-    cls.kind: cls for cls in (FirstResponseRule, OrderDropRule, SatisfactionDropRule, SilenceRule, ScoreRule)
+    cls.kind: cls
+    for cls in (FirstResponseRule, OrderDropRule, SatisfactionDropRule, SilenceRule, NegativeTextRule, ScoreRule)
 }
 
 

@@ -202,7 +202,7 @@ def test_default_rule_set_is_packaged() -> None:
     rules = load_rules()
     assert isinstance(rules, RuleSet)
     kinds = {r.kind for r in rules.rules}
-    assert kinds == {"first_response", "order_drop", "satisfaction_drop", "silence", "score"}
+    assert kinds == {"first_response", "order_drop", "satisfaction_drop", "silence", "negative_text", "score"}
     drop = next(r for r in rules.rules if r.kind == "order_drop")
     assert drop.threshold == -0.30 and drop.action == "health diagnosis"
 
@@ -305,3 +305,30 @@ def test_saved_warnings_keep_both_languages(sqlite_url: str) -> None:
     with store.session_scope(sqlite_url) as session:
         row = session.execute(select(Warning.message, Warning.message_zh)).one()
     assert tuple(row) == ("no interaction for 95 days", "已 95 天无互动")
+
+
+def test_negative_text_rule_quotes_the_customers_words() -> None:
+    from keepwise.analytics.warnings import NegativeTextRule
+
+    frames = _frames()
+    frames["interactions"] = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "A", "B", "B", "C"],
+            "occurred_at": [T("2024-06-01"), T("2024-06-10"), T("2024-06-20"), T("2024-06-05"),
+                            T("2024-06-06"), T("2023-12-01")],
+            "note": ["价格太高，客户考虑换供应商", "交货一直延迟，客户很不满意", "合作愉快",
+                     "very happy with the service", "the last delivery was late again, terrible",
+                     "价格太高，客户考虑换供应商"],  # C's is outside the 90 days
+        }
+    )  # fmt: skip
+    frames["feedback"] = frames["feedback"].assign(comment=[None, "Awful support, we will cancel", None])
+    data = load_dataset(frames)
+    out = NegativeTextRule(name="negative_words").evaluate(data, as_of=AS_OF)
+    # A: two negative Chinese notes; B: one negative note + one negative comment; C: too old.
+    assert out["customer_id"].tolist() == ["A", "B"]
+    assert out["observed"].tolist() == [2.0, 2.0]
+    assert out["at"].tolist() == [dt.date(2024, 6, 10), dt.date(2024, 6, 20)]
+    a = out.iloc[0]
+    assert "2 negative notes" in a["message"] and ("价格太高" in a["message"] or "交货一直延迟" in a["message"])
+    assert a["message_zh"].startswith("近 90 天有 2 条负面备注或评价")
+    assert "negative_words" in set(evaluate_warnings(data, as_of=AS_OF)["rule"])
