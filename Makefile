@@ -18,7 +18,7 @@ help:
 	@echo "make demo [ARGS=--no-serve]   build the demo company (and serve the dashboard)"
 	@echo "make test                     run the test suite (CI=true: nothing may skip)"
 	@echo "make bench                    run the benchmarks against their baselines"
-	@echo "make lint                     ruff and mypy"
+	@echo "make lint                     ruff (lint and format) and mypy --strict"
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -53,9 +53,10 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(VENV)/bin/ruff check src tests benchmarks
 	$(VENV)/bin/ruff format --check src tests benchmarks
+	$(VENV)/bin/mypy
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy src
+	$(VENV)/bin/mypy
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info

@@ -144,7 +144,7 @@ def fit_command(
                     sheet=sheet,
                     tiers=tiers,
                     calibration=calibration,
-                    random_state=seed,  # type: ignore[arg-type]
+                    random_state=seed,
                 )
             meta = save_model(
                 fitted, model, kind="snapshot", metadata={**fitted.metadata(), "source": str(table)}
@@ -164,7 +164,7 @@ def fit_command(
                     tiers=tiers,
                     calibration=calibration,
                     random_state=seed,
-                )  # type: ignore[arg-type]
+                )
             meta = save_model(tx_model, model, kind="transaction", metadata=tx_model.metadata())
         else:
             raise ConfigError(

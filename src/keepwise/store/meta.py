@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 
 from keepwise.models import StoreMeta
 from keepwise.store.db import require_current
@@ -20,7 +20,7 @@ def set_meta(url: str | None, key: str, value: Any) -> None:
     """Store ``value`` (JSON-serialisable) under ``key``, replacing what was there."""
     with require_current(url).begin() as conn:
         conn.execute(delete(StoreMeta).where(StoreMeta.key == key))
-        conn.execute(StoreMeta.__table__.insert().values(key=key, value=value))
+        conn.execute(insert(StoreMeta).values(key=key, value=value))
 
 
 def delete_meta(url: str | None, key: str) -> None:

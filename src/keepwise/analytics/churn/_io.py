@@ -122,7 +122,7 @@ def _with_header(raw: pd.DataFrame, where: str, *, strict: bool = True) -> pd.Da
     if raw.empty:
         if strict:
             raise ValidationError([Problem(where, None, None, None, "the table is empty")])
-        return None  # type: ignore[return-value]
+        return None
     scan = raw.iloc[:_MAX_HEADER_SCAN]
     filled = scan.notna().sum(axis=1)
     best = int(filled.max())

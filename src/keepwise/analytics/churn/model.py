@@ -336,7 +336,7 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
                             stack.append((child, a))
                 tables.append(M)
             self._path_cache = (tables, bias)
-        return self._path_cache  # type: ignore[return-value]
+        return self._path_cache
 
     def _path_contributions(self, X: pd.DataFrame, chunk: int = 200_000) -> np.ndarray:
         tables, bias = self._path_tables()

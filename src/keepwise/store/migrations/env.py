@@ -14,7 +14,10 @@ config = context.config
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        engine = create_engine(config.get_main_option("sqlalchemy.url"))
+        url = config.get_main_option("sqlalchemy.url")
+        if url is None:
+            raise RuntimeError("keepwise migrations need sqlalchemy.url or a connection")
+        engine = create_engine(url)
         with engine.begin() as connection:
             _run(connection)
     else:

@@ -71,12 +71,12 @@ def get_translations(locale: str) -> NullTranslations:
 
 def gettext(message: str, locale: str | None = None) -> str:
     """Translate ``message`` into ``locale`` (Python side: flash messages, chart labels)."""
-    return get_translations(normalize_locale(locale)).gettext(message)
+    return str(get_translations(normalize_locale(locale)).gettext(message))
 
 
 def pgettext(context: str, message: str, locale: str | None = None) -> str:
     """Translate ``message`` in a context (the same English word, different translations)."""
-    return get_translations(normalize_locale(locale)).pgettext(context, message)
+    return str(get_translations(normalize_locale(locale)).pgettext(context, message))
 
 
 def ngettext(singular: str, plural: str, n: int, locale: str | None = None) -> str:
@@ -110,12 +110,12 @@ def _jinja_gettext(context: Context, message: str) -> str:
 
 @pass_context
 def _jinja_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return get_translations(context_locale(context)).ngettext(singular, plural, n)
+    return str(get_translations(context_locale(context)).ngettext(singular, plural, n))
 
 
 @pass_context
 def _jinja_pgettext(context: Context, msgctxt: str, message: str) -> str:
-    return get_translations(context_locale(context)).pgettext(msgctxt, message)
+    return str(get_translations(context_locale(context)).pgettext(msgctxt, message))
 
 
 def _babel_locale(locale: str) -> Locale:

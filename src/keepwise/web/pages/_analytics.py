@@ -133,7 +133,7 @@ def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         now = time.monotonic()
         hit = _results.get(key)
         if hit and now - hit[0] < RESULT_TTL_SECONDS:
-            return hit[2]  # type: ignore[no-any-return]
+            return hit[2]
         value = compute()
         _results[key] = (time.monotonic(), 0, value)
         return value
