@@ -118,7 +118,9 @@ def _jinja_pgettext(context: Context, msgctxt: str, message: str) -> str:
     return str(get_translations(context_locale(context)).pgettext(msgctxt, message))
 
 
+@cache
 def _babel_locale(locale: str) -> Locale:
+    # Locale.parse scans babel's whole locale list: cached, it costs nothing per filter call.
     return Locale.parse(normalize_locale(locale))
 
 
