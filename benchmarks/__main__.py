@@ -20,18 +20,26 @@ os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
 
 def _available() -> list[str]:
     here = Path(__file__).parent
-    return sorted(m.name[len("bench_") :] for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
+    return sorted(
+        m.name[len("bench_") :]
+        for m in pkgutil.iter_modules([str(here)])
+        if m.name.startswith("bench_")
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="make bench", description=__doc__)
-    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all): {', '.join(_available())}")
+    parser.add_argument(
+        "names", nargs="*", help=f"benchmarks to run (default all): {', '.join(_available())}"
+    )
     parser.add_argument("--quick", action="store_true", help="small sizes (smoke test)")
     args = parser.parse_args(argv)
     names = args.names or _available()
     unknown = sorted(set(names) - set(_available()))
     if unknown:
-        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(_available())}")
+        parser.error(
+            f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(_available())}"
+        )
     for name in names:
         print(f"\n=== benchmark: {name} ===", flush=True)
         started = time.perf_counter()

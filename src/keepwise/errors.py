@@ -75,7 +75,9 @@ class ValidationError(KeepwiseError, ValueError):
     exit_code = 2
     max_listed = 50
 
-    def __init__(self, problems: list[Problem], total: int | None = None, *, summary: str = "") -> None:
+    def __init__(
+        self, problems: list[Problem], total: int | None = None, *, summary: str = ""
+    ) -> None:
         self.problems = problems[: self.max_listed]
         self.total = total if total is not None else len(problems)
         self.summary = summary

@@ -37,7 +37,9 @@ def test_the_command_tree_is_found() -> None:
 
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_is_documented(command: str) -> None:
-    assert f"keepwise {command}" in _docs(), f"`keepwise {command}` is not in README.md or docs/*.md"
+    assert f"keepwise {command}" in _docs(), (
+        f"`keepwise {command}` is not in README.md or docs/*.md"
+    )
 
 
 @pytest.mark.parametrize("field", sorted(Settings.model_fields))

@@ -21,11 +21,15 @@ def transactions(draw: st.DrawFn) -> pd.DataFrame:
     customers = draw(st.lists(st.sampled_from(list("abcdefgh")), min_size=n, max_size=n))
     days = draw(st.lists(st.integers(0, 400), min_size=n, max_size=n))
     amounts = draw(st.lists(st.floats(0, 1000, allow_nan=False), min_size=n, max_size=n))
-    return pd.DataFrame({
-        "customer_id": customers,
-        "ordered_at": [pd.Timestamp("2023-06-01") + pd.Timedelta(days=d, hours=d % 24) for d in days],
-        "amount": amounts,
-    })
+    return pd.DataFrame(
+        {
+            "customer_id": customers,
+            "ordered_at": [
+                pd.Timestamp("2023-06-01") + pd.Timedelta(days=d, hours=d % 24) for d in days
+            ],
+            "amount": amounts,
+        }
+    )
 
 
 @settings(max_examples=40, deadline=None)

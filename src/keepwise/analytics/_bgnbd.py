@@ -72,7 +72,9 @@ class _Estimator:
 
     def _check_is_fitted(self) -> None:
         if not hasattr(self, "params_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit(rfm) first")
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted yet; call fit(rfm) first"
+            )
 
     @property
     def summary(self) -> pd.DataFrame:
@@ -102,7 +104,9 @@ class _Estimator:
 
 def _column(rfm: pd.DataFrame, name: str) -> np.ndarray:
     if name not in rfm.columns:
-        raise SchemaError(name, None, f"required column is missing (have {', '.join(map(str, rfm.columns))})")
+        raise SchemaError(
+            name, None, f"required column is missing (have {', '.join(map(str, rfm.columns))})"
+        )
     values: np.ndarray = np.asarray(pd.to_numeric(rfm[name], errors="coerce"), dtype=float)
     bad = np.flatnonzero(~np.isfinite(values))
     if bad.size:
@@ -120,7 +124,9 @@ def validate_rfm(rfm: pd.DataFrame, *, monetary: bool = False) -> dict[str, np.n
         ``recency`` exceeds ``T``; the error names the column and the rows.
     """
     if not isinstance(rfm, pd.DataFrame):
-        raise SchemaError("frequency", None, f"expected a pandas DataFrame, got {type(rfm).__name__}")
+        raise SchemaError(
+            "frequency", None, f"expected a pandas DataFrame, got {type(rfm).__name__}"
+        )
     out = {name: _column(rfm, name) for name in ("frequency", "recency", "T")}
     for name, values in out.items():
         bad = np.flatnonzero(values < 0)
@@ -132,15 +138,23 @@ def validate_rfm(rfm: pd.DataFrame, *, monetary: bool = False) -> dict[str, np.n
         raise SchemaError("frequency", bad.tolist(), "repeat purchase counts must be whole numbers")
     bad = np.flatnonzero(out["recency"] > out["T"] * (1 + 1e-12) + 1e-12)
     if bad.size:
-        raise SchemaError("recency", bad.tolist(), "recency is larger than T (last purchase after the end of the period)")
+        raise SchemaError(
+            "recency",
+            bad.tolist(),
+            "recency is larger than T (last purchase after the end of the period)",
+        )
     bad = np.flatnonzero((freq == 0) & (out["recency"] != 0))
     if bad.size:
-        raise SchemaError("recency", bad.tolist(), "customers without repeat purchases must have recency 0")
+        raise SchemaError(
+            "recency", bad.tolist(), "customers without repeat purchases must have recency 0"
+        )
     if monetary:
         money = _column(rfm, "monetary_value")
         bad = np.flatnonzero(money < 0)
         if bad.size:
-            raise SchemaError("monetary_value", bad.tolist(), "mean spend must be >= 0 (put refunds aside)")
+            raise SchemaError(
+                "monetary_value", bad.tolist(), "mean spend must be >= 0 (put refunds aside)"
+            )
         out["monetary_value"] = money
     return out
 
@@ -151,13 +165,21 @@ def _fit_log_params(
     """Minimise ``objective(log_params) -> (value, grad)``; return log-params, value, Hessian."""
     # L-BFGS-B calls BLAS on tiny vectors; OpenBLAS' thread pool makes that 10-40x slower
     # on a busy machine, so the fit runs with one BLAS thread.
-    with threadpool_limits(limits=1, user_api="blas"), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with (
+        threadpool_limits(limits=1, user_api="blas"),
+        np.errstate(over="ignore", invalid="ignore", divide="ignore"),
+    ):
         result = minimize(
-            objective, x0, jac=True, method="L-BFGS-B",
+            objective,
+            x0,
+            jac=True,
+            method="L-BFGS-B",
             options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9},
         )
-    if not np.isfinite(result.fun) or not np.all(np.isfinite(result.x)) or (
-        not result.success and np.max(np.abs(result.jac)) > 1e-5
+    if (
+        not np.isfinite(result.fun)
+        or not np.all(np.isfinite(result.x))
+        or (not result.success and np.max(np.abs(result.jac)) > 1e-5)
     ):
         raise ConvergenceError(
             f"{name} did not converge ({result.message}); try a penalizer > 0 (e.g. 0.001) "
@@ -197,7 +219,9 @@ class _BGData:
         self.n = float(x.size)
         self.T0, self.w0 = np.unique(T[zero], return_counts=True)
         self.w0 = self.w0.astype(float)
-        rows, counts = np.unique(np.column_stack([x[~zero], t_x[~zero], T[~zero]]), axis=0, return_counts=True)
+        rows, counts = np.unique(
+            np.column_stack([x[~zero], t_x[~zero], T[~zero]]), axis=0, return_counts=True
+        )
         self.x, self.t_x, self.T = rows[:, 0], rows[:, 1], rows[:, 2]
         self.w = counts.astype(float)
         self.xu, self.xi = np.unique(self.x, return_inverse=True)
@@ -223,7 +247,17 @@ def _bgnbd_nll(log_params: np.ndarray, d: _BGData, penalizer: float) -> tuple[fl
     if d.x.size:
         xu, wx = d.xu, d.wx
         # terms of the distinct frequencies
-        ll += float(wx @ (gammaln(r + xu) - gammaln(r) + gammaln(a + b) + gammaln(b + xu) - gammaln(b) - gammaln(a + b + xu)))
+        ll += float(
+            wx
+            @ (
+                gammaln(r + xu)
+                - gammaln(r)
+                + gammaln(a + b)
+                + gammaln(b + xu)
+                - gammaln(b)
+                - gammaln(a + b + xu)
+            )
+        )
         dab = digamma(a + b) - digamma(a + b + xu)
         g_r += float(wx @ (digamma(r + xu) - digamma(r)))
         g_a += float(wx @ dab)
@@ -241,7 +275,9 @@ def _bgnbd_nll(log_params: np.ndarray, d: _BGData, penalizer: float) -> tuple[fl
         w4 = 1.0 - w3
         ll += float(w @ total) + r * log_alpha * d.n_repeat
         g_r += log_alpha * d.n_repeat - float(w @ (w3 * log_at + w4 * log_ar))
-        g_alpha += r / alpha * d.n_repeat - float(w @ (rx * (w3 / (alpha + d.T) + w4 / (alpha + d.t_x))))
+        g_alpha += r / alpha * d.n_repeat - float(
+            w @ (rx * (w3 / (alpha + d.T) + w4 / (alpha + d.t_x)))
+        )
         g_a += float(w @ w4) / a
         g_b -= float(w @ (w4 / np.exp(log_b1)))
     params = np.array([r, alpha, a, b])
@@ -310,7 +346,9 @@ class BetaGeoModel(_Estimator):
         if x.size == 0:
             raise SchemaError("frequency", None, "no customers to fit")
         if not np.any(x > 0):
-            raise SchemaError("frequency", None, "no customer made a repeat purchase; BG/NBD cannot be fitted")
+            raise SchemaError(
+                "frequency", None, "no customer made a repeat purchase; BG/NBD cannot be fitted"
+            )
         scale = 1.0 / float(T.max()) if T.max() > 0 else 1.0
         penalizer = float(self.penalizer)
 
@@ -340,7 +378,9 @@ class BetaGeoModel(_Estimator):
         cols = validate_rfm(rfm)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
         r, alpha, a, b = self.params_.to_numpy()
-        log_div = (r + x) * np.log((alpha + T) / (alpha + t_x)) + np.log(a / (b + np.maximum(x, 1) - 1))
+        log_div = (r + x) * np.log((alpha + T) / (alpha + t_x)) + np.log(
+            a / (b + np.maximum(x, 1) - 1)
+        )
         return np.where(x == 0, 1.0, expit(-log_div))
 
     def expected_purchases(self, rfm: pd.DataFrame, *, horizon: float) -> np.ndarray:
@@ -352,7 +392,9 @@ class BetaGeoModel(_Estimator):
         cols = validate_rfm(rfm)
         return self._conditional_expected(cols["frequency"], cols["recency"], cols["T"], horizon)
 
-    def _conditional_expected(self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float) -> np.ndarray:
+    def _conditional_expected(
+        self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float
+    ) -> np.ndarray:
         if t < 0:
             raise ConfigError(f"horizon must be >= 0, got {t}")
         r, alpha, a, b = self.params_.to_numpy()
@@ -364,7 +406,9 @@ class BetaGeoModel(_Estimator):
             ln_hyp = np.where(np.isfinite(ln_hyp), ln_hyp, alt)
             first = (a + b + x - 1) / (a - 1)
             second = 1 - np.exp(ln_hyp + (r + x) * np.log((alpha + T) / (alpha + t + T)))
-            denom = 1 + (x > 0) * (a / (b + np.maximum(x, 1) - 1)) * ((alpha + T) / (alpha + t_x)) ** (r + x)
+            denom = 1 + (x > 0) * (a / (b + np.maximum(x, 1) - 1)) * (
+                (alpha + T) / (alpha + t_x)
+            ) ** (r + x)
         return np.asarray(first * second / denom, dtype=float)
 
     def expected_purchases_new_customer(self, *, horizon: float) -> float:
@@ -407,8 +451,14 @@ def _gg_nll(log_params: np.ndarray, d: _GGData, penalizer: float) -> tuple[float
     sum_xl = float(d.x @ log_xm_v)
     n = d.n
     ll = (
-        float(d.wx @ (gammaln(pxu + q) - gammaln(pxu))) - n * gammaln(q) + n * q * np.log(v)
-        + p * d.sum_x_log_m - d.sum_log_m + p * d.sum_x_log_x - p * sum_xl - q * sum_l
+        float(d.wx @ (gammaln(pxu + q) - gammaln(pxu)))
+        - n * gammaln(q)
+        + n * q * np.log(v)
+        + p * d.sum_x_log_m
+        - d.sum_log_m
+        + p * d.sum_x_log_x
+        - p * sum_xl
+        - q * sum_l
     )
     dg = digamma(pxu + q)
     g_p = float(d.wx @ (d.xu * (dg - digamma(pxu)))) + d.sum_x_log_m + d.sum_x_log_x - sum_xl
@@ -494,7 +544,9 @@ class GammaGammaModel(_Estimator):
         x = cols["frequency"]
         m = np.where(x > 0, cols["monetary_value"], 0.0)
         if q <= 1:
-            raise ConfigError(f"q = {q:.4g} <= 1: the expected spend is undefined; refit with a penalizer")
+            raise ConfigError(
+                f"q = {q:.4g} <= 1: the expected spend is undefined; refit with a penalizer"
+            )
         return np.asarray((p * (v + x * m)) / (p * x + q - 1), dtype=float)
 
     def customer_lifetime_value(

@@ -57,7 +57,11 @@ def _as_date(value: Any, name: str) -> _dt.date:
 def _require(table: ibis.Table, columns: Sequence[str], what: str) -> None:
     for column in columns:
         if column not in table.columns:
-            raise SchemaError(column, None, f"{what}: required column is missing (have {', '.join(table.columns)})")
+            raise SchemaError(
+                column,
+                None,
+                f"{what}: required column is missing (have {', '.join(table.columns)})",
+            )
 
 
 def rfm_summary(
@@ -102,15 +106,21 @@ def rfm_summary(
         Unknown ``time_unit``.
     """
     if time_unit not in TIME_UNIT_DAYS:
-        raise ConfigError(f"time_unit must be one of {', '.join(TIME_UNIT_DAYS)}, got {time_unit!r}")
+        raise ConfigError(
+            f"time_unit must be one of {', '.join(TIME_UNIT_DAYS)}, got {time_unit!r}"
+        )
     _require(orders, [customer_col, datetime_col, monetary_col], "orders")
     if (calibration_end is None) == (as_of is None):
-        raise ConfigError("give exactly one of calibration_end and as_of (the end of the observation period)")
+        raise ConfigError(
+            "give exactly one of calibration_end and as_of (the end of the observation period)"
+        )
     end = _as_date(calibration_end if calibration_end is not None else as_of, "calibration_end")
     unit = TIME_UNIT_DAYS[time_unit]
     day_col = orders[datetime_col]
     day = day_col.date() if day_col.type().is_timestamp() else day_col.cast("date")
-    tx = orders.select(cid=orders[customer_col], day=day, amount=orders[monetary_col].cast("float64"))
+    tx = orders.select(
+        cid=orders[customer_col], day=day, amount=orders[monetary_col].cast("float64")
+    )
     tx = tx.filter(tx.day <= ibis.literal(end))
     daily = tx.group_by(["cid", "day"]).aggregate(amount=tx.amount.sum())
     first_day = daily.day.min().over(group_by=daily.cid)
@@ -182,7 +192,11 @@ def formula_clv(
         raise ConfigError(f"annual_amount must be 'trailing' or 'tenure', got {annual_amount!r}")
     _require(orders, [customer_col, "ordered_at", "amount"], "orders")
     end = _as_date(as_of, "as_of")
-    day = orders.ordered_at.date() if orders.ordered_at.type().is_timestamp() else orders.ordered_at.cast("date")
+    day = (
+        orders.ordered_at.date()
+        if orders.ordered_at.type().is_timestamp()
+        else orders.ordered_at.cast("date")
+    )
     tx = orders.select(cid=orders[customer_col], day=day, amount=orders.amount.cast("float64"))
     tx = tx.filter(tx.day <= ibis.literal(end))
     start = end - _dt.timedelta(days=365)
@@ -197,7 +211,11 @@ def formula_clv(
     if annual_amount == "trailing":
         annual = frame["trailing"].astype(float)
     else:
-        annual = frame["total"].astype(float) * 365.25 / np.maximum(frame["tenure_days"].astype(float), 30.0)
+        annual = (
+            frame["total"].astype(float)
+            * 365.25
+            / np.maximum(frame["tenure_days"].astype(float), 30.0)
+        )
     out = pd.DataFrame({"annual_amount": annual}, index=frame.index)
     if isinstance(expected_years, pd.Series):
         years = expected_years.reindex(out.index).astype(float)
@@ -217,10 +235,14 @@ def formula_clv(
             if "acquisition_cost" in cust:
                 acquisition = pd.to_numeric(cust["acquisition_cost"], errors="coerce").fillna(0.0)
             if "maintenance_cost" in cust:
-                annual_cost = pd.to_numeric(cust["maintenance_cost"], errors="coerce").fillna(annual_cost)
+                annual_cost = pd.to_numeric(cust["maintenance_cost"], errors="coerce").fillna(
+                    annual_cost
+                )
     out["acquisition_cost"] = acquisition
     out["maintenance_cost"] = annual_cost * years
-    out["formula_clv"] = out["annual_amount"] * years - (out["acquisition_cost"] + out["maintenance_cost"])
+    out["formula_clv"] = out["annual_amount"] * years - (
+        out["acquisition_cost"] + out["maintenance_cost"]
+    )
     out.index.name = "customer_id"
     return out
 
@@ -285,7 +307,8 @@ def assign_tiers(values: pd.Series, tiers: Sequence[Tier] = DEFAULT_TIERS) -> pd
         return [str(getattr(ordered[i], attr)) if i >= 0 else "" for i in idx]
 
     return pd.DataFrame(
-        {"tier": pick("name"), "tier_zh": pick("label_zh"), "tier_action": pick("action")}, index=values.index
+        {"tier": pick("name"), "tier_zh": pick("label_zh"), "tier_action": pick("action")},
+        index=values.index,
     )
 
 
@@ -391,9 +414,23 @@ def customer_value(
     out["clv"] = gg.customer_lifetime_value(
         bgnbd, rfm, horizon_months=horizon_months, discount_rate=discount_rate, time_unit=time_unit
     )
-    years: float | pd.Series = out["p_alive"] * expected_years if years_from_model else expected_years
-    formula = formula_clv(orders, customers, as_of=end, expected_years=years, maintenance_cost=maintenance_cost)
-    out = out.join(formula[["annual_amount", "expected_years", "acquisition_cost", "maintenance_cost", "formula_clv"]])
+    years: float | pd.Series = (
+        out["p_alive"] * expected_years if years_from_model else expected_years
+    )
+    formula = formula_clv(
+        orders, customers, as_of=end, expected_years=years, maintenance_cost=maintenance_cost
+    )
+    out = out.join(
+        formula[
+            [
+                "annual_amount",
+                "expected_years",
+                "acquisition_cost",
+                "maintenance_cost",
+                "formula_clv",
+            ]
+        ]
+    )
     out = out.join(assign_tiers(out[tier_on], tiers))
     out.index.name = "customer_id"
     settings = {

@@ -50,12 +50,27 @@ DEFAULT_SYNERGY: tuple[tuple[str, float], ...] = (
     ("synergy_channel", 0.2),
 )
 #: Used when the data holds none of the default sub-scores: store fields every B2B customer has.
-FALLBACK_SYNERGY: tuple[tuple[str, float], ...] = (("industry_fit", 0.6), ("1-supply_chain_risk", 0.4))
+FALLBACK_SYNERGY: tuple[tuple[str, float], ...] = (
+    ("industry_fit", 0.6),
+    ("1-supply_chain_risk", 0.4),
+)
 
 POTENTIAL_COLUMNS = [
-    "customer_id", "name", "budget", "budget_required", "budget_match", "covered_weight", "n_contacts",
-    "n_contacted", "penetration", "synergy", "synergy_coverage", "potential_index", "is_director_led",
-    "technical_match", "breakthrough",
+    "customer_id",
+    "name",
+    "budget",
+    "budget_required",
+    "budget_match",
+    "covered_weight",
+    "n_contacts",
+    "n_contacted",
+    "penetration",
+    "synergy",
+    "synergy_coverage",
+    "potential_index",
+    "is_director_led",
+    "technical_match",
+    "breakthrough",
 ]
 
 
@@ -117,7 +132,9 @@ def parse_synergy(text: str) -> tuple[tuple[str, float], ...]:
         except ValueError:
             sep = ""
         if not sep:
-            raise ConfigError(f"synergy sub-score {part!r} must look like name=weight (e.g. synergy_product=0.3)")
+            raise ConfigError(
+                f"synergy sub-score {part!r} must look like name=weight (e.g. synergy_product=0.3)"
+            )
     _check_synergy(pairs)
     return tuple(pairs)
 
@@ -131,7 +148,9 @@ def budget_match(budget: Any, budget_required: Any) -> Any:
     return out if out.ndim else float(out)
 
 
-def strategic_synergy(scores: pd.DataFrame, weights: Sequence[tuple[str, float]] = DEFAULT_SYNERGY) -> pd.DataFrame:
+def strategic_synergy(
+    scores: pd.DataFrame, weights: Sequence[tuple[str, float]] = DEFAULT_SYNERGY
+) -> pd.DataFrame:
     """Weighted mean of the synergy sub-scores in ``scores`` (one column per name).
 
     Missing sub-scores are left out and the remaining weights re-normalised;
@@ -162,7 +181,9 @@ def strategic_synergy(scores: pd.DataFrame, weights: Sequence[tuple[str, float]]
         present = present + has.astype(float) * weight
     with np.errstate(divide="ignore", invalid="ignore"):
         synergy = (num / present).where(present > 0)
-    return pd.DataFrame({"synergy": synergy, "synergy_coverage": present / total}, index=scores.index)
+    return pd.DataFrame(
+        {"synergy": synergy, "synergy_coverage": present / total}, index=scores.index
+    )
 
 
 def decision_chain_penetration(
@@ -182,7 +203,11 @@ def decision_chain_penetration(
     """
     for column in ("customer_id", "decision_weight"):
         if column not in contacts.columns:
-            raise SchemaError(column, None, f"contacts: required column is missing (have {', '.join(contacts.columns)})")
+            raise SchemaError(
+                column,
+                None,
+                f"contacts: required column is missing (have {', '.join(contacts.columns)})",
+            )
     weight = contacts.decision_weight.cast("float64").fill_null(0.0)
     if "last_contacted_at" in contacts.columns:
         last = contacts.last_contacted_at
@@ -271,17 +296,26 @@ def potential_index(
     weights = cfg.synergy
     if weights is None:
         frame = _attribute_columns(frame, [n for n, _ in DEFAULT_SYNERGY])
-        weights = DEFAULT_SYNERGY if any(n in frame.columns for n, _ in DEFAULT_SYNERGY) else FALLBACK_SYNERGY
+        weights = (
+            DEFAULT_SYNERGY
+            if any(n in frame.columns for n, _ in DEFAULT_SYNERGY)
+            else FALLBACK_SYNERGY
+        )
     names = [n[2:] if n.startswith("1-") else n for n, _ in weights]
     frame = _attribute_columns(frame, names)
     out = pd.DataFrame(index=frame.index)
     out["name"] = frame["name"].astype("string") if "name" in frame.columns else pd.NA
     for column in ("budget", "budget_required", "technical_match"):
-        out[column] = pd.to_numeric(frame[column], errors="coerce") if column in frame.columns else np.nan
+        out[column] = (
+            pd.to_numeric(frame[column], errors="coerce") if column in frame.columns else np.nan
+        )
     out["budget_match"] = budget_match(out["budget"], out["budget_required"])
     if contacts is not None:
         pen = decision_chain_penetration(
-            contacts, as_of=as_of, window_days=cfg.contact_window_days, chain_weight=cfg.chain_weight
+            contacts,
+            as_of=as_of,
+            window_days=cfg.contact_window_days,
+            chain_weight=cfg.chain_weight,
         ).to_pandas()
         pen["customer_id"] = pen["customer_id"].astype(str)
         pen = pen.set_index("customer_id").reindex(out.index)
@@ -296,8 +330,15 @@ def potential_index(
         out["penetration"] = np.nan
     out = out.join(strategic_synergy(frame, weights))
     out["potential_index"] = out["budget_match"] * out["penetration"] * out["synergy"]
-    out["is_director_led"] = (out["potential_index"] >= cfg.director_threshold - 1e-12).fillna(False)
+    out["is_director_led"] = (out["potential_index"] >= cfg.director_threshold - 1e-12).fillna(
+        False
+    )
     out["breakthrough"] = out["penetration"] * out["technical_match"]
     out = out.reset_index()
-    out = out.sort_values(["potential_index", "customer_id"], ascending=[False, True], na_position="last", kind="stable")
+    out = out.sort_values(
+        ["potential_index", "customer_id"],
+        ascending=[False, True],
+        na_position="last",
+        kind="stable",
+    )
     return out.reset_index(drop=True)[POTENTIAL_COLUMNS]

@@ -46,7 +46,15 @@ __all__ = [
 ]
 
 WARNING_COLUMNS = [
-    "customer_id", "rule", "observed", "threshold", "at", "severity", "action", "message", "message_zh",
+    "customer_id",
+    "rule",
+    "observed",
+    "threshold",
+    "at",
+    "severity",
+    "action",
+    "message",
+    "message_zh",
 ]
 _SEVERITIES = ("low", "medium", "high")
 _SEVERITY_RANK = {s: i for i, s in enumerate(_SEVERITIES)}
@@ -72,7 +80,9 @@ def _ts(column: Any) -> Any:
     return column if column.type().is_timestamp() else column.cast("timestamp")
 
 
-def _frame(rows: pd.DataFrame, rule: _Rule, observed: str, threshold: float, at: str, **fmt: str) -> pd.DataFrame:
+def _frame(
+    rows: pd.DataFrame, rule: _Rule, observed: str, threshold: float, at: str, **fmt: str
+) -> pd.DataFrame:
     """Turn per-customer evidence into the standard warning columns with messages."""
     if rows.empty:
         return pd.DataFrame(columns=WARNING_COLUMNS)
@@ -108,7 +118,9 @@ class _Rule:
 
     def __post_init__(self) -> None:
         if self.severity not in _SEVERITIES:
-            raise ConfigError(f"rule {self.name!r}: severity must be one of {', '.join(_SEVERITIES)}")
+            raise ConfigError(
+                f"rule {self.name!r}: severity must be one of {', '.join(_SEVERITIES)}"
+            )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -129,7 +141,9 @@ class FirstResponseRule(_Rule):
     message: ClassVar[str] = (
         "{n_tickets} ticket(s) waited over {threshold:g} h for a first response; slowest {observed:.1f} h"
     )
-    message_zh: ClassVar[str] = "{n_tickets} 张工单首次响应超过 {threshold:g} 小时，最慢 {observed:.1f} 小时"
+    message_zh: ClassVar[str] = (
+        "{n_tickets} 张工单首次响应超过 {threshold:g} 小时，最慢 {observed:.1f} 小时"
+    )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
         tickets = getattr(data, "tickets", None)
@@ -137,7 +151,9 @@ class FirstResponseRule(_Rule):
             return pd.DataFrame(columns=WARNING_COLUMNS)
         day = _date(as_of)
         end = _end_ts(day)
-        start = ibis.literal(_dt.datetime.combine(day - _dt.timedelta(days=self.lookback_days - 1), _dt.time()))
+        start = ibis.literal(
+            _dt.datetime.combine(day - _dt.timedelta(days=self.lookback_days - 1), _dt.time())
+        )
         opened = _ts(tickets.opened_at)
         answered = _ts(tickets.first_response_at)
         t = tickets.filter((opened >= start) & (opened < end))
@@ -200,7 +216,9 @@ class OrderDropRule(_Rule):
             last_amount=is_last.ifelse(o.amount, 0.0).sum(),
             previous_amount=is_last.ifelse(0.0, o.amount).sum(),
         )
-        agg = agg.filter((agg.previous_amount > self.min_previous_amount) & (agg.previous_amount > 0))
+        agg = agg.filter(
+            (agg.previous_amount > self.min_previous_amount) & (agg.previous_amount > 0)
+        )
         agg = agg.mutate(observed=(agg.last_amount - agg.previous_amount) / agg.previous_amount)
         agg = agg.filter(agg.observed <= self.threshold)
         rows = agg.order_by("customer_id").to_pandas()
@@ -209,7 +227,9 @@ class OrderDropRule(_Rule):
         return _frame(rows, self, "observed", self.threshold, "at", quarter=quarter)
 
 
-def satisfaction_scores(data: Any, *, feedback_kinds: Sequence[str] = ("csat",)) -> ibis.Table | None:
+def satisfaction_scores(
+    data: Any, *, feedback_kinds: Sequence[str] = ("csat",)
+) -> ibis.Table | None:
     """All satisfaction scores as one table: ``customer_id``, ``occurred_at``, ``score``.
 
     From ``tickets.satisfaction`` (dated at ``resolved_at``, else ``opened_at``) and from
@@ -223,7 +243,8 @@ def satisfaction_scores(data: Any, *, feedback_kinds: Sequence[str] = ("csat",))
         if "resolved_at" in tickets.columns:
             when = _ts(tickets.resolved_at).isnull().ifelse(when, _ts(tickets.resolved_at))
         t = tickets.select(
-            customer_id=tickets.customer_id.cast("string"), occurred_at=when,
+            customer_id=tickets.customer_id.cast("string"),
+            occurred_at=when,
             score=tickets.satisfaction.cast("float64"),
         )
         parts.append(t.filter(t.score.notnull()))
@@ -233,7 +254,8 @@ def satisfaction_scores(data: Any, *, feedback_kinds: Sequence[str] = ("csat",))
         if "kind" in f.columns:
             f = f.filter(f.kind.isin(list(feedback_kinds)))
         f = f.select(
-            customer_id=f.customer_id.cast("string"), occurred_at=_ts(f.occurred_at),
+            customer_id=f.customer_id.cast("string"),
+            occurred_at=_ts(f.occurred_at),
             score=f.score.cast("float64"),
         )
         parts.append(f.filter(f.score.notnull()))
@@ -257,7 +279,9 @@ class SatisfactionDropRule(_Rule):
     last_k: int = 3
     lookback_days: int = 180
     kind: ClassVar[str] = "satisfaction_drop"
-    message: ClassVar[str] = "satisfaction falling: last score {last_score:g}, change {observed:+.2f}"
+    message: ClassVar[str] = (
+        "satisfaction falling: last score {last_score:g}, change {observed:+.2f}"
+    )
     message_zh: ClassVar[str] = "满意度下降：最近评分 {last_score:g}，变化 {observed:+.2f}"
 
     def __post_init__(self) -> None:
@@ -272,9 +296,13 @@ class SatisfactionDropRule(_Rule):
         if scores is None:
             return pd.DataFrame(columns=WARNING_COLUMNS)
         day = _date(as_of)
-        start = ibis.literal(_dt.datetime.combine(day - _dt.timedelta(days=self.lookback_days - 1), _dt.time()))
+        start = ibis.literal(
+            _dt.datetime.combine(day - _dt.timedelta(days=self.lookback_days - 1), _dt.time())
+        )
         s = scores.filter((scores.occurred_at >= start) & (scores.occurred_at < _end_ts(day)))
-        w = ibis.window(group_by=s.customer_id, order_by=[ibis.desc(s.occurred_at), ibis.desc(s.score)])
+        w = ibis.window(
+            group_by=s.customer_id, order_by=[ibis.desc(s.occurred_at), ibis.desc(s.score)]
+        )
         s = s.mutate(rn=ibis.row_number().over(w))
         k = 2 if self.method == "drop" else self.last_k
         s = s.filter(s.rn < k)
@@ -286,7 +314,10 @@ class SatisfactionDropRule(_Rule):
             last_score=(s.rn == 0).ifelse(s.score, None).max(),
             previous_score=(s.rn == 1).ifelse(s.score, None).max(),
             at=s.occurred_at.max(),
-            sx=s.x.sum(), sy=s.score.sum(), sxy=s.xy.sum(), sxx=s.xx.sum(),
+            sx=s.x.sum(),
+            sy=s.score.sum(),
+            sxy=s.xy.sum(),
+            sxx=s.xx.sum(),
         )
         agg = agg.filter(agg.n >= 2)
         if self.method == "drop":
@@ -295,7 +326,9 @@ class SatisfactionDropRule(_Rule):
             agg = agg.filter(agg.observed <= threshold)
         else:
             n = agg.n.cast("float64")
-            agg = agg.mutate(observed=(n * agg.sxy - agg.sx * agg.sy) / (n * agg.sxx - agg.sx * agg.sx))
+            agg = agg.mutate(
+                observed=(n * agg.sxy - agg.sx * agg.sy) / (n * agg.sxx - agg.sx * agg.sx)
+            )
             threshold = 0.0
             agg = agg.filter(agg.observed < threshold)
         rows = agg.order_by("customer_id").to_pandas()
@@ -319,7 +352,9 @@ class SilenceRule(_Rule):
     message: ClassVar[str] = (
         "no interaction for {observed:.0f} days (usual gap {median_gap:.0f} days; last on {at})"
     )
-    message_zh: ClassVar[str] = "已 {observed:.0f} 天无互动（通常间隔 {median_gap:.0f} 天，最近一次 {at}）"
+    message_zh: ClassVar[str] = (
+        "已 {observed:.0f} 天无互动（通常间隔 {median_gap:.0f} 天，最近一次 {at}）"
+    )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
         interactions = getattr(data, "interactions", None)
@@ -336,7 +371,9 @@ class SilenceRule(_Rule):
         agg = agg.mutate(observed=ibis.literal(day).delta(agg.at, unit="day").cast("float64"))
         agg = agg.mutate(gap_limit=agg.median_gap * self.factor)
         agg = agg.filter(
-            (agg.n >= self.min_interactions) & (agg.observed > agg.gap_limit) & (agg.observed >= self.min_days)
+            (agg.n >= self.min_interactions)
+            & (agg.observed > agg.gap_limit)
+            & (agg.observed >= self.min_days)
         )
         rows = agg.order_by("customer_id").to_pandas()
         if rows.empty:
@@ -364,7 +401,9 @@ class NegativeTextRule(_Rule):
     message: ClassVar[str] = (
         "{observed:.0f} negative notes or comments in {lookback_days} days, e.g. “{example}”"
     )
-    message_zh: ClassVar[str] = "近 {lookback_days} 天有 {observed:.0f} 条负面备注或评价，例如“{example}”"
+    message_zh: ClassVar[str] = (
+        "近 {lookback_days} 天有 {observed:.0f} 条负面备注或评价，例如“{example}”"
+    )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
         from types import SimpleNamespace
@@ -373,7 +412,8 @@ class NegativeTextRule(_Rule):
         from keepwise.analytics.sentiment import sentiment_scores
 
         tables = SimpleNamespace(
-            interactions=getattr(data, "interactions", None), feedback=getattr(data, "feedback", None)
+            interactions=getattr(data, "interactions", None),
+            feedback=getattr(data, "feedback", None),
         )
         events = text_events(tables, _date(as_of), days=self.lookback_days)  # type: ignore[arg-type]
         if events is None:
@@ -391,7 +431,14 @@ class NegativeTextRule(_Rule):
         )
         agg = agg[agg["observed"] >= self.min_count].reset_index()
         agg["example"] = agg["example"].str.slice(0, 60)
-        return _frame(agg, self, "observed", float(self.min_count), "at", lookback_days=str(self.lookback_days))
+        return _frame(
+            agg,
+            self,
+            "observed",
+            float(self.min_count),
+            "at",
+            lookback_days=str(self.lookback_days),
+        )
 
 
 @dataclass(frozen=True)
@@ -433,19 +480,33 @@ def warning_scores(data: Any, *, as_of: Any, config: ScoreConfig | None = None) 
     interactions = getattr(data, "interactions", None)
     if interactions is not None:
         n_periods = cfg.lookback_periods
-        span = ibis.literal(_dt.datetime.combine(day - _dt.timedelta(days=cfg.period_days * n_periods - 1), _dt.time()))
+        span = ibis.literal(
+            _dt.datetime.combine(
+                day - _dt.timedelta(days=cfg.period_days * n_periods - 1), _dt.time()
+            )
+        )
         ts = _ts(interactions.occurred_at)
         i = interactions.filter((ts >= span) & (ts < end))
-        block = ((end.epoch_seconds() - _ts(i.occurred_at).epoch_seconds()) / (86400 * cfg.period_days)).floor()
-        counts = i.group_by([i.customer_id, block.name("block")]).aggregate(c=i.count().cast("float64"))
-        agg = counts.group_by(counts.customer_id).aggregate(s=counts.c.sum(), s2=(counts.c * counts.c).sum())
+        block = (
+            (end.epoch_seconds() - _ts(i.occurred_at).epoch_seconds()) / (86400 * cfg.period_days)
+        ).floor()
+        counts = i.group_by([i.customer_id, block.name("block")]).aggregate(
+            c=i.count().cast("float64")
+        )
+        agg = counts.group_by(counts.customer_id).aggregate(
+            s=counts.c.sum(), s2=(counts.c * counts.c).sum()
+        )
         n = float(n_periods)
         agg = agg.mutate(var=((agg.s2 - agg.s * agg.s / n) / (n - 1)))
         agg = agg.select("customer_id", interaction_std=(agg.var > 0).ifelse(agg.var, 0.0).sqrt())
         parts.append(agg.to_pandas())
     scores = satisfaction_scores(data)
     if scores is not None:
-        start = ibis.literal(_dt.datetime.combine(day - _dt.timedelta(days=cfg.satisfaction_lookback_days - 1), _dt.time()))
+        start = ibis.literal(
+            _dt.datetime.combine(
+                day - _dt.timedelta(days=cfg.satisfaction_lookback_days - 1), _dt.time()
+            )
+        )
         s = scores.filter((scores.occurred_at >= start) & (scores.occurred_at < end))
         agg = s.group_by(s.customer_id).aggregate(n=s.count(), sd=s.score.std())
         agg = agg.select("customer_id", satisfaction_std=(agg.n >= 2).ifelse(agg.sd, 0.0))
@@ -464,9 +525,16 @@ def warning_scores(data: Any, *, as_of: Any, config: ScoreConfig | None = None) 
         out = out.join(part, how="left")
     for column in ("interaction_std", "satisfaction_std"):
         out[column] = out[column].astype(float).fillna(0.0) if column in out else 0.0
-    out["score"] = out["interaction_std"] * cfg.frequency_weight + out["satisfaction_std"] * cfg.satisfaction_weight
-    out = out.reset_index().sort_values(["score", "customer_id"], ascending=[False, True], kind="stable")
-    return out.reset_index(drop=True)[["customer_id", "interaction_std", "satisfaction_std", "score"]]
+    out["score"] = (
+        out["interaction_std"] * cfg.frequency_weight
+        + out["satisfaction_std"] * cfg.satisfaction_weight
+    )
+    out = out.reset_index().sort_values(
+        ["score", "customer_id"], ascending=[False, True], kind="stable"
+    )
+    return out.reset_index(drop=True)[
+        ["customer_id", "interaction_std", "satisfaction_std", "score"]
+    ]
 
 
 @dataclass(frozen=True)
@@ -479,7 +547,9 @@ class ScoreRule(_Rule):
         "early-warning score {observed:.2f} (interaction std {interaction_std:.2f}, "
         "satisfaction std {satisfaction_std:.2f})"
     )
-    message_zh: ClassVar[str] = "预警分 {observed:.2f}（互动频率波动 {interaction_std:.2f}，满意度波动 {satisfaction_std:.2f}）"
+    message_zh: ClassVar[str] = (
+        "预警分 {observed:.2f}（互动频率波动 {interaction_std:.2f}，满意度波动 {satisfaction_std:.2f}）"
+    )
 
     def evaluate(self, data: Any, *, as_of: Any, config: ScoreConfig | None = None) -> pd.DataFrame:
         scores = warning_scores(data, as_of=as_of, config=config)
@@ -490,7 +560,14 @@ class ScoreRule(_Rule):
 
 _KINDS: dict[str, type[_Rule]] = {
     cls.kind: cls
-    for cls in (FirstResponseRule, OrderDropRule, SatisfactionDropRule, SilenceRule, NegativeTextRule, ScoreRule)
+    for cls in (
+        FirstResponseRule,
+        OrderDropRule,
+        SatisfactionDropRule,
+        SilenceRule,
+        NegativeTextRule,
+        ScoreRule,
+    )
 }
 
 
@@ -506,7 +583,9 @@ class RuleSet:
         """Build from the parsed rules file (``{"score": {...}, "rules": [{...}, ...]}``)."""
         unknown = set(data) - {"score", "rules"}
         if unknown:
-            raise ConfigError(f"{source}: unknown section(s) {', '.join(sorted(unknown))}; use [score] and [[rules]]")
+            raise ConfigError(
+                f"{source}: unknown section(s) {', '.join(sorted(unknown))}; use [score] and [[rules]]"
+            )
         score = ScoreConfig(**_checked(ScoreConfig, data.get("score", {}), f"{source} [score]"))
         rules: list[_Rule] = []
         for i, raw in enumerate(data.get("rules", [])):
@@ -544,10 +623,16 @@ def _checked(cls: type, values: Mapping[str, Any], where: str) -> dict[str, Any]
     allowed = {f.name for f in fields(cls)}
     unknown = set(values) - allowed
     if unknown:
-        raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}")
+        raise ConfigError(
+            f"{where}: unknown key(s) {', '.join(sorted(unknown))}; allowed: {', '.join(sorted(allowed))}"
+        )
     out = dict(values)
     for f in fields(cls):
-        if f.name in out and f.type in ("float", "int") and not isinstance(out[f.name], int | float):
+        if (
+            f.name in out
+            and f.type in ("float", "int")
+            and not isinstance(out[f.name], int | float)
+        ):
             raise ConfigError(f"{where}: {f.name} must be a number, got {out[f.name]!r}")
         if f.name in out and f.type == "str" and not isinstance(out[f.name], str):
             raise ConfigError(f"{where}: {f.name} must be text, got {out[f.name]!r}")
@@ -563,7 +648,9 @@ def load_rules(path: str | Path | None = None) -> RuleSet:
         The file cannot be parsed or names an unknown section, kind or key.
     """
     if path is None:
-        text = resources.files("keepwise.analytics").joinpath("default_rules.toml").read_text("utf-8")
+        text = (
+            resources.files("keepwise.analytics").joinpath("default_rules.toml").read_text("utf-8")
+        )
         return RuleSet.from_dict(tomllib.loads(text), source="default_rules.toml")
     p = Path(path)
     text = p.read_text(encoding="utf-8")
@@ -581,7 +668,9 @@ def default_rules() -> RuleSet:
     return load_rules(None)
 
 
-def evaluate_warnings(data: Any, *, as_of: Any = None, rules: RuleSet | None = None) -> pd.DataFrame:
+def evaluate_warnings(
+    data: Any, *, as_of: Any = None, rules: RuleSet | None = None
+) -> pd.DataFrame:
     """Evaluate a rule set (default: the packaged one) on a dataset.
 
     ``data`` is a :class:`~keepwise.analytics.dataset.Dataset` or any object with
@@ -595,4 +684,3 @@ def evaluate_warnings(data: Any, *, as_of: Any = None, rules: RuleSet | None = N
     """
     day = _date(as_of) if as_of is not None else _dt.date.today()
     return (rules or default_rules()).evaluate(data, as_of=day)
-

@@ -10,8 +10,8 @@ from keepwise.cli import demo as _demo
 from keepwise.cli import importer as _importer
 from keepwise.cli import metrics as _metrics
 from keepwise.cli import store as _store
-from keepwise.cli import web as _web
 from keepwise.cli import value as _value
+from keepwise.cli import web as _web
 
 app = typer.Typer(
     name="keepwise",
@@ -30,7 +30,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Show the version."
+    ),
 ) -> None:
     """keepwise: retention-first CRM and customer-churn analytics."""
 

@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -33,7 +33,7 @@ DbOption = Annotated[
 ]
 
 
-class OutputFormat(str, Enum):
+class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"
     json = "json"
@@ -43,7 +43,8 @@ FormatOption = Annotated[
     OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
 ]
 OutOption = Annotated[
-    Path | None, typer.Option("--out", "-o", help="Write the output to this file instead of stdout.")
+    Path | None,
+    typer.Option("--out", "-o", help="Write the output to this file instead of stdout."),
 ]
 
 
@@ -53,7 +54,9 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except KeepwiseError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True
+        )
         raise typer.Exit(code=exc.exit_code) from None
     except FileNotFoundError as exc:
         err_console.print(f"[bold red]error:[/] file not found: {exc.filename}", highlight=False)
@@ -66,7 +69,9 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(code=130) from None
 
 
-def render_frame(frame: Any, fmt: OutputFormat, out: Path | None, *, title: str | None = None) -> None:
+def render_frame(
+    frame: Any, fmt: OutputFormat, out: Path | None, *, title: str | None = None
+) -> None:
     """Render a pandas DataFrame as a Rich table, CSV or JSON records (stable field names)."""
     import pandas as pd
 
@@ -87,9 +92,13 @@ def render_frame(frame: Any, fmt: OutputFormat, out: Path | None, *, title: str 
 
     table = Table(title=title, show_lines=False)
     for column in df.columns:
-        table.add_column(str(column), justify="right" if pd.api.types.is_numeric_dtype(df[column]) else "left")
+        table.add_column(
+            str(column), justify="right" if pd.api.types.is_numeric_dtype(df[column]) else "left"
+        )
     for row in df.itertuples(index=False):
-        table.add_row(*("" if pd.isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row))
+        table.add_row(
+            *("" if pd.isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row)
+        )
     if out is None:
         console.print(table)
     else:

@@ -6,7 +6,14 @@ import typer
 from rich.table import Table
 
 from keepwise import store
-from keepwise.cli._common import DbOption, FormatOption, OutputFormat, console, dump_json, user_errors
+from keepwise.cli._common import (
+    DbOption,
+    FormatOption,
+    OutputFormat,
+    console,
+    dump_json,
+    user_errors,
+)
 
 
 def register(app: typer.Typer) -> None:

@@ -43,12 +43,26 @@ AsOfOption = Annotated[
 
 # Columns shown by ``--format table`` (CSV and JSON carry every column).
 CLV_TABLE_VIEW = [
-    "customer_id", "frequency", "recency", "T", "p_alive", "expected_purchases", "expected_avg_spend",
-    "clv", "formula_clv", "tier",
+    "customer_id",
+    "frequency",
+    "recency",
+    "T",
+    "p_alive",
+    "expected_purchases",
+    "expected_avg_spend",
+    "clv",
+    "formula_clv",
+    "tier",
 ]
 WARNINGS_TABLE_VIEW = ["customer_id", "rule", "observed", "threshold", "at", "severity", "message"]
 POTENTIAL_TABLE_VIEW = [
-    "customer_id", "name", "budget_match", "penetration", "synergy", "potential_index", "is_director_led",
+    "customer_id",
+    "name",
+    "budget_match",
+    "penetration",
+    "synergy",
+    "potential_index",
+    "is_director_led",
     "breakthrough",
 ]
 
@@ -128,39 +142,59 @@ def clv(
     calibration_end: Annotated[
         str | None,
         typer.Option(
-            "--calibration-end", "--as-of",
+            "--calibration-end",
+            "--as-of",
             help="End of the calibration period, inclusive (YYYY-MM-DD; default: the last order date).",
         ),
     ] = None,
     time_unit: Annotated[
-        TimeUnit, typer.Option("--time-unit", help="Time unit of recency/T and alpha: D, W (7 days) or M.")
+        TimeUnit,
+        typer.Option("--time-unit", help="Time unit of recency/T and alpha: D, W (7 days) or M."),
     ] = TimeUnit.W,
     horizon_months: Annotated[
-        int, typer.Option("--horizon-months", min=0, help="CLV and expected-purchases horizon in months.")
+        int,
+        typer.Option(
+            "--horizon-months", min=0, help="CLV and expected-purchases horizon in months."
+        ),
     ] = 12,
     discount_rate: Annotated[
         float, typer.Option("--discount-rate", help="Monthly discount rate of the model CLV.")
     ] = 0.01,
-    penalizer: Annotated[float, typer.Option("--penalizer", min=0.0, help="L2 penalizer of both fits.")] = 0.0,
+    penalizer: Annotated[
+        float, typer.Option("--penalizer", min=0.0, help="L2 penalizer of both fits.")
+    ] = 0.0,
     years: Annotated[
-        float, typer.Option("--years", min=0.0, help="Expected relationship years of the formula CLV.")
+        float,
+        typer.Option("--years", min=0.0, help="Expected relationship years of the formula CLV."),
     ] = 3.0,
     years_from_model: Annotated[
         bool,
-        typer.Option("--years-from-model", help="Formula CLV: expected years = --years x P(alive) per customer."),
+        typer.Option(
+            "--years-from-model",
+            help="Formula CLV: expected years = --years x P(alive) per customer.",
+        ),
     ] = False,
     maintenance_cost: Annotated[
-        float, typer.Option("--maintenance-cost", help="Annual cost to serve one customer (formula CLV).")
+        float,
+        typer.Option("--maintenance-cost", help="Annual cost to serve one customer (formula CLV)."),
     ] = 0.0,
     tiers: Annotated[
         str | None,
-        typer.Option("--tiers", help="Tiers as 'min=name,...', e.g. '5000000=strategic,1000000=key,0=standard'."),
+        typer.Option(
+            "--tiers",
+            help="Tiers as 'min=name,...', e.g. '5000000=strategic,1000000=key,0=standard'.",
+        ),
     ] = None,
-    tier_on: Annotated[TierOn, typer.Option("--tier-on", help="Value the tiers are assigned on.")] = TierOn.clv,
+    tier_on: Annotated[
+        TierOn, typer.Option("--tier-on", help="Value the tiers are assigned on.")
+    ] = TierOn.clv,
     params: Annotated[
-        bool, typer.Option("--params", help="Output only the fitted parameters (with standard errors).")
+        bool,
+        typer.Option("--params", help="Output only the fitted parameters (with standard errors)."),
     ] = False,
-    top: Annotated[int, typer.Option("--top", min=0, help="Only the N customers of highest CLV (0 = all).")] = 0,
+    top: Annotated[
+        int, typer.Option("--top", min=0, help="Only the N customers of highest CLV (0 = all).")
+    ] = 0,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -169,7 +203,9 @@ def clv(
         from keepwise.analytics.clv import DEFAULT_TIERS, customer_value, parse_tiers
 
         dataset = _load(data)
-        with console.status("fitting BG/NBD and Gamma-Gamma...") if console.is_terminal else _Null():
+        with (
+            console.status("fitting BG/NBD and Gamma-Gamma...") if console.is_terminal else _Null()
+        ):
             result = customer_value(
                 dataset.orders,
                 dataset.customers,
@@ -185,7 +221,9 @@ def clv(
                 years_from_model=years_from_model,
             )
         if top:
-            result.customers = result.customers.sort_values("clv", ascending=False, kind="stable").head(top)
+            result.customers = result.customers.sort_values(
+                "clv", ascending=False, kind="stable"
+            ).head(top)
         if fmt is OutputFormat.json:
             payload = result.to_dict()
             if params:
@@ -198,7 +236,9 @@ def clv(
         frame = result.customers.reset_index()
         if fmt is OutputFormat.table:
             if out is None:
-                render_frame(result.params_frame(), fmt, None, title="BG/NBD and Gamma-Gamma parameters")
+                render_frame(
+                    result.params_frame(), fmt, None, title="BG/NBD and Gamma-Gamma parameters"
+                )
             frame = frame[CLV_TABLE_VIEW]
         render_frame(frame, fmt, out, title="Customer lifetime value")
 
@@ -208,17 +248,26 @@ def warnings(
     as_of: AsOfOption = None,
     rules: Annotated[
         Path | None,
-        typer.Option("--rules", help="Rules file (TOML or JSON); default: the rules shipped with keepwise."),
+        typer.Option(
+            "--rules", help="Rules file (TOML or JSON); default: the rules shipped with keepwise."
+        ),
     ] = None,
     scores: Annotated[
-        bool, typer.Option("--scores", help="Output the early-warning score of every customer instead.")
+        bool,
+        typer.Option("--scores", help="Output the early-warning score of every customer instead."),
     ] = False,
     severity: Annotated[
-        str | None, typer.Option("--severity", help="Only warnings of this severity or higher: low|medium|high.")
+        str | None,
+        typer.Option(
+            "--severity", help="Only warnings of this severity or higher: low|medium|high."
+        ),
     ] = None,
     save: Annotated[
         bool,
-        typer.Option("--save", help="Also record new warnings in the store's warnings table (needs a store as --data)."),
+        typer.Option(
+            "--save",
+            help="Also record new warnings in the store's warnings table (needs a store as --data).",
+        ),
     ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
@@ -230,11 +279,15 @@ def warnings(
 
         rule_set = load_rules(rules)
         if save and data is not None and "://" not in data and not data.endswith(".db"):
-            raise ConfigError("--save records warnings in the store: give a store URL as --data (not a folder)")
+            raise ConfigError(
+                "--save records warnings in the store: give a store URL as --data (not a folder)"
+            )
         dataset = _load(data)
         day = _date(as_of, "--as-of") or _last_date(
-            (dataset.orders, "ordered_at"), (dataset.interactions, "occurred_at"),
-            (dataset.tickets, "opened_at"), (dataset.feedback, "occurred_at"),
+            (dataset.orders, "ordered_at"),
+            (dataset.interactions, "occurred_at"),
+            (dataset.tickets, "opened_at"),
+            (dataset.feedback, "occurred_at"),
         )
         if scores:
             frame = warning_scores(dataset, as_of=day, config=rule_set.score)
@@ -253,7 +306,11 @@ def warnings(
             report = save_warnings(data, frame)
             err_console.print(
                 f"saved {report.inserted} new warning(s); {report.skipped} already recorded"
-                + (f"; {report.unknown_customers} for customers not in the store" if report.unknown_customers else "")
+                + (
+                    f"; {report.unknown_customers} for customers not in the store"
+                    if report.unknown_customers
+                    else ""
+                )
             )
         frame = _iso_dates(frame.reset_index(drop=True), "at")
         if fmt is OutputFormat.table:
@@ -264,11 +321,16 @@ def warnings(
 def potential(
     data: DataOption = None,
     as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Contacts reached after this date do not count (YYYY-MM-DD).")
+        str | None,
+        typer.Option("--as-of", help="Contacts reached after this date do not count (YYYY-MM-DD)."),
     ] = None,
     contact_window_days: Annotated[
         int | None,
-        typer.Option("--contact-window-days", min=0, help="Count contacts reached within N days up to --as-of only."),
+        typer.Option(
+            "--contact-window-days",
+            min=0,
+            help="Count contacts reached within N days up to --as-of only.",
+        ),
     ] = None,
     synergy: Annotated[
         str | None,
@@ -279,12 +341,21 @@ def potential(
         ),
     ] = None,
     director_threshold: Annotated[
-        float, typer.Option("--director-threshold", min=0.0, max=1.0, help="Index that flags a director-led account.")
+        float,
+        typer.Option(
+            "--director-threshold",
+            min=0.0,
+            max=1.0,
+            help="Index that flags a director-led account.",
+        ),
     ] = 0.85,
     chain_weight: Annotated[
-        float, typer.Option("--chain-weight", help="Total decision weight of a full decision chain.")
+        float,
+        typer.Option("--chain-weight", help="Total decision weight of a full decision chain."),
     ] = 1.0,
-    all_kinds: Annotated[bool, typer.Option("--all-kinds", help="Include customers that are not B2B.")] = False,
+    all_kinds: Annotated[
+        bool, typer.Option("--all-kinds", help="Include customers that are not B2B.")
+    ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
@@ -302,8 +373,12 @@ def potential(
         )
         dataset = _load(data)
         if dataset.customers is None:
-            raise NotFoundError("the potential index needs a customers table (customers.csv or the store)")
-        frame = potential_index(dataset.customers, dataset.contacts, as_of=_date(as_of, "--as-of"), config=config)
+            raise NotFoundError(
+                "the potential index needs a customers table (customers.csv or the store)"
+            )
+        frame = potential_index(
+            dataset.customers, dataset.contacts, as_of=_date(as_of, "--as-of"), config=config
+        )
         if fmt is OutputFormat.table:
             frame = frame[POTENTIAL_TABLE_VIEW]
         render_frame(frame, fmt, out, title="B2B potential")

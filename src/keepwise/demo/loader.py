@@ -133,5 +133,7 @@ def load_demo(
         reports[name] = import_file(url, name, path, progress=report)
     from keepwise.store.meta import set_meta
 
-    set_meta(url, DEMO_META_KEY, {"folder": str(folder.resolve()), "row_counts": store.row_counts(url)})
+    set_meta(
+        url, DEMO_META_KEY, {"folder": str(folder.resolve()), "row_counts": store.row_counts(url)}
+    )
     return reports

@@ -4,8 +4,8 @@ from keepwise.models.base import Base
 from keepwise.models.contact import Contact
 from keepwise.models.customer import CUSTOMER_KINDS, CUSTOMER_STATUSES, Customer
 from keepwise.models.feedback import FEEDBACK_KINDS, Feedback
-from keepwise.models.meta import StoreMeta
 from keepwise.models.interaction import DIRECTIONS, INTERACTION_CHANNELS, Interaction
+from keepwise.models.meta import StoreMeta
 from keepwise.models.order import ORDER_STATUSES, Order
 from keepwise.models.score import RISK_TIERS, ChurnScore, Warning
 from keepwise.models.task import TASK_STATUSES, Task

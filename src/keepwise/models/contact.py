@@ -24,7 +24,9 @@ class Contact(ExternalId, Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(255))
     role: Mapped[str | None] = mapped_column(String(128))
     decision_weight: Mapped[float | None] = mapped_column(Float)

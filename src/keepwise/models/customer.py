@@ -25,7 +25,9 @@ class Customer(ExternalId, Timestamped, Base):
     __tablename__ = "customers"
     __table_args__ = (
         CheckConstraint("kind IN ('B2C', 'B2B')", name="kind"),
-        CheckConstraint("acquisition_cost IS NULL OR acquisition_cost >= 0", name="acquisition_cost"),
+        CheckConstraint(
+            "acquisition_cost IS NULL OR acquisition_cost >= 0", name="acquisition_cost"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

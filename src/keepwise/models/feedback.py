@@ -25,7 +25,9 @@ class Feedback(ExternalId, Timestamped, Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     kind: Mapped[str] = mapped_column(String(8))
     score: Mapped[float] = mapped_column(Float)

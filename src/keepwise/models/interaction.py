@@ -19,12 +19,16 @@ class Interaction(ExternalId, Timestamped, Base):
         CheckConstraint(
             "channel IN ('call', 'email', 'visit', 'meeting', 'chat', 'wechat')", name="channel"
         ),
-        CheckConstraint("direction IS NULL OR direction IN ('inbound', 'outbound')", name="direction"),
+        CheckConstraint(
+            "direction IS NULL OR direction IN ('inbound', 'outbound')", name="direction"
+        ),
         CheckConstraint("duration_minutes IS NULL OR duration_minutes >= 0", name="duration"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     channel: Mapped[str] = mapped_column(String(16))
     direction: Mapped[str | None] = mapped_column(String(8))

@@ -21,11 +21,15 @@ class Order(ExternalId, Timestamped, Base):
     __tablename__ = "orders"
     __table_args__ = (
         CheckConstraint("amount >= 0", name="amount"),
-        CheckConstraint("status IN ('completed', 'pending', 'refunded', 'cancelled')", name="status"),
+        CheckConstraint(
+            "status IN ('completed', 'pending', 'refunded', 'cancelled')", name="status"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     ordered_at: Mapped[datetime] = mapped_column(index=True)
     amount: Mapped[Decimal] = mapped_column()
     currency: Mapped[str] = mapped_column(String(3), default="CNY", server_default="CNY")

@@ -40,7 +40,9 @@ class Warning(Base):  # noqa: A001 - a CRM warning record, not the builtin
     __tablename__ = "warnings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     rule: Mapped[str] = mapped_column(String(64))
     observed: Mapped[float | None] = mapped_column(Float)
     threshold: Mapped[float | None] = mapped_column(Float)

@@ -16,11 +16,15 @@ class Ticket(ExternalId, Timestamped, Base):
     __tablename__ = "tickets"
     __table_args__ = (
         CheckConstraint("priority IN ('low', 'normal', 'high', 'urgent')", name="priority"),
-        CheckConstraint("satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)", name="satisfaction"),
+        CheckConstraint(
+            "satisfaction IS NULL OR (satisfaction >= 1 AND satisfaction <= 5)", name="satisfaction"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     opened_at: Mapped[datetime] = mapped_column(index=True)
     first_response_at: Mapped[datetime | None] = mapped_column()
     resolved_at: Mapped[datetime | None] = mapped_column()

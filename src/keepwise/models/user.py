@@ -18,9 +18,7 @@ class User(Base):
     """A local account. ``username`` is what ``customers.owner`` names for a sales rep's customers."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("role IN ('admin', 'manager', 'sales_rep')", name="role"),
-    )
+    __table_args__ = (CheckConstraint("role IN ('admin', 'manager', 'sales_rep')", name="role"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(String(128), unique=True)
@@ -56,7 +54,9 @@ class AuditLog(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(server_default=func.now(), index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
     action: Mapped[str] = mapped_column(String(32))
     entity: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str | None] = mapped_column(String(128))

@@ -13,7 +13,9 @@ from keepwise.store.db import require_current
 def get_meta(url: str | None, key: str) -> Any:
     """The value stored under ``key``, or ``None``."""
     with require_current(url).connect() as conn:
-        return conn.execute(select(StoreMeta.value).where(StoreMeta.key == key)).scalar_one_or_none()
+        return conn.execute(
+            select(StoreMeta.value).where(StoreMeta.key == key)
+        ).scalar_one_or_none()
 
 
 def set_meta(url: str | None, key: str, value: Any) -> None:

@@ -14,5 +14,7 @@ def row_counts(url: str | None = None) -> dict[str, int]:
     counts: dict[str, int] = {}
     with engine.connect() as connection:
         for name, model in TABLES.items():
-            counts[name] = int(connection.execute(select(func.count()).select_from(model)).scalar_one())
+            counts[name] = int(
+                connection.execute(select(func.count()).select_from(model)).scalar_one()
+            )
     return counts

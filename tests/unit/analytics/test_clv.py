@@ -51,7 +51,14 @@ def _simulate_bgnbd(n: int, seed: int, *, r=0.25, alpha=4.0, a=0.8, b=2.5, T_max
                 break
     nu = rng.gamma(3.7, 1 / 15.0, n)
     spend = np.array([rng.gamma(6.0, 1 / nu[i], max(k, 1)).mean() for i, k in enumerate(freq)])
-    return pd.DataFrame({"frequency": freq, "recency": rec, "T": T, "monetary_value": np.where(freq > 0, spend, 0.0)})
+    return pd.DataFrame(
+        {
+            "frequency": freq,
+            "recency": rec,
+            "T": T,
+            "monetary_value": np.where(freq > 0, spend, 0.0),
+        }
+    )
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +88,15 @@ def _pandas_rfm(orders: pd.DataFrame, end: dt.date, unit_days: float) -> pd.Data
     for cid, g in daily.groupby("customer_id"):
         g = g.sort_values("day")
         freq = len(g) - 1
-        rows.append({
-            "customer_id": cid, "frequency": freq,
-            "recency": (g.day.iloc[-1] - g.day.iloc[0]).days / unit_days,
-            "T": (pd.Timestamp(end) - g.day.iloc[0]).days / unit_days,
-            "monetary_value": g.amount.iloc[1:].mean() if freq else 0.0,
-        })
+        rows.append(
+            {
+                "customer_id": cid,
+                "frequency": freq,
+                "recency": (g.day.iloc[-1] - g.day.iloc[0]).days / unit_days,
+                "T": (pd.Timestamp(end) - g.day.iloc[0]).days / unit_days,
+                "monetary_value": g.amount.iloc[1:].mean() if freq else 0.0,
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -124,12 +134,16 @@ def test_bgnbd_matches_lifetimes(rfm: pd.DataFrame) -> None:
     ref = lifetimes.BetaGeoFitter().fit(rfm.frequency, rfm.recency, rfm["T"])
     assert list(ours.params_.index) == ["r", "alpha", "a", "b"]
     np.testing.assert_allclose(ours.params_.to_numpy(), ref.params_.to_numpy(), rtol=1e-3)
-    np.testing.assert_allclose(ours.standard_errors_.to_numpy(), ref.standard_errors_.to_numpy(), rtol=1e-2)
+    np.testing.assert_allclose(
+        ours.standard_errors_.to_numpy(), ref.standard_errors_.to_numpy(), rtol=1e-2
+    )
     pa = ours.probability_alive(rfm)
     pa_ref = ref.conditional_probability_alive(rfm.frequency, rfm.recency, rfm["T"])
     np.testing.assert_allclose(pa, pa_ref, rtol=1e-4)
     e = ours.expected_purchases(rfm, horizon=26)
-    e_ref = ref.conditional_expected_number_of_purchases_up_to_time(26, rfm.frequency, rfm.recency, rfm["T"])
+    e_ref = ref.conditional_expected_number_of_purchases_up_to_time(
+        26, rfm.frequency, rfm.recency, rfm["T"]
+    )
     np.testing.assert_allclose(e, e_ref, rtol=1e-4)
     assert ours.expected_purchases_new_customer(horizon=26) == pytest.approx(
         ref.expected_number_of_purchases_up_to_time(26), rel=1e-4
@@ -152,15 +166,27 @@ def test_gamma_gamma_and_clv_match_lifetimes(rfm: pd.DataFrame) -> None:
     spend_ref = gg_ref.conditional_expected_average_profit(rfm.frequency, rfm.monetary_value)
     np.testing.assert_allclose(spend, spend_ref, rtol=1e-4)
     for unit in ("W", "D"):
-        clv = gg.customer_lifetime_value(bg, rfm, horizon_months=12, discount_rate=0.01, time_unit=unit)
+        clv = gg.customer_lifetime_value(
+            bg, rfm, horizon_months=12, discount_rate=0.01, time_unit=unit
+        )
         clv_ref = gg_ref.customer_lifetime_value(
-            bg_ref, rfm.frequency, rfm.recency, rfm["T"], rfm.monetary_value, time=12, discount_rate=0.01, freq=unit
+            bg_ref,
+            rfm.frequency,
+            rfm.recency,
+            rfm["T"],
+            rfm.monetary_value,
+            time=12,
+            discount_rate=0.01,
+            freq=unit,
         )
         np.testing.assert_allclose(clv, clv_ref, rtol=1e-3)
     # discounting lowers the value; a longer horizon raises it
     undiscounted = gg.customer_lifetime_value(bg, rfm, discount_rate=0.0)
     assert (undiscounted >= gg.customer_lifetime_value(bg, rfm) - 1e-12).all()
-    assert (gg.customer_lifetime_value(bg, rfm, horizon_months=24) >= gg.customer_lifetime_value(bg, rfm)).all()
+    assert (
+        gg.customer_lifetime_value(bg, rfm, horizon_months=24)
+        >= gg.customer_lifetime_value(bg, rfm)
+    ).all()
 
 
 def test_models_validate_input(rfm: pd.DataFrame) -> None:
@@ -189,7 +215,7 @@ def test_models_validate_input(rfm: pd.DataFrame) -> None:
 def test_penalizer_shrinks(rfm: pd.DataFrame) -> None:
     free = BetaGeoModel().fit(rfm).params_
     shrunk = BetaGeoModel(penalizer=0.1).fit(rfm).params_
-    assert (shrunk ** 2).sum() < (free ** 2).sum()
+    assert (shrunk**2).sum() < (free**2).sum()
 
 
 def test_convergence_error(monkeypatch: pytest.MonkeyPatch, rfm: pd.DataFrame) -> None:
@@ -198,7 +224,9 @@ def test_convergence_error(monkeypatch: pytest.MonkeyPatch, rfm: pd.DataFrame) -
     import keepwise.analytics._bgnbd as maths
 
     def failing(fun, x0, **kwargs):  # type: ignore[no-untyped-def]
-        return OptimizeResult(x=np.asarray(x0), fun=np.nan, jac=np.ones_like(x0), success=False, message="boom")
+        return OptimizeResult(
+            x=np.asarray(x0), fun=np.nan, jac=np.ones_like(x0), success=False, message="boom"
+        )
 
     monkeypatch.setattr(maths, "minimize", failing)
     with pytest.raises(ConvergenceError, match="penalizer"):
@@ -207,24 +235,44 @@ def test_convergence_error(monkeypatch: pytest.MonkeyPatch, rfm: pd.DataFrame) -
 
 def test_formula_clv() -> None:
     orders = pd.DataFrame(
-        [("x", T("2023-01-10"), 1000.0), ("x", T("2023-09-01"), 500.0), ("x", T("2024-03-01"), 700.0),
-         ("y", T("2024-06-01"), 300.0)],
+        [
+            ("x", T("2023-01-10"), 1000.0),
+            ("x", T("2023-09-01"), 500.0),
+            ("x", T("2024-03-01"), 700.0),
+            ("y", T("2024-06-01"), 300.0),
+        ],
         columns=["customer_id", "ordered_at", "amount"],
     )
-    customers = pd.DataFrame({"customer_id": ["x", "y"], "acquisition_cost": [200.0, None],
-                              "maintenance_cost": [None, 50.0]})
-    got = formula_clv(ibis.memtable(orders), ibis.memtable(customers), as_of="2024-06-30",
-                      expected_years=3, maintenance_cost=100.0)
+    customers = pd.DataFrame(
+        {
+            "customer_id": ["x", "y"],
+            "acquisition_cost": [200.0, None],
+            "maintenance_cost": [None, 50.0],
+        }
+    )
+    got = formula_clv(
+        ibis.memtable(orders),
+        ibis.memtable(customers),
+        as_of="2024-06-30",
+        expected_years=3,
+        maintenance_cost=100.0,
+    )
     # trailing 12 months: x = 500 + 700, y = 300
     assert got.loc["x", "annual_amount"] == 1200.0
     assert got.loc["x", "formula_clv"] == 1200 * 3 - (200 + 100 * 3)
     assert got.loc["y", "formula_clv"] == 300 * 3 - (0 + 50 * 3)
-    tenure = formula_clv(ibis.memtable(orders), as_of="2024-06-30", annual_amount="tenure",
-                         expected_years=pd.Series({"x": 2.0, "y": 1.0}))
+    tenure = formula_clv(
+        ibis.memtable(orders),
+        as_of="2024-06-30",
+        annual_amount="tenure",
+        expected_years=pd.Series({"x": 2.0, "y": 1.0}),
+    )
     days_x = (dt.date(2024, 6, 30) - dt.date(2023, 1, 10)).days
     assert tenure.loc["x", "annual_amount"] == pytest.approx(2200 * 365.25 / days_x)
     assert tenure.loc["x", "formula_clv"] == pytest.approx(2 * 2200 * 365.25 / days_x)
-    assert tenure.loc["y", "annual_amount"] == pytest.approx(300 * 365.25 / 30)  # at least 30 days of tenure
+    assert tenure.loc["y", "annual_amount"] == pytest.approx(
+        300 * 365.25 / 30
+    )  # at least 30 days of tenure
     with pytest.raises(ConfigError):
         formula_clv(ibis.memtable(orders), as_of="2024-06-30", annual_amount="monthly")
 
@@ -237,7 +285,11 @@ def test_tiers() -> None:
     assert got.loc["a", "tier_zh"] == "战略客户"
     custom = parse_tiers("100=gold, 10=silver")
     assert custom[:2] == (Tier(100, "gold"), Tier(10, "silver"))
-    assert assign_tiers(pd.Series([150, 50, 1]), custom)["tier"].tolist() == ["gold", "silver", "below_silver"]
+    assert assign_tiers(pd.Series([150, 50, 1]), custom)["tier"].tolist() == [
+        "gold",
+        "silver",
+        "below_silver",
+    ]
     assert DEFAULT_TIERS[0].min_value == 5_000_000
     for bad in ("gold", "x=gold", ""):
         with pytest.raises(ConfigError):
@@ -262,16 +314,39 @@ def _write_orders(folder: Path, rfm: pd.DataFrame) -> None:
 def test_cli_clv_json(tmp_path: Path, rfm: pd.DataFrame) -> None:
     _write_orders(tmp_path, rfm.head(600))
     runner = CliRunner()
-    res = runner.invoke(app, ["clv", "--data", str(tmp_path), "--calibration-end", "2024-09-30",
-                              "--time-unit", "W", "--format", "json"])
+    res = runner.invoke(
+        app,
+        [
+            "clv",
+            "--data",
+            str(tmp_path),
+            "--calibration-end",
+            "2024-09-30",
+            "--time-unit",
+            "W",
+            "--format",
+            "json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     payload = json.loads(res.stdout)
     assert set(payload["bgnbd"]) >= {"r", "alpha", "a", "b", "se", "log_likelihood", "n_customers"}
     assert set(payload["gamma_gamma"]) >= {"p", "q", "v"}
     assert payload["calibration_end"] == "2024-09-30" and payload["time_unit"] == "W"
     first = payload["customers"][0]
-    assert set(first) >= {"customer_id", "frequency", "recency", "T", "monetary_value", "p_alive",
-                          "expected_purchases", "expected_avg_spend", "clv", "formula_clv", "tier"}
+    assert set(first) >= {
+        "customer_id",
+        "frequency",
+        "recency",
+        "T",
+        "monetary_value",
+        "p_alive",
+        "expected_purchases",
+        "expected_avg_spend",
+        "clv",
+        "formula_clv",
+        "tier",
+    }
     assert len(payload["customers"]) == 600
     # the same through the library
     from keepwise.analytics.dataset import load_dataset
@@ -282,7 +357,9 @@ def test_cli_clv_json(tmp_path: Path, rfm: pd.DataFrame) -> None:
     res = runner.invoke(app, ["clv", "--data", str(tmp_path), "--params", "-f", "json"])
     assert res.exit_code == 0 and "customers" not in json.loads(res.stdout)
     out = tmp_path / "clv.csv"
-    res = runner.invoke(app, ["clv", "--data", str(tmp_path), "-f", "csv", "--out", str(out), "--top", "5"])
+    res = runner.invoke(
+        app, ["clv", "--data", str(tmp_path), "-f", "csv", "--out", str(out), "--top", "5"]
+    )
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(out)
     assert len(frame) == 5 and frame["clv"].is_monotonic_decreasing
@@ -293,7 +370,8 @@ def test_cli_clv_errors(tmp_path: Path) -> None:
     res = runner.invoke(app, ["clv", "--data", str(tmp_path / "missing")])
     assert res.exit_code != 0 and "error" in res.output
     pd.DataFrame({"customer_id": ["a"], "ordered_at": ["2024-01-01"], "amount": [1.0]}).to_csv(
-        tmp_path / "orders.csv", index=False)
+        tmp_path / "orders.csv", index=False
+    )
     res = runner.invoke(app, ["clv", "--data", str(tmp_path)])
     assert res.exit_code != 0 and "repeat purchase" in res.output
     res = runner.invoke(app, ["clv", "--data", str(tmp_path), "--calibration-end", "yesterday"])
@@ -321,11 +399,14 @@ def test_customer_value_years_from_model(tmp_path: Path, rfm: pd.DataFrame) -> N
     _write_orders(tmp_path, rfm.head(400))
     orders = load_dataset(tmp_path).orders
     plain = customer_value(orders, calibration_end="2024-09-30", expected_years=2.0).customers
-    weighted = customer_value(orders, calibration_end="2024-09-30", expected_years=2.0,
-                              years_from_model=True).customers
+    weighted = customer_value(
+        orders, calibration_end="2024-09-30", expected_years=2.0, years_from_model=True
+    ).customers
     assert (plain["expected_years"] == 2.0).all()
     np.testing.assert_allclose(weighted["expected_years"], 2.0 * weighted["p_alive"])
-    np.testing.assert_allclose(weighted["formula_clv"], weighted["annual_amount"] * weighted["expected_years"])
+    np.testing.assert_allclose(
+        weighted["formula_clv"], weighted["annual_amount"] * weighted["expected_years"]
+    )
     assert list(plain.columns[-3:]) == ["tier", "tier_zh", "tier_action"]
 
 

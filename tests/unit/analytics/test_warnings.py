@@ -42,7 +42,14 @@ def _frames() -> dict[str, pd.DataFrame]:
             # D: slow, but outside the 90-day window
             ("t5", "D", T("2024-01-01 08:00"), T("2024-01-05 12:00"), T("2024-01-06"), 1.0),
         ],
-        columns=["external_id", "customer_id", "opened_at", "first_response_at", "resolved_at", "satisfaction"],
+        columns=[
+            "external_id",
+            "customer_id",
+            "opened_at",
+            "first_response_at",
+            "resolved_at",
+            "satisfaction",
+        ],
     )
     feedback = pd.DataFrame(
         [
@@ -54,11 +61,14 @@ def _frames() -> dict[str, pd.DataFrame]:
     )
     orders = pd.DataFrame(
         [
-            ("A", T("2024-02-10"), 1000.0), ("A", T("2024-05-10"), 700.0),
-            ("B", T("2024-02-10"), 1000.0), ("B", T("2024-05-10"), 710.0),
+            ("A", T("2024-02-10"), 1000.0),
+            ("A", T("2024-05-10"), 700.0),
+            ("B", T("2024-02-10"), 1000.0),
+            ("B", T("2024-05-10"), 710.0),
             ("C", T("2024-05-10"), 500.0),
             ("D", T("2024-03-31 23:00"), 500.0),
-            ("E", T("2023-11-10"), 100.0), ("E", T("2024-01-10"), 50.0),
+            ("E", T("2023-11-10"), 100.0),
+            ("E", T("2024-01-10"), 50.0),
         ],
         columns=["customer_id", "ordered_at", "amount"],
     )
@@ -70,8 +80,13 @@ def _frames() -> dict[str, pd.DataFrame]:
             "occurred_at": list(e_days) + list(b_days) + [T("2024-06-01"), T("2024-06-02")],
         }
     )
-    return {"customers": customers, "tickets": tickets, "feedback": feedback, "orders": orders,
-            "interactions": interactions}
+    return {
+        "customers": customers,
+        "tickets": tickets,
+        "feedback": feedback,
+        "orders": orders,
+        "interactions": interactions,
+    }
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +148,9 @@ def test_silence_rule(data) -> None:  # type: ignore[no-untyped-def]
 
 
 def test_score_matches_pandas_reference(data) -> None:  # type: ignore[no-untyped-def]
-    cfg = ScoreConfig(frequency_weight=0.7, satisfaction_weight=0.3, period_days=30, lookback_periods=6)
+    cfg = ScoreConfig(
+        frequency_weight=0.7, satisfaction_weight=0.3, period_days=30, lookback_periods=6
+    )
     got = warning_scores(data, as_of=AS_OF, config=cfg).set_index("customer_id")
     assert sorted(got.index) == list("ABCDE")
     inter = _frames()["interactions"]
@@ -156,8 +173,15 @@ def test_default_rules_evaluate_with_evidence(data) -> None:  # type: ignore[no-
     out = evaluate_warnings(data, as_of=AS_OF)
     assert list(out.columns) == WARNING_COLUMNS
     pairs = set(zip(out["customer_id"], out["rule"], strict=True))
-    assert {("A", "slow_first_response"), ("C", "slow_first_response"), ("A", "order_drop"),
-            ("D", "order_drop"), ("E", "order_drop"), ("A", "satisfaction_falling"), ("E", "silence")} <= pairs
+    assert {
+        ("A", "slow_first_response"),
+        ("C", "slow_first_response"),
+        ("A", "order_drop"),
+        ("D", "order_drop"),
+        ("E", "order_drop"),
+        ("A", "satisfaction_falling"),
+        ("E", "silence"),
+    } <= pairs
     assert out["severity"].iloc[0] == "high"  # sorted by severity
     assert out["message"].str.len().min() > 0 and out["message_zh"].str.len().min() > 0
 
@@ -165,7 +189,7 @@ def test_default_rules_evaluate_with_evidence(data) -> None:  # type: ignore[no-
 def test_rules_are_data(tmp_path: Path, data) -> None:  # type: ignore[no-untyped-def]
     path = tmp_path / "rules.toml"
     path.write_text(
-        '[score]\nfrequency_weight = 1.0\nsatisfaction_weight = 0.0\n\n'
+        "[score]\nfrequency_weight = 1.0\nsatisfaction_weight = 0.0\n\n"
         '[[rules]]\nname = "very_slow"\nkind = "first_response"\nthreshold_hours = 35\nseverity = "high"\n'
         'action = "call"\n',
         encoding="utf-8",
@@ -175,7 +199,9 @@ def test_rules_are_data(tmp_path: Path, data) -> None:  # type: ignore[no-untype
     out = rules.evaluate(data, as_of=AS_OF)
     assert out["customer_id"].tolist() == ["C"] and out["rule"].tolist() == ["very_slow"]
     jpath = tmp_path / "rules.json"
-    jpath.write_text('{"rules": [{"name": "q", "kind": "silence", "factor": 100}]}', encoding="utf-8")
+    jpath.write_text(
+        '{"rules": [{"name": "q", "kind": "silence", "factor": 100}]}', encoding="utf-8"
+    )
     assert load_rules(jpath).evaluate(data, as_of=AS_OF).empty
 
 
@@ -186,7 +212,7 @@ def test_rules_are_data(tmp_path: Path, data) -> None:  # type: ignore[no-untype
         ('[[rules]]\nname = "x"\nkind = "silence"\nfactr = 2\n', "unknown key.*factr"),
         ('[[rules]]\nname = "x"\nkind = "silence"\nseverity = "huge"\n', "severity"),
         ('[[rules]]\nname = "x"\nkind = "order_drop"\nthreshold = "a lot"\n', "must be a number"),
-        ('[scores]\n', "unknown section"),
+        ("[scores]\n", "unknown section"),
         ('[[rules]]\nkind = "silence"\n', "'name' and a 'kind'"),
         ("not toml [", "cannot parse"),
     ],
@@ -202,7 +228,14 @@ def test_default_rule_set_is_packaged() -> None:
     rules = load_rules()
     assert isinstance(rules, RuleSet)
     kinds = {r.kind for r in rules.rules}
-    assert kinds == {"first_response", "order_drop", "satisfaction_drop", "silence", "negative_text", "score"}
+    assert kinds == {
+        "first_response",
+        "order_drop",
+        "satisfaction_drop",
+        "silence",
+        "negative_text",
+        "score",
+    }
     drop = next(r for r in rules.rules if r.kind == "order_drop")
     assert drop.threshold == -0.30 and drop.action == "health diagnosis"
 
@@ -221,22 +254,55 @@ def test_cli_warnings_json(tmp_path: Path) -> None:
 
     _write_folder(tmp_path)
     runner = CliRunner()
-    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--format", "json"])
+    res = runner.invoke(
+        app, ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--format", "json"]
+    )
     assert res.exit_code == 0, res.output
     records = json.loads(res.stdout)
     assert records and all(list(r) == WARNING_COLUMNS for r in records)
     drop = next(r for r in records if r["customer_id"] == "A" and r["rule"] == "order_drop")
     assert drop["observed"] == pytest.approx(-0.3) and drop["threshold"] == -0.3
     assert drop["at"] == "2024-06-30" and drop["action"] == "health diagnosis"
-    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--severity", "high",
-                              "-f", "json"])
+    res = runner.invoke(
+        app,
+        [
+            "warnings",
+            "--data",
+            str(tmp_path),
+            "--as-of",
+            "2024-06-30",
+            "--severity",
+            "high",
+            "-f",
+            "json",
+        ],
+    )
     assert {r["severity"] for r in json.loads(res.stdout)} == {"high"}
     out = tmp_path / "scores.csv"
-    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--scores",
-                              "-f", "csv", "--out", str(out)])
+    res = runner.invoke(
+        app,
+        [
+            "warnings",
+            "--data",
+            str(tmp_path),
+            "--as-of",
+            "2024-06-30",
+            "--scores",
+            "-f",
+            "csv",
+            "--out",
+            str(out),
+        ],
+    )
     assert res.exit_code == 0, res.output
     scores = pd.read_csv(out)
-    assert list(scores.columns) == ["customer_id", "as_of", "interaction_std", "satisfaction_std", "score"]
+    assert list(scores.columns) == [
+        "customer_id",
+        "as_of",
+        "interaction_std",
+        "satisfaction_std",
+        "score",
+    ]
     bad = tmp_path / "bad.toml"
     bad.write_text('[[rules]]\nname = "x"\nkind = "nope"\n', encoding="utf-8")
     res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--rules", str(bad)])
@@ -255,9 +321,12 @@ def test_cli_warnings_save_to_store(tmp_path: Path, sqlite_url: str) -> None:
     from keepwise.store import session_scope
 
     frames = _frames()
-    frames["orders"] = frames["orders"].assign(external_id=[f"O{i}" for i in range(len(frames["orders"]))])
+    frames["orders"] = frames["orders"].assign(
+        external_id=[f"O{i}" for i in range(len(frames["orders"]))]
+    )
     frames["interactions"] = frames["interactions"].assign(
-        external_id=[f"I{i}" for i in range(len(frames["interactions"]))], channel="call")
+        external_id=[f"I{i}" for i in range(len(frames["interactions"]))], channel="call"
+    )
     for name in ("customers", "orders", "tickets", "feedback", "interactions"):
         path = tmp_path / f"{name}.csv"
         frames[name].to_csv(path, index=False)
@@ -269,8 +338,11 @@ def test_cli_warnings_save_to_store(tmp_path: Path, sqlite_url: str) -> None:
     shown = json.loads(res.stdout)
     assert ("A", "order_drop") in {(r["customer_id"], r["rule"]) for r in shown}
     with session_scope(sqlite_url) as session:
-        rows = session.execute(select(Customer.external_id, Warning.rule, Warning.at, Warning.status,
-                                      Warning.observed).join(Customer, Customer.id == Warning.customer_id)).all()
+        rows = session.execute(
+            select(
+                Customer.external_id, Warning.rule, Warning.at, Warning.status, Warning.observed
+            ).join(Customer, Customer.id == Warning.customer_id)
+        ).all()
     assert len(rows) == len(shown)
     saved = {(e, r): (a, s, o) for e, r, a, s, o in rows}
     assert saved[("A", "order_drop")][0].date() == dt.date(2024, 6, 30)
@@ -321,7 +393,9 @@ def test_negative_text_rule_quotes_the_customers_words() -> None:
                      "价格太高，客户考虑换供应商"],  # C's is outside the 90 days
         }
     )  # fmt: skip
-    frames["feedback"] = frames["feedback"].assign(comment=[None, "Awful support, we will cancel", None])
+    frames["feedback"] = frames["feedback"].assign(
+        comment=[None, "Awful support, we will cancel", None]
+    )
     data = load_dataset(frames)
     out = NegativeTextRule(name="negative_words").evaluate(data, as_of=AS_OF)
     # A: two negative Chinese notes; B: one negative note + one negative comment; C: too old.
@@ -329,6 +403,8 @@ def test_negative_text_rule_quotes_the_customers_words() -> None:
     assert out["observed"].tolist() == [2.0, 2.0]
     assert out["at"].tolist() == [dt.date(2024, 6, 10), dt.date(2024, 6, 20)]
     a = out.iloc[0]
-    assert "2 negative notes" in a["message"] and ("价格太高" in a["message"] or "交货一直延迟" in a["message"])
+    assert "2 negative notes" in a["message"] and (
+        "价格太高" in a["message"] or "交货一直延迟" in a["message"]
+    )
     assert a["message_zh"].startswith("近 90 天有 2 条负面备注或评价")
     assert "negative_words" in set(evaluate_warnings(data, as_of=AS_OF)["rule"])

@@ -10,20 +10,17 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
-revision = '0004'
-down_revision = '0003'
+revision = "0004"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('warnings', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('message_zh', sa.Text(), nullable=True))
-
+    with op.batch_alter_table("warnings", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("message_zh", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('warnings', schema=None) as batch_op:
-        batch_op.drop_column('message_zh')
-
+    with op.batch_alter_table("warnings", schema=None) as batch_op:
+        batch_op.drop_column("message_zh")
