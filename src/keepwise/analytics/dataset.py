@@ -150,7 +150,7 @@ class Dataset:
         """Return the table called ``name`` (``None`` when absent)."""
         if name not in TABLE_NAMES:
             raise NotFoundError(f"unknown table {name!r}; known: {', '.join(TABLE_NAMES)}")
-        return getattr(self, name)  # type: ignore[no-any-return]
+        return getattr(self, name)
 
 
 def load_dataset(
@@ -338,7 +338,7 @@ def _to_arrow(frame: Any) -> pa.Table:
     if isinstance(frame, pa.Table):
         return frame
     if hasattr(frame, "to_arrow"):  # polars
-        return frame.to_arrow()  # type: ignore[no-any-return]
+        return frame.to_arrow()
     import pandas as pd
 
     if isinstance(frame, pd.DataFrame):

@@ -50,7 +50,7 @@ def to_date(value: Any) -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if hasattr(value, "date") and callable(value.date):  # pandas Timestamp
-        return value.date()  # type: ignore[no-any-return]
+        return value.date()
     try:
         return date.fromisoformat(str(value)[:10])
     except ValueError:

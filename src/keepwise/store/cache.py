@@ -69,13 +69,13 @@ def cached(
                 threading.Thread(
                     target=_refresh, args=(key, compute, generation), daemon=True
                 ).start()
-        return entry[2]  # type: ignore[no-any-return]
+        return entry[2]
     with _guard:
         lock = _locks.setdefault(key, threading.Lock())
     with lock:
         entry = _entries.get(key)
         if entry is not None and entry[1] == generation:
-            return entry[2]  # type: ignore[no-any-return]
+            return entry[2]
         value = compute()
         _store(key, generation, value)
         return value
