@@ -33,6 +33,22 @@ DbOption = Annotated[
 ]
 
 
+DataOption = Annotated[
+    str | None,
+    typer.Option(
+        "--data",
+        envvar="KEEPWISE_DB",
+        help="Store URL (sqlite:///keepwise.db, postgresql://...) or a folder with orders.csv|parquet "
+        "and optional customers.*, interactions.*, tickets.*, feedback.*, contacts.*. Default: the store.",
+        show_default=False,
+    ),
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option("--as-of", help="Reference date YYYY-MM-DD (default: the last date in the data)."),
+]
+
+
 class OutputFormat(StrEnum):
     table = "table"
     csv = "csv"

@@ -13,6 +13,8 @@ from typing import Annotated, Any
 import typer
 
 from keepwise.cli._common import (
+    AsOfOption,
+    DataOption,
     FormatOption,
     OutOption,
     OutputFormat,
@@ -21,20 +23,6 @@ from keepwise.cli._common import (
     user_errors,
 )
 
-DataOption = Annotated[
-    str | None,
-    typer.Option(
-        "--data",
-        envvar="KEEPWISE_DB",
-        help="Store URL (sqlite:///keepwise.db, postgresql://...) or a folder with orders.csv|parquet "
-        "and optional customers.*, interactions.*, ... Default: the store.",
-        show_default=False,
-    ),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Reference date YYYY-MM-DD (default: the last order date)."),
-]
 StartOption = Annotated[
     str | None, typer.Option("--start", help="First period: the one containing this date.")
 ]

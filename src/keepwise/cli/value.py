@@ -15,6 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from keepwise.cli._common import (
+    AsOfOption,
+    DataOption,
     FormatOption,
     OutOption,
     OutputFormat,
@@ -24,22 +26,6 @@ from keepwise.cli._common import (
     render_frame,
     user_errors,
 )
-
-DataOption = Annotated[
-    str | None,
-    typer.Option(
-        "--data",
-        envvar="KEEPWISE_DB",
-        help="Store URL (sqlite:///keepwise.db, postgresql://...) or a folder with orders.csv|parquet "
-        "and optional customers.*, interactions.*, tickets.*, feedback.*, contacts.*. Default: the store.",
-        show_default=False,
-    ),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Reference date YYYY-MM-DD (default: the last date in the data)."),
-]
-
 
 # Columns shown by ``--format table`` (CSV and JSON carry every column).
 CLV_TABLE_VIEW = [
