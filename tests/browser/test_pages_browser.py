@@ -23,6 +23,8 @@ from typing import Any
 import httpx
 import pytest
 
+from kw_testing import skip_or_fail
+
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 CHROMIUM = os.environ.get("KEEPWISE_CHROMIUM", "/usr/bin/chromium")
@@ -44,19 +46,8 @@ def _load(name: str, path: Path) -> Any:
     return module
 
 
-def skip_or_fail(reason: str) -> None:
-    """``skip_or_fail`` of tests/conftest.py: skip outside CI, fail when CI=true."""
-    _load(
-        "keepwise_tests_conftest", Path(__file__).resolve().parents[1] / "conftest.py"
-    ).skip_or_fail(reason)
-
-
 def _seed_module() -> Any:
-    spec = importlib.util.spec_from_file_location("keepwise_pages_seed", SEED_FILE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return _load("keepwise_pages_seed", SEED_FILE)
 
 
 def _free_port() -> int:
