@@ -159,6 +159,29 @@ def _view(df: Any, fmt: OutputFormat, full: list[str], table: list[str]) -> Any:
     return df[table if fmt is OutputFormat.table else full]
 
 
+def _churn_report(
+    data: str | None,
+    period: Period,
+    start: str | None,
+    end: str | None,
+    as_of: str | None,
+    window_days: int,
+    adaptive: bool,
+) -> Any:
+    """The per-period report behind `metrics churn` and `metrics retention` (one computation)."""
+    from keepwise.analytics.metrics import churn_report
+
+    with user_errors():
+        return churn_report(
+            _load(data),
+            freq=period.value,
+            start=start,
+            end=end,
+            as_of=as_of,
+            activity=_activity(window_days, adaptive),
+        )
+
+
 @metrics_app.command("churn")
 def churn(
     data: DataOption = None,
@@ -172,18 +195,7 @@ def churn(
     out: OutOption = None,
 ) -> None:
     """Customers at start, new, churned, at end, and the churn rate per period."""
-    from keepwise.analytics.metrics import churn_report
-
-    with user_errors():
-        ds = _load(data)
-        df = churn_report(
-            ds,
-            freq=period.value,
-            start=start,
-            end=end,
-            as_of=as_of,
-            activity=_activity(window_days, adaptive),
-        )
+    df = _churn_report(data, period, start, end, as_of, window_days, adaptive)
     render_frame(
         _view(df, fmt, CHURN_VIEW, CHURN_TABLE), fmt, out, title=f"churn per {period.value}"
     )
@@ -202,18 +214,7 @@ def retention(
     out: OutOption = None,
 ) -> None:
     """Retention rate (end - new) / start and survival (still active among those at start) per period."""
-    from keepwise.analytics.metrics import churn_report
-
-    with user_errors():
-        ds = _load(data)
-        df = churn_report(
-            ds,
-            freq=period.value,
-            start=start,
-            end=end,
-            as_of=as_of,
-            activity=_activity(window_days, adaptive),
-        )
+    df = _churn_report(data, period, start, end, as_of, window_days, adaptive)
     render_frame(
         _view(df, fmt, RETENTION_VIEW, RETENTION_TABLE),
         fmt,
