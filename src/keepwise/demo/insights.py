@@ -32,6 +32,7 @@ def score_demo(
     ``churn_scores`` table and warnings to ``warnings``, exactly as the CLI commands do.
     """
     from keepwise.analytics.churn import RiskTiers, save_model
+    from keepwise.analytics.churn.labels import data_end
     from keepwise.analytics.churn.scoring import write_churn_scores
     from keepwise.analytics.churn.transaction import fit_transaction_model
     from keepwise.analytics.dataset import load_dataset
@@ -52,12 +53,15 @@ def score_demo(
     model_path = Path(out_dir) / "churn-model.kwm"
     meta = save_model(model, model_path, kind="transaction", metadata=model.metadata())
     say("scoring customers")
-    scores = model.score_frame(dataset)
+    # Scores and warnings as of the last day of the demo's history, not today (the history
+    # ends on a fixed date, so "today" would make every customer look silent).
+    as_of = data_end(dataset)
+    scores = model.score_frame(dataset, as_of=as_of)
     write_churn_scores(
         url, scores, horizon_days=model.horizon_days, model_version=meta["model_version"]
     )
     say("evaluating warning rules")
-    saved = save_warnings(url, evaluate_warnings(dataset))
+    saved = save_warnings(url, evaluate_warnings(dataset, as_of=as_of))
     return DemoInsights(
         model_path=model_path,
         model_version=str(meta["model_version"]),

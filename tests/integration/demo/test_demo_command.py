@@ -66,6 +66,11 @@ def test_demo_loads_every_table_and_info_shows_the_counts(db_url: str, tmp_path:
         tiers = set(conn.execute(select(ChurnScore.risk_tier).distinct()).scalars())
         warned = conn.execute(select(func.count()).select_from(Warning)).scalar_one()
     assert scored > 0 and tiers == {"low", "medium", "high"} and warned > 0
+    # Warnings are dated within the demo's history (as of its last day, like the scores).
+    with store.get_engine(db_url).connect() as conn:
+        last_warning = conn.execute(select(func.max(Warning.at))).scalar_one()
+        last_order = conn.execute(select(func.max(Order.ordered_at))).scalar_one()
+    assert last_warning.date() <= last_order.date()
 
 
 @pytest.mark.integration
