@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from keepwise.analytics._bgnbd import TIME_UNIT_DAYS, BetaGeoModel, GammaGammaModel, validate_rfm
+from keepwise.analytics.periods import require_date
 from keepwise.errors import ConfigError, SchemaError
 
 __all__ = [
@@ -41,17 +42,6 @@ __all__ = [
     "customer_value",
     "validate_rfm",
 ]
-
-
-def _as_date(value: Any, name: str) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    try:
-        return _dt.date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise ConfigError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from exc
 
 
 def _require(table: ibis.Table, columns: Sequence[str], what: str) -> None:
@@ -114,7 +104,7 @@ def rfm_summary(
         raise ConfigError(
             "give exactly one of calibration_end and as_of (the end of the observation period)"
         )
-    end = _as_date(calibration_end if calibration_end is not None else as_of, "calibration_end")
+    end = require_date(calibration_end if calibration_end is not None else as_of, "calibration_end")
     unit = TIME_UNIT_DAYS[time_unit]
     day_col = orders[datetime_col]
     day = day_col.date() if day_col.type().is_timestamp() else day_col.cast("date")
@@ -191,7 +181,7 @@ def formula_clv(
     if annual_amount not in ("trailing", "tenure"):
         raise ConfigError(f"annual_amount must be 'trailing' or 'tenure', got {annual_amount!r}")
     _require(orders, [customer_col, "ordered_at", "amount"], "orders")
-    end = _as_date(as_of, "as_of")
+    end = require_date(as_of, "as_of")
     day = (
         orders.ordered_at.date()
         if orders.ordered_at.type().is_timestamp()
@@ -398,7 +388,7 @@ def customer_value(
         if day is None or (isinstance(day, float) and math.isnan(day)) or pd.isna(day):
             raise SchemaError("ordered_at", None, "no orders to value")
         calibration_end = pd.Timestamp(day).date()
-    end = _as_date(calibration_end, "calibration_end")
+    end = require_date(calibration_end, "calibration_end")
     rfm = rfm_summary(orders, calibration_end=end, time_unit=time_unit).to_pandas()
     if rfm.empty:
         raise SchemaError("ordered_at", None, f"no orders on or before {end.isoformat()}")

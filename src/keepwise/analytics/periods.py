@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any, Literal
 
 import ibis
+import pandas as pd
 import pyarrow as pa
 
 from keepwise.analytics.activity import day_number
@@ -43,18 +45,36 @@ def period_label(start: date, freq: str) -> str:
     return f"{start.year}"
 
 
-def to_date(value: Any) -> date | None:
-    """Accept a date, datetime, ISO string or None."""
+def to_date(value: Any, *, name: str = "date") -> date | None:
+    """Accept a date, datetime, pandas Timestamp, ISO string (or ``2024/03/05``) or None.
+
+    The one date coercion of the analytics; ``name`` is the parameter named in the error.
+    """
     if value is None or isinstance(value, date) and not isinstance(value, datetime):
         return value
     if isinstance(value, datetime):
         return value.date()
     if hasattr(value, "date") and callable(value.date):  # pandas Timestamp
         return value.date()
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value)[:10])
+        return date.fromisoformat(text[:10])
     except ValueError:
-        raise ConfigError(f"not a date: {value!r} (use YYYY-MM-DD)") from None
+        pass
+    if re.match(r"^\d{4}[/.]\d{1,2}[/.]\d{1,2}", text):  # year first: never ambiguous
+        try:
+            return pd.Timestamp(text.replace(".", "-").replace("/", "-")).date()
+        except ValueError:
+            pass
+    raise ConfigError(f"{name} must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+def require_date(value: Any, name: str = "date") -> date:
+    """:func:`to_date` for a date that must be given."""
+    day = to_date(value, name=name)
+    if day is None:
+        raise ConfigError(f"{name} must be a date (YYYY-MM-DD), got None")
+    return day
 
 
 def period_rows(freq: str, start: date, end: date, as_of: date) -> list[dict[str, Any]]:

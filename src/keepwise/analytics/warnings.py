@@ -26,6 +26,7 @@ from typing import Any, ClassVar
 import ibis
 import pandas as pd
 
+from keepwise.analytics.periods import require_date
 from keepwise.errors import ConfigError
 
 __all__ = [
@@ -58,17 +59,6 @@ WARNING_COLUMNS = [
 ]
 _SEVERITIES = ("low", "medium", "high")
 _SEVERITY_RANK = {s: i for i, s in enumerate(_SEVERITIES)}
-
-
-def _date(value: Any) -> _dt.date:
-    if isinstance(value, _dt.datetime):
-        return value.date()
-    if isinstance(value, _dt.date):
-        return value
-    try:
-        return _dt.date.fromisoformat(str(value)[:10])
-    except ValueError as exc:
-        raise ConfigError(f"as_of must be a date (YYYY-MM-DD), got {value!r}") from exc
 
 
 def _end_ts(as_of: _dt.date) -> Any:
@@ -149,7 +139,7 @@ class FirstResponseRule(_Rule):
         tickets = getattr(data, "tickets", None)
         if tickets is None or "first_response_at" not in tickets.columns:
             return pd.DataFrame(columns=WARNING_COLUMNS)
-        day = _date(as_of)
+        day = require_date(as_of, "as_of")
         end = _end_ts(day)
         start = ibis.literal(
             _dt.datetime.combine(day - _dt.timedelta(days=self.lookback_days - 1), _dt.time())
@@ -206,7 +196,7 @@ class OrderDropRule(_Rule):
         orders = getattr(data, "orders", None)
         if orders is None:
             return pd.DataFrame(columns=WARNING_COLUMNS)
-        day = _date(as_of)
+        day = require_date(as_of, "as_of")
         current = _quarter_start(day + _dt.timedelta(days=1))
         last_start, prev_start = _add_months(current, -3), _add_months(current, -6)
         o = orders.mutate(day=_ts(orders.ordered_at).date(), amount=orders.amount.cast("float64"))
@@ -295,7 +285,7 @@ class SatisfactionDropRule(_Rule):
         scores = satisfaction_scores(data)
         if scores is None:
             return pd.DataFrame(columns=WARNING_COLUMNS)
-        day = _date(as_of)
+        day = require_date(as_of, "as_of")
         start = ibis.literal(
             _dt.datetime.combine(day - _dt.timedelta(days=self.lookback_days - 1), _dt.time())
         )
@@ -360,7 +350,7 @@ class SilenceRule(_Rule):
         interactions = getattr(data, "interactions", None)
         if interactions is None:
             return pd.DataFrame(columns=WARNING_COLUMNS)
-        day = _date(as_of)
+        day = require_date(as_of, "as_of")
         i = interactions.filter(_ts(interactions.occurred_at) < _end_ts(day))
         days = i.select(customer_id=i.customer_id, day=_ts(i.occurred_at).date()).distinct()
         w = ibis.window(group_by=days.customer_id, order_by=days.day)
@@ -415,7 +405,7 @@ class NegativeTextRule(_Rule):
             interactions=getattr(data, "interactions", None),
             feedback=getattr(data, "feedback", None),
         )
-        events = text_events(tables, _date(as_of), days=self.lookback_days)  # type: ignore[arg-type]
+        events = text_events(tables, require_date(as_of, "as_of"), days=self.lookback_days)  # type: ignore[arg-type]
         if events is None:
             return pd.DataFrame(columns=WARNING_COLUMNS)
         # Only the texts of the window leave the engine; each distinct text is scored once.
@@ -474,7 +464,7 @@ def warning_scores(data: Any, *, as_of: Any, config: ScoreConfig | None = None) 
         else from every customer with an interaction or a satisfaction score.
     """
     cfg = config or ScoreConfig()
-    day = _date(as_of)
+    day = require_date(as_of, "as_of")
     end = _end_ts(day)
     parts: list[pd.DataFrame] = []
     interactions = getattr(data, "interactions", None)
@@ -554,7 +544,7 @@ class ScoreRule(_Rule):
     def evaluate(self, data: Any, *, as_of: Any, config: ScoreConfig | None = None) -> pd.DataFrame:
         scores = warning_scores(data, as_of=as_of, config=config)
         rows = scores[scores["score"] >= self.threshold].copy()
-        rows["at"] = _date(as_of)
+        rows["at"] = require_date(as_of, "as_of")
         return _frame(rows.sort_values("customer_id"), self, "score", self.threshold, "at")
 
 
@@ -682,5 +672,5 @@ def evaluate_warnings(
     pandas.DataFrame
         Columns :data:`WARNING_COLUMNS`.
     """
-    day = _date(as_of) if as_of is not None else _dt.date.today()
+    day = require_date(as_of, "as_of") if as_of is not None else _dt.date.today()
     return (rules or default_rules()).evaluate(data, as_of=day)

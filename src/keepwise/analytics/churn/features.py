@@ -44,6 +44,7 @@ import ibis
 import pandas as pd
 
 from keepwise.analytics.dataset import Dataset
+from keepwise.analytics.periods import require_date
 
 _DAY = 86400.0
 CATEGORICAL = ("kind", "industry", "region", "group_name", "acquisition_channel")
@@ -51,17 +52,9 @@ CATEGORICAL = ("kind", "industry", "region", "group_name", "acquisition_channel"
 CONTEXT_COLUMNS = ("worst_text_90d",)
 
 
-def _as_date(value: date | datetime | str) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return pd.Timestamp(value).date()
-
-
 def cutoff_bounds(cutoff: date | datetime | str) -> tuple[date, Any, float]:
     """(cutoff date, end-of-cutoff-day timestamp literal, its epoch seconds)."""
-    d = _as_date(cutoff)
+    d = require_date(cutoff, "cutoff")
     end = datetime(d.year, d.month, d.day) + timedelta(days=1)
     return d, ibis.timestamp(end), (end - datetime(1970, 1, 1)).total_seconds()
 

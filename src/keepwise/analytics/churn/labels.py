@@ -17,8 +17,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from keepwise.analytics.churn.features import _as_date, cutoff_bounds
+from keepwise.analytics.churn.features import cutoff_bounds
 from keepwise.analytics.dataset import Dataset
+from keepwise.analytics.periods import require_date
 from keepwise.errors import ConfigError
 
 
@@ -75,7 +76,7 @@ def data_end(ds: Dataset) -> date:
     value = ds.orders.ordered_at.max().to_pyarrow().as_py()
     if value is None:
         raise ConfigError("the data has no completed orders")
-    return _as_date(value)
+    return require_date(value, "cutoff")
 
 
 def label_cutoffs(
@@ -89,7 +90,9 @@ def label_cutoffs(
     """Cutoffs with complete horizons, oldest first: ``latest`` (default data end - horizon) and
     ``count - 1`` earlier ones every ``step_days`` (default the horizon)."""
     end = data_end(ds)
-    last = _as_date(latest) if latest is not None else end - timedelta(days=horizon_days)
+    last = (
+        require_date(latest, "cutoff") if latest is not None else end - timedelta(days=horizon_days)
+    )
     if last + timedelta(days=horizon_days) > end:
         raise ConfigError(
             f"cutoff {last} + horizon {horizon_days} days is after the last order ({end}); "

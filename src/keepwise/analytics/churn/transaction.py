@@ -22,7 +22,6 @@ from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
 from keepwise.analytics.churn.features import (
     CATEGORICAL,
     CONTEXT_COLUMNS,
-    _as_date,
     churn_features,
     features_frame,
 )
@@ -32,6 +31,7 @@ from keepwise.analytics.churn.reasons import Reason, join_reasons, top_reasons
 from keepwise.analytics.churn.templates import TOPICS, describe_feature
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
 from keepwise.analytics.dataset import Dataset, load_dataset
+from keepwise.analytics.periods import require_date
 from keepwise.errors import NotFittedError, SchemaError
 
 try:
@@ -202,7 +202,7 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
     # ------------------------------------------------------------------ scoring
     def features_at(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
         """Features of the customers active at ``as_of`` (default: the last order date)."""
-        when = _as_date(as_of) if as_of is not None else data_end(ds)
+        when = require_date(as_of, "as_of") if as_of is not None else data_end(ds)
         return _numeric(
             features_frame(ds, when, active_days=self.active_days, sentiment=self.sentiment)
         )
@@ -226,7 +226,7 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
     ) -> pd.DataFrame:
         """``customer_id``, ``cutoff``, ``churn_probability``, ``risk_tier``, ``reasons`` (text) and
         ``reasons_json`` (list of dicts with feature, value, impact, en, zh), highest risk first."""
-        when = _as_date(as_of) if as_of is not None else data_end(ds)
+        when = require_date(as_of, "as_of") if as_of is not None else data_end(ds)
         feats = self.features_at(ds, when)
         p, tiers, reasons = self.score_features(feats, top=top)
         out = pd.DataFrame(
