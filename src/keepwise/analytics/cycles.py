@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from keepwise.analytics.activity import day_number, order_days
@@ -169,11 +170,23 @@ def cycles_report(
     return finish_cycles_frame(expr.to_pandas())
 
 
+def _days_to_dates(days: pd.Series) -> pd.Series:
+    """Day numbers (days since 1970-01-01, float with NaN or int) to ``date`` objects or None.
+
+    Not ``pd.to_datetime(days, unit="D")``: on float input with NaN it raises a spurious
+    ``FloatingPointError`` from time to time (pandas issue 58419), which hid the windows.
+    """
+    values = days.to_numpy(dtype="float64", na_value=np.nan)
+    known = ~np.isnan(values)
+    out = np.full(len(values), None, dtype=object)
+    out[known] = values[known].astype("int64").astype("datetime64[D]").astype(object)
+    return pd.Series(out, index=days.index, name=days.name, dtype=object)
+
+
 def finish_cycles_frame(df: pd.DataFrame) -> pd.DataFrame:
     """Day numbers to dates; sort by priority (nulls last), then customer_id."""
     for c in _DATE_COLUMNS:
-        df[c] = pd.to_datetime(df[c], unit="D").dt.date
-        df[c] = df[c].astype(object).where(df[c].notna(), None)
+        df[c] = _days_to_dates(df[c])
     df = df.sort_values(
         ["priority", "customer_id"], ascending=[False, True], na_position="last", kind="stable"
     )
