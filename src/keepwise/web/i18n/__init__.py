@@ -119,9 +119,13 @@ def _jinja_pgettext(context: Context, msgctxt: str, message: str) -> str:
 
 
 @cache
-def _babel_locale(locale: str) -> Locale:
-    # Locale.parse scans babel's whole locale list: cached, it costs nothing per filter call.
+def babel_locale(locale: str | None) -> Locale:
+    """The Babel ``Locale`` for ``locale``, cached: pass it (never the string) to babel's
+    format functions, which otherwise parse the name and scan babel's locale list every call."""
     return Locale.parse(normalize_locale(locale))
+
+
+_babel_locale = babel_locale
 
 
 @pass_context
@@ -229,6 +233,7 @@ __all__ = [
     "LOCALE_NAMES",
     "N_",
     "SUPPORTED_LOCALES",
+    "babel_locale",
     "context_locale",
     "get_translations",
     "gettext",

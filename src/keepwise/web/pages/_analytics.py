@@ -320,12 +320,14 @@ def histogram_spec(values: pd.Series, locale: str, *, max_bins: int = 8) -> dict
     """A bar chart of how many ``values`` fall in each round value band (negative values first)."""
     from babel.numbers import format_compact_decimal
 
+    from keepwise.web.i18n import babel_locale
+
     values = pd.to_numeric(values, errors="coerce").dropna()
     if values.empty:
         return None
 
     def short(v: float) -> str:
-        return format_compact_decimal(v, locale=locale, fraction_digits=0)
+        return format_compact_decimal(v, locale=babel_locale(locale), fraction_digits=0)
 
     negative = int((values < 0).sum())
     positive = values[values >= 0]

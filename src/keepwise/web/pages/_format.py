@@ -7,7 +7,7 @@ from typing import Any
 from babel.numbers import format_currency
 
 from keepwise.settings import get_settings
-from keepwise.web.i18n import N_, gettext
+from keepwise.web.i18n import N_, babel_locale, gettext
 
 # Values shown through ``|t`` in templates (marked here so they are extracted and translated).
 _VALUES = (
@@ -171,7 +171,9 @@ def next_step(row: Any, tier: str | None, locale: str) -> str:
 def money(value: Any, locale: str, currency: str | None = None) -> str:
     if value is None:
         return ""
-    return format_currency(float(value), currency or get_settings().default_currency, locale=locale)
+    return format_currency(
+        float(value), currency or get_settings().default_currency, locale=babel_locale(locale)
+    )
 
 
 def _plain_number(value: Any) -> str:
