@@ -109,11 +109,14 @@ def activity_spells(
     contractual = _contract_spells(customers, as_of=as_of)
     if contractual is not None:
         days = days.anti_join(contractual, "customer_id")
+    window: ibis.Value
     if config.adaptive:
         windows = customer_windows(order_days(orders, as_of=as_of), config=config)
         d = days.join(windows, "customer_id").select("customer_id", "day", "window_days")
-    else:  # one window for everybody: no join
-        d = days.select("customer_id", "day", window_days=ibis.literal(config.window_days, "int64"))
+        window = d.window_days
+    else:  # one window for everybody: a constant, not a column the sorts would carry along
+        d = days
+        window = ibis.literal(config.window_days, "int64")
     # One pass over the orders: a row starts a spell when the gap to the previous order day
     # exceeds the window, and ends one when the gap to the next does. Only these boundary rows
     # (about two per spell) go on to be paired up.
@@ -121,8 +124,8 @@ def activity_spells(
     prev_day = d.day.lag().over(w)
     next_day = d.day.lead().over(w)
     d = d.mutate(
-        is_start=(d.day - prev_day > d.window_days).fill_null(True),
-        is_end=(next_day - d.day > d.window_days).fill_null(True),
+        is_start=(d.day - prev_day > window).fill_null(True),
+        is_end=(next_day - d.day > window).fill_null(True),
         is_first=prev_day.isnull(),
     )
     b = d.filter(d.is_start | d.is_end)
@@ -136,7 +139,7 @@ def activity_spells(
     spells = b.select(
         "customer_id",
         spell_start=b.spell_start.cast("int64"),
-        spell_end=(b.day + b.window_days - 1).cast("int64"),
+        spell_end=(b.day + (b.window_days if config.adaptive else window) - 1).cast("int64"),
         is_contractual=ibis.literal(False),
         is_first=b.first,
     )

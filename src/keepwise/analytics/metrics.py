@@ -17,7 +17,13 @@ import pandas as pd
 from keepwise.analytics.activity import activity_spells, day_number
 from keepwise.analytics.config import ActivityConfig
 from keepwise.analytics.dataset import Dataset
-from keepwise.analytics.periods import order_period_start, periods_table, to_date
+from keepwise.analytics.periods import (
+    day_period_table,
+    order_period_start,
+    period_rows,
+    periods_table,
+    to_date,
+)
 
 CHURN_COLUMNS = [
     "period",
@@ -69,16 +75,28 @@ def customer_period_status(
     Returns ``customer_id``, ``period_start``, ``is_active_start``, ``is_active_end``,
     ``is_new``, ``churn_events`` (spells ending inside the period).
     """
+    s = _linked_spells(orders, customers, as_of=as_of, activity=activity)
+    p = periods.select("period_start", "start_day", "end_day")
+    j = s.join(p, [s.spell_start <= p.end_day, s.spell_end >= p.start_day])
+    return _status_rows(j, "period_start")
+
+
+def _linked_spells(
+    orders: ibis.Table, customers: ibis.Table | None, *, as_of: date, activity: ActivityConfig
+) -> ibis.Table:
+    """Activity spells with their customer's previous spell end and next spell start."""
     spells = activity_spells(orders, customers, as_of=as_of, config=activity)
     # A customer's spells are disjoint; link each to its neighbours so that the usual case (the
     # only spell of its customer that overlaps the period) needs no customer x period group-by.
     by_customer = ibis.window(group_by="customer_id", order_by="spell_start")
-    s = spells.mutate(
+    return spells.mutate(
         prev_end=spells.spell_end.lag().over(by_customer),
         next_start=spells.spell_start.lead().over(by_customer),
     )
-    p = periods.select("period_start", "start_day", "end_day")
-    j = s.join(p, [s.spell_start <= p.end_day, s.spell_end >= p.start_day])
+
+
+def _status_rows(j: ibis.Table, key: str) -> ibis.Table:
+    """Spell x period rows (with ``start_day``, ``end_day``) -> one row per customer and period."""
     covers_start = (j.spell_start <= j.start_day) & (j.spell_end >= j.start_day)
     covers_end = (j.spell_start <= j.end_day) & (j.spell_end >= j.end_day)
     # The first spell starts on the day the customer was acquired.
@@ -94,10 +112,10 @@ def customer_period_status(
         is_new=is_new.cast("int64"),
         churn_events=ends_inside.cast("int64"),
     )
-    cols = ["customer_id", "period_start", "is_active_start", "is_active_end", "is_new"]
+    cols = ["customer_id", key, "is_active_start", "is_active_end", "is_new"]
     single = j.filter(j.alone).select(*cols, "churn_events")
     several = j.filter(~j.alone)
-    several = several.group_by(["customer_id", "period_start"]).agg(
+    several = several.group_by(["customer_id", key]).agg(
         is_active_start=several.is_active_start.max(),
         is_active_end=several.is_active_end.max(),
         is_new=several.is_new.max(),
@@ -140,28 +158,12 @@ def period_churn(
         ``retention_rate = (customers_end - customers_new) / customers_start``,
         ``survival_rate = customers_retained / customers_start``.
     """
+    rows = period_rows(freq, start, end, as_of)
     periods = periods_table(freq, start, end, as_of)
-    status = customer_period_status(
-        orders, customers, periods=periods, as_of=as_of, activity=activity
-    )
-    st = status.mutate(
-        churned=((status.is_active_start == 1) & (status.is_active_end == 0)).cast("int64"),
-        retained=((status.is_active_start == 1) & (status.is_active_end == 1)).cast("int64"),
-        reactivated=(
-            (status.is_active_start == 0) & (status.is_new == 0) & (status.is_active_end == 1)
-        ).cast("int64"),
-    )
-    agg = st.group_by("period_start").agg(
-        customers_start=st.is_active_start.sum(),
-        customers_new=st.is_new.sum(),
-        customers_churned=st.churned.sum(),
-        customers_reactivated=st.reactivated.sum(),
-        customers_end=st.is_active_end.sum(),
-        customers_retained=st.retained.sum(),
-        churn_events=st.churn_events.sum(),
-    )
-    counts = [c for c in agg.columns if c != "period_start"]
-    t = periods.left_join(agg, "period_start")
+    spells = _linked_spells(orders, customers, as_of=as_of, activity=activity)
+    agg = _period_counts(spells, periods, rows)
+    counts = [c for c in agg.columns if c != "period_index"]
+    t = periods.left_join(agg, "period_index")
     t = t.select(
         "period",
         "period_start",
@@ -176,6 +178,83 @@ def period_churn(
         survival_rate=_ratio(t.customers_retained, t.customers_start),
     )
     return t.select(*CHURN_COLUMNS).order_by("period_start")
+
+
+def _period_counts(
+    spells: ibis.Table, periods: ibis.Table, rows: list[dict[str, Any]]
+) -> ibis.Table:
+    """The customer counts of each period, without a spell x period row for every period.
+
+    A spell ``[a, b]`` touches period *i* (the days ``start_day < d <= end_day``) either fully
+    (``a <= start_day`` and ``b >= end_day``: the customer is active at both ends, nothing
+    else happens, and no other spell of the customer touches the period) or partially, in the
+    period that holds ``a`` and the one that holds ``b + 1``. The full periods of a spell are a
+    run of period indexes, counted with +1/-1 events and a running sum over the periods; only
+    the (at most two) partial periods of each spell need a row of their own. A long spell over
+    a monthly report thus costs two rows, not one per month.
+    """
+    n = len(rows)
+    first_day, last_day = rows[0]["start_day"], rows[-1]["end_day"]
+    s = spells.filter((spells.spell_start <= last_day) & (spells.spell_end >= first_day))
+    day_period = day_period_table(rows)
+    a_map = day_period.rename(a_day="day", a_idx="period_index")
+    s = s.left_join(a_map, s.spell_start == a_map.a_day).select(s, a_map.a_idx)
+    b_map = day_period.rename(b_day="day", b_idx="period_index")
+    s = s.left_join(b_map, (s.spell_end + 1) == b_map.b_day).select(s, b_map.b_idx)
+    # No period holds a: it is on or before the first start_day. No period holds b + 1: the spell
+    # runs past the last end_day.
+    lo = ibis.ifelse(s.a_idx.isnull(), 0, s.a_idx + 1)
+    hi = ibis.ifelse(s.b_idx.isnull(), n - 1, s.b_idx - 1)
+    s = s.mutate(lo=lo.cast("int64"), hi=hi.cast("int64"))
+    full = s.filter(s.lo <= s.hi)
+    events = full.select(period_index=full.lo, delta=ibis.literal(1, "int64")).union(
+        full.select(period_index=full.hi + 1, delta=ibis.literal(-1, "int64"))
+    )
+    events = events.group_by("period_index").agg(delta=events.delta.sum())
+    idx = periods.select("period_index")
+    full_counts = idx.left_join(events, "period_index").select(idx, events.delta)
+    full_counts = full_counts.mutate(
+        full=full_counts.delta.fill_null(0)
+        .sum()
+        .over(ibis.window(order_by="period_index", rows=(None, 0)))
+        .cast("int64")
+    ).select("period_index", "full")
+
+    cols = ["customer_id", "spell_start", "spell_end", "is_first", "prev_end", "next_start"]
+    at_a = s.filter(s.a_idx.notnull()).select(*cols, period_index=s.a_idx)
+    at_b = s.filter(s.b_idx.notnull() & (s.a_idx.isnull() | (s.b_idx != s.a_idx)))
+    partial = at_a.union(at_b.select(*cols, period_index=at_b.b_idx))
+    bounds = periods.select("period_index", "start_day", "end_day")
+    j = partial.join(bounds, "period_index")
+    status = _status_rows(j, "period_index")
+    st = status.mutate(
+        churned=((status.is_active_start == 1) & (status.is_active_end == 0)).cast("int64"),
+        retained=((status.is_active_start == 1) & (status.is_active_end == 1)).cast("int64"),
+        reactivated=(
+            (status.is_active_start == 0) & (status.is_new == 0) & (status.is_active_end == 1)
+        ).cast("int64"),
+    )
+    part = st.group_by("period_index").agg(
+        customers_start=st.is_active_start.sum(),
+        customers_new=st.is_new.sum(),
+        customers_churned=st.churned.sum(),
+        customers_reactivated=st.reactivated.sum(),
+        customers_end=st.is_active_end.sum(),
+        customers_retained=st.retained.sum(),
+        churn_events=st.churn_events.sum(),
+    )
+    t = full_counts.left_join(part, "period_index").select(full_counts, *part.columns[1:])
+    t = t.mutate(**{c: t[c].fill_null(0) for c in part.columns[1:]})
+    return t.select(
+        "period_index",
+        customers_start=t.customers_start + t.full,
+        customers_new=t.customers_new,
+        customers_churned=t.customers_churned,
+        customers_reactivated=t.customers_reactivated,
+        customers_end=t.customers_end + t.full,
+        customers_retained=t.customers_retained + t.full,
+        churn_events=t.churn_events,
+    )
 
 
 def revenue_retention(

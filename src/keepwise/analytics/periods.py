@@ -116,6 +116,7 @@ def periods_table(freq: str, start: date, end: date, as_of: date) -> ibis.Table:
     rows = period_rows(freq, start, end, as_of)
     schema = pa.schema(
         [
+            ("period_index", pa.int64()),
             ("period", pa.string()),
             ("period_start", pa.date32()),
             ("period_end", pa.date32()),
@@ -125,7 +126,26 @@ def periods_table(freq: str, start: date, end: date, as_of: date) -> ibis.Table:
             ("is_complete", pa.bool_()),
         ]
     )
-    return ibis.memtable(pa.Table.from_pylist(rows, schema=schema))
+    indexed = [{"period_index": i, **row} for i, row in enumerate(rows)]
+    return ibis.memtable(pa.Table.from_pylist(indexed, schema=schema))
+
+
+def day_period_table(periods: list[dict[str, Any]]) -> ibis.Table:
+    """``day`` -> ``period_index`` for every day inside the periods of :func:`period_rows`.
+
+    Period *i* holds the days ``start_day < day <= end_day`` (they tile: one period's
+    ``end_day`` is the next one's ``start_day``), so an equi-join on ``day`` finds the period
+    of any day number without a range join.
+    """
+    days: list[int] = []
+    index: list[int] = []
+    for i, row in enumerate(periods):
+        span = range(row["start_day"] + 1, row["end_day"] + 1)
+        days.extend(span)
+        index.extend([i] * len(span))
+    return ibis.memtable(
+        pa.table({"day": pa.array(days, pa.int64()), "period_index": pa.array(index, pa.int64())})
+    )
 
 
 def order_period_start(ordered_at: Any, freq: str) -> Any:
