@@ -213,6 +213,42 @@ def test_customer_timeline_loads_more(admin: TestClient, seeded: str) -> None:
     assert nxt.find_all("li")
 
 
+def test_customer_360_counts_first_and_matches_the_timeline(seeded: str) -> None:
+    """customer_360 counts every list in one query and fetches only the non-empty ones; its
+    timeline page is the one customer_timeline gives, for customers with and without records."""
+    from sqlalchemy import func
+
+    from keepwise.models import Contact, Customer, Interaction
+    from keepwise.store.insights import customer_360, customer_timeline
+
+    with store.session_scope(seeded) as session:
+        admin = session.execute(select(User).where(User.username == "admin")).scalar_one()
+        busy = session.execute(
+            select(Customer.external_id)
+            .join(Interaction, Interaction.customer_id == Customer.id)
+            .join(Contact, Contact.customer_id == Customer.id)
+            .group_by(Customer.external_id)
+            .order_by(func.count().desc())
+            .limit(1)
+        ).scalar_one()
+        for external_id in (busy, XSS_ID):
+            info = customer_360(session, admin, external_id, timeline_per_page=7)
+            for page in (1, 2):
+                expected = customer_timeline(session, admin, external_id, page=page, per_page=7)
+                if page == 1:
+                    got = info["timeline"]
+                    assert (got.total, got.has_next) == (expected.total, expected.has_next)
+                    assert [(i["kind"], i["external_id"]) for i in got.items] == [
+                        (i["kind"], i["external_id"]) for i in expected.items
+                    ]
+                assert [i["at"] for i in expected.items] == sorted(
+                    (i["at"] for i in expected.items), reverse=True
+                )
+        busy_info = customer_360(session, admin, busy)
+        assert "timeline" not in busy_info and busy_info["contacts"]
+        assert len({i["kind"] for i in info["timeline"].items}) >= 1
+
+
 def test_sales_rep_cannot_open_another_reps_customer(rep1: TestClient) -> None:
     assert rep1.get(f"/customers/{XSS_ID}").status_code == 200
     denied = rep1.get(f"/customers/{REP2_ID}")

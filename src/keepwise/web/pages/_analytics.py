@@ -15,10 +15,11 @@ import dataclasses
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from keepwise.errors import KeepwiseError
@@ -558,8 +559,31 @@ def survival_data(
     return {"spec": spec, "summary": rows}
 
 
-def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any]:
-    """One customer's CLV, RFM segment and next-order window (from whole-store reports, cached)."""
+class _Rows:
+    """The rows of a frame by index label, without pandas' cost per lookup (one page view
+    reads one customer's row of frames with 100,000 rows)."""
+
+    def __init__(self, frame: pd.DataFrame, columns: Sequence[str] | None = None) -> None:
+        self._position = {key: i for i, key in enumerate(frame.index.tolist())}
+        self._columns = {c: frame[c].to_numpy() for c in (columns or frame.columns)}
+
+    def get(self, key: Any) -> dict[str, Any] | None:
+        i = self._position.get(key)
+        if i is None:
+            return None
+        return {c: _python(values[i]) for c, values in self._columns.items()}
+
+
+def _python(value: Any) -> Any:
+    """A NumPy scalar as the Python value (``None`` for NaN/NaT)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    return _num_or_none(value)
+
+
+def customer_frames(url: str) -> dict[str, Any]:
+    """The whole-store RFM, purchase-cycle and CLV frames behind the customer 360 page (cached):
+    ``{"rfm": frame, "rfm_rows": _Rows, "cycles_rows": _Rows, "clv_rows": _Rows}``."""
     from keepwise.analytics import metrics
 
     def frames() -> dict[str, Any]:
@@ -583,20 +607,36 @@ def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any
             frame = clv_frame(ds, as_of)
             return frame.set_index("customer_id") if frame is not None else None
 
-        return {
+        found = {
             "rfm": _safe("rfm", missing, rfm),
             "cycles": _safe("cycles", missing, cycles),
             "clv": _safe("clv", missing, clv),
         }
+        out: dict[str, Any] = {"rfm": found["rfm"]}
+        if found["rfm"] is not None:
+            out["rfm_rows"] = _Rows(found["rfm"], ["segment", "segment_name", "segment_name_zh"])
+        if found["cycles"] is not None:
+            out["cycles_rows"] = _Rows(found["cycles"])
+        if found["clv"] is not None:
+            out["clv_rows"] = _Rows(found["clv"], ["clv"])
+        return out
 
-    found = cached(("customer-frames", url), frames)
+    return cached(("customer-frames", url), frames)
+
+
+def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any]:
+    """One customer's CLV, RFM segment and next-order window (from whole-store reports, cached)."""
+    found = customer_frames(url)
     out: dict[str, Any] = {}
-    rfm, cycles, clv = found.get("rfm"), found.get("cycles"), found.get("clv")
-    if rfm is not None and external_id in rfm.index:
-        row = rfm.loc[external_id]
+    rfm, cycles, clv = (found.get(k) for k in ("rfm_rows", "cycles_rows", "clv_rows"))
+    row = rfm.get(external_id) if rfm is not None else None
+    if row is not None:
         out["segment"] = row["segment_name_zh"] if locale == "zh_CN" else row["segment_name"]
-    if cycles is not None and external_id in cycles.index:
-        out["window"] = {k: _num_or_none(v) for k, v in cycles.loc[external_id].to_dict().items()}
-    if clv is not None and external_id in clv.index:
-        out["clv"] = _num(clv.loc[external_id, "clv"])
+        out["segment_key"] = row["segment"]
+    window = cycles.get(external_id) if cycles is not None else None
+    if window is not None:
+        out["window"] = window
+    value = clv.get(external_id) if clv is not None else None
+    if value is not None:
+        out["clv"] = _num(value["clv"])
     return out

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from keepwise.store.insights import assign_follow_ups, customer_360, customer_timeline
-from keepwise.store.paging import query_problem
+from keepwise.store.paging import Page, query_problem
 from keepwise.web.deps import PageUser, SessionDep
 from keepwise.web.i18n import gettext
 from keepwise.web.pages import _analytics
@@ -23,8 +23,9 @@ router = APIRouter()
 TIMELINE_PER_PAGE = 20
 
 
-def _timeline(session: Any, user: Any, external_id: str, page: int, locale: str) -> dict[str, Any]:
-    result = customer_timeline(session, user, external_id, page=page, per_page=TIMELINE_PER_PAGE)
+def _timeline(
+    result: Page[dict[str, Any]], external_id: str, page: int, locale: str
+) -> dict[str, Any]:
     next_url = None
     if result.has_next:
         next_url = f"/customers/{quote(external_id, safe='')}/timeline?" + urlencode(
@@ -58,7 +59,7 @@ def customer_page(
 ) -> HTMLResponse:
     """One customer on one page (404 for customers the user may not see)."""
     locale = request_locale(request, user)
-    info = customer_360(session, user, external_id)
+    info = customer_360(session, user, external_id, timeline_per_page=TIMELINE_PER_PAGE)
     customer = info["customer"]
     history = [{**s, "reasons": reasons_list(s.get("reasons"), locale)} for s in info["scores"]]
     risk_chart = None
@@ -104,7 +105,7 @@ def customer_page(
         tasks=tasks,
         contacts=info["contacts"],
         default_due=(date.today() + timedelta(days=7)).isoformat(),
-        **_timeline(session, user, customer.external_id, 1, locale),
+        **_timeline(info["timeline"], customer.external_id, 1, locale),
     )
 
 
@@ -144,9 +145,11 @@ def timeline_more(
 ) -> HTMLResponse:
     """The next page of the timeline (htmx "load more")."""
     locale = request_locale(request, user)
+    page = max(page, 1)
+    result = customer_timeline(session, user, external_id, page=page, per_page=TIMELINE_PER_PAGE)
     return render(
         request,
         "partials/timeline_items.html",
         user,
-        **_timeline(session, user, external_id, max(page, 1), locale),
+        **_timeline(result, external_id, page, locale),
     )
