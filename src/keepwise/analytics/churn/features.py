@@ -20,7 +20,13 @@ orders        ``recency_days``, ``frequency`` (orders), ``monetary`` (total), ``
               ``amount_qoq_change`` (relative change on the previous 90 days),
               ``mean_interval_days``, ``overdue_ratio`` (recency / own mean interval),
               ``tenure_days``, ``repeat_rate_30d`` (repeat orders per 30 days of tenure),
-              ``recency_share`` (recency / tenure)
+              ``recency_share`` (recency / tenure), ``order_silence`` (orders expected in the
+              silence at the customer's own rate), ``days_to_anniversary`` (of the first order)
+activity      ``days_since_activity`` (latest order, interaction, ticket or feedback),
+              ``activity_overdue`` and ``activity_silence`` (that silence against the
+              customer's own rhythm of activities), ``days_since_ticket``,
+              ``days_since_feedback``, ``events_total`` (contacts of any kind),
+              ``interactions_180d``
 tickets       ``tickets_90d``, ``open_tickets``, ``mean_response_hours_90d``,
               ``max_response_hours_90d``, ``slow_tickets_90d`` (waited over 24 h)
 satisfaction  ``satisfaction_mean``, ``satisfaction_last``, ``satisfaction_std``,
@@ -124,8 +130,88 @@ def order_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table:
         * 30.0,
         # how far the customer is into the window in which a repeat buyer would have bought again
         recency_share=agg.recency_days / ibis.greatest(agg.first_age, 1.0),
+        # orders the customer would have placed in the silence at its own long-run rate
+        # (-log of the chance of such a silence for a Poisson buyer who is still active)
+        order_silence=agg.frequency.cast("float64")
+        / ibis.greatest(agg.first_age, 30.0)
+        * agg.recency_days,
+        # yearly contracts and memberships renew on the anniversary of the first order
+        days_to_anniversary=365.0 - agg.first_age % 365.0,
     )
-    return agg.drop("first_age")
+    return agg
+
+
+def activity_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table | None:
+    """Contacts of any kind (interactions, tickets opened, feedback given) before the cutoff.
+
+    ``days_since_ticket``, ``days_since_feedback``, ``events_total`` (all contacts),
+    ``interactions_180d`` and the helper columns ``_last_event_age`` / ``_first_event_age``
+    (days since the latest and the first contact of any kind), from which
+    :func:`churn_features` derives the activity recency: a customer who has left stops
+    writing, calling and rating as well as ordering.
+    """
+    _, end, end_epoch = cutoff_bounds(cutoff)
+    parts = []
+    for table, ts, kind in (
+        (ds.interactions, "occurred_at", "interaction"),
+        (ds.tickets, "opened_at", "ticket"),
+        (ds.feedback, "occurred_at", "feedback"),
+    ):
+        if table is None or ts not in table.columns:
+            continue
+        t = table.filter(table[ts] < end)
+        parts.append(
+            t.select(
+                customer_id=t.customer_id,
+                _age=_age_days(t[ts], end_epoch),
+                _kind=ibis.literal(kind),
+            )
+        )
+    if not parts:
+        return None
+    ev = parts[0]
+    for p in parts[1:]:
+        ev = ev.union(p)
+
+    def age_of(kind: str) -> Any:
+        return ibis.ifelse(ev._kind == kind, ev._age, ibis.null("float64"))
+
+    return ev.group_by("customer_id").aggregate(
+        days_since_ticket=age_of("ticket").min(),
+        days_since_feedback=age_of("feedback").min(),
+        events_total=ev.count(),
+        interactions_180d=((ev._kind == "interaction") & (ev._age <= 180)).cast("int64").sum(),
+        _last_event_age=ev._age.min(),
+        _first_event_age=ev._age.max(),
+    )
+
+
+def _with_activity(out: ibis.Table) -> ibis.Table:
+    """Activity recency over orders and contacts of any kind (see :func:`activity_features`).
+
+    ``days_since_activity`` (days since the latest order or contact), ``activity_overdue``
+    (that silence over the customer's own mean gap between activities) and ``activity_silence``
+    (activities the customer would have had in the silence at its long-run rate).
+    """
+    if "_last_event_age" not in out.columns:
+        out = out.mutate(
+            events_total=ibis.literal(0, "int64"),
+            _last_event_age=ibis.null("float64"),
+            _first_event_age=ibis.null("float64"),
+        )
+    last = ibis.coalesce(ibis.least(out.recency_days, out._last_event_age), out.recency_days)
+    first = ibis.coalesce(ibis.greatest(out.first_age, out._first_event_age), out.first_age)
+    n = out.frequency + out.events_total.fill_null(0)
+    out = out.mutate(
+        days_since_activity=last,
+        activity_overdue=ibis.ifelse(
+            n > 1,
+            last / ibis.greatest((first - last) / (n - 1).cast("float64"), 1.0),
+            ibis.null("float64"),
+        ),
+        activity_silence=n.cast("float64") / ibis.greatest(first, 30.0) * last,
+    )
+    return out.drop("_last_event_age", "_first_event_age", "first_age")
 
 
 def ticket_features(ds: Dataset, cutoff: date | datetime | str) -> ibis.Table | None:
@@ -361,6 +447,7 @@ def churn_features(
     pop = population(ds, cutoff, active_days=active_days)
     parts = [
         order_features(ds, cutoff),
+        activity_features(ds, cutoff),
         ticket_features(ds, cutoff),
         satisfaction_features(ds, cutoff),
     ]
@@ -383,10 +470,13 @@ def churn_features(
             "interactions_90d",
             "negative_texts_90d",
             "contacts",
+            "events_total",
+            "interactions_180d",
         )
         if c in out.columns
     }
-    return out.fill_null(fills) if fills else out
+    out = out.fill_null(fills) if fills else out
+    return _with_activity(out)
 
 
 def features_frame(ds: Dataset, cutoff: date | datetime | str, **kwargs: Any) -> pd.DataFrame:

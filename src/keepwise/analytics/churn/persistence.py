@@ -19,8 +19,9 @@ from typing import Any
 
 from keepwise.errors import ModelVersionError, NotFoundError
 
-#: Bumped whenever a saved model's layout changes incompatibly.
-FORMAT_VERSION = 1
+#: Bumped whenever a saved model's layout or its feature set changes (2: activity recency
+#: features and the transaction model's LightGBM settings).
+FORMAT_VERSION = 2
 _META = "meta.json"
 _BLOB = "model.joblib"
 

@@ -88,7 +88,69 @@ def _sentiment(v: float, row: Mapping[str, Any]) -> tuple[str, str] | None:
     )
 
 
+def _activity_overdue(v: float, row: Mapping[str, Any]) -> tuple[str, str] | None:
+    days = row.get("days_since_activity")
+    if _missing(v) or _missing(days):
+        return None
+    if v >= 1:
+        return (
+            f"no order, contact, ticket or feedback for {_n(days)} days, "
+            f"{v:.1f}× the usual gap between them",
+            f"已 {_n(days)} 天没有下单、沟通、工单或评价，是平时间隔的 {v:.1f} 倍",
+        )
+    return (
+        f"last order or contact {_n(days)} days ago, within the usual rhythm",
+        f"最近一次下单或沟通在 {_n(days)} 天前，节奏正常",
+    )
+
+
+def _silence(what_en: str, what_zh: str, days_key: str) -> Template:
+    def t(v: float, row: Mapping[str, Any]) -> tuple[str, str] | None:
+        days = row.get(days_key)
+        if _missing(v) or _missing(days):
+            return None
+        return (
+            f"quiet for {_n(days)} days: at its usual pace about {v:.1f} {what_en} would have come",
+            f"已沉寂 {_n(days)} 天，按往常节奏应有约 {v:.1f} {what_zh}",
+        )
+
+    return t
+
+
 TEMPLATES: dict[str, Template] = {
+    "days_since_activity": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"no order, contact, ticket or feedback for {_n(v)} days",
+            f"已 {_n(v)} 天没有下单、沟通、工单或评价",
+        )
+    ),
+    "activity_overdue": _activity_overdue,
+    "activity_silence": _silence("orders or contacts", "次下单或往来", "days_since_activity"),
+    "order_silence": _silence("orders", "单", "recency_days"),
+    "days_to_anniversary": lambda v, r: (
+        None
+        if _missing(v)
+        else (
+            f"{_n(v)} days to the anniversary of the first order (yearly renewal date)",
+            f"距首单周年日（年度续约日）还有 {_n(v)} 天",
+        )
+    ),
+    "days_since_ticket": lambda v, r: (
+        None if _missing(v) else (f"last ticket {_n(v)} days ago", f"最近一个工单在 {_n(v)} 天前")
+    ),
+    "days_since_feedback": lambda v, r: (
+        None if _missing(v) else (f"last feedback {_n(v)} days ago", f"最近一次评价在 {_n(v)} 天前")
+    ),
+    "events_total": lambda v, r: (
+        f"{_n(v)} interactions, tickets and feedback so far",
+        f"累计沟通、工单与评价 {_n(v)} 次",
+    ),
+    "interactions_180d": lambda v, r: (
+        f"{_n(v)} interactions with us in the last 180 days",
+        f"近 180 天与我们沟通 {_n(v)} 次",
+    ),
     "orders_qoq_change": _qoq(
         "order frequency", "订单频率", "orders_prev_90d", "orders_90d", False
     ),
@@ -275,7 +337,8 @@ def describe_feature(
 
 #: Features that say the same thing share a topic: a customer gets one reason per topic.
 TOPICS: dict[str, str] = {
-    **dict.fromkeys(("recency_days", "overdue_ratio"), "recency"),
+    **dict.fromkeys(("recency_days", "overdue_ratio", "order_silence"), "recency"),
+    **dict.fromkeys(("days_since_activity", "activity_overdue", "activity_silence"), "activity"),
     **dict.fromkeys(
         ("orders_30d", "orders_90d", "amount_90d", "orders_qoq_change", "amount_qoq_change"),
         "recent_volume",

@@ -96,6 +96,11 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         Feature columns not given to the model.
     tiers, calibration, random_state
         As in :class:`ChurnClassifier`.
+    learning_rate, num_leaves, min_child_samples
+        LightGBM settings of the classifier. Transaction training rows are the same customers
+        at several cutoffs, so small, strongly regularised trees generalise better than the
+        snapshot defaults; ``min_child_samples=None`` means one fiftieth of the training rows,
+        between 20 and 200.
     """
 
     def __init__(
@@ -111,6 +116,9 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         calibration: Literal["sigmoid", "isotonic"] = "sigmoid",
         random_state: int = 0,
         max_levels: int = 30,
+        learning_rate: float = 0.02,
+        num_leaves: int = 7,
+        min_child_samples: int | None = None,
     ) -> None:
         self.horizon_days = horizon_days
         self.n_cutoffs = n_cutoffs
@@ -122,6 +130,9 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         self.calibration = calibration
         self.random_state = random_state
         self.max_levels = max_levels
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
 
     # ------------------------------------------------------------------ encoding
     def _encode(self, df: pd.DataFrame, *, fit: bool) -> pd.DataFrame:
@@ -177,8 +188,14 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
             raise SchemaError("customer_id", None, "no customers active at the training cutoffs")
         X = self._encode(frame, fit=True)
         y = frame["churned"].to_numpy()
+        min_child = self.min_child_samples
+        if min_child is None:
+            min_child = int(min(200, max(20, len(frame) // 50)))
         self.classifier_ = ChurnClassifier(
             categorical_features=list(self.levels_),
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=min_child,
             tiers=self.tiers,
             calibration=self.calibration,
             random_state=self.random_state,

@@ -141,6 +141,7 @@ def perturb_after_cutoff(data: dict[str, pd.DataFrame], seed: int = 1) -> dict[s
     late = i["occurred_at"] >= END
     i.loc[late, "note"] = "客户投诉，准备取消合作"
     i.loc[late, "direction"] = "outbound"
+    i.loc[late, "occurred_at"] = i.loc[late, "occurred_at"] + pd.Timedelta(days=2)
     t = d["tickets"]
     late = t["opened_at"] >= END
     t.loc[late, "first_response_at"] = t.loc[late, "opened_at"] + pd.Timedelta(hours=100)
@@ -155,6 +156,7 @@ def perturb_after_cutoff(data: dict[str, pd.DataFrame], seed: int = 1) -> dict[s
     late = f["occurred_at"] >= END
     f.loc[late, "score"] = 0.0
     f.loc[late, "comment"] = "terrible, switching to a competitor"
+    d["feedback"] = f.drop(f[late].sample(frac=0.5, random_state=seed).index)
     c = d["contacts"]
     late = c["last_contacted_at"] >= END
     c.loc[late, "last_contacted_at"] = c.loc[late, "last_contacted_at"] + pd.Timedelta(days=11)
@@ -168,6 +170,9 @@ def test_no_leakage_changing_all_data_after_the_cutoff_keeps_features() -> None:
     assert not changed["orders"].equals(data["orders"])  # the perturbation did change the data
     after = features_frame(load_dataset(changed), CUTOFF)
     assert len(before) > 20
+    activity = ["days_since_activity", "activity_overdue", "activity_silence", "order_silence"]
+    activity += ["days_since_ticket", "days_since_feedback", "events_total", "interactions_180d"]
+    assert set(activity) <= set(before.columns)
     pd.testing.assert_frame_equal(before, after)
     # ... while the same change before the cutoff does move the features
     moved = {k: v.copy() for k, v in data.items()}
@@ -228,6 +233,16 @@ def test_feature_values_by_hand() -> None:
         "satisfaction_last"
     ] == pytest.approx(0.0)
     assert f.loc["B", "frequency"] == 1  # 23:00 on the cutoff day is known
+    # activity over orders and contacts: A's latest activity is the ticket of 12:00 on the cutoff day
+    assert a["days_since_activity"] == pytest.approx(0.5)
+    assert a["days_since_ticket"] == pytest.approx(0.5) and a["events_total"] == 3
+    assert a["activity_overdue"] == pytest.approx(0.5 / ((181 - 0.5) / 7))  # 8 activities
+    assert a["activity_silence"] == pytest.approx(8 / 181 * 0.5)
+    assert a["order_silence"] == pytest.approx(5 / 181 * 11)
+    assert a["days_to_anniversary"] == pytest.approx(365 - 181)
+    b = f.loc["B"]
+    assert b["days_since_activity"] == pytest.approx(1 / 24) and b["events_total"] == 0
+    assert pd.isna(b["activity_overdue"]) and pd.isna(b["days_since_ticket"])
 
 
 def test_labels_and_population() -> None:

@@ -117,7 +117,8 @@ def test_newer_model_format_is_refused(tmp_path: Path) -> None:
         )
         zf.writestr("model.joblib", b"not read")
     with pytest.raises(
-        ModelVersionError, match=r"keepwise 9\.0\.0 in model format 2.*Upgrade keepwise"
+        ModelVersionError,
+        match=rf"keepwise 9\.0\.0 in model format {FORMAT_VERSION + 1}.*Upgrade keepwise",
     ):
         load_model(path)
     junk = tmp_path / "junk.kwm"
