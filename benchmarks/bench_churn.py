@@ -28,6 +28,8 @@ DATASETS = Path(
     os.environ.get("KEEPWISE_DATASETS", Path(__file__).resolve().parents[2] / "shared" / "datasets")
 )
 TARGET_GAIN = 0.03
+#: The baselines of the issue's quality target.
+ISSUE_BASELINES = ("recency_rule", "bgnbd_p_alive")
 SPEED_TARGET_S = 60.0
 
 
@@ -61,16 +63,22 @@ def _bgnbd_churn_score(
 
 
 def _report(name: str, y: np.ndarray, scores: dict[str, np.ndarray]) -> None:
+    """AUCs; the target is judged against the issue's baselines (recency rule, BG/NBD
+    P(alive)); extra, stricter baselines are shown with keepwise's gain over them too."""
     aucs = {k: _auc(y, v) for k, v in scores.items()}
-    base = max(v for k, v in aucs.items() if k != "keepwise")
+    base = max(v for k, v in aucs.items() if k in ISSUE_BASELINES)
     gain = aucs["keepwise"] - base
     parts = "  ".join(f"{k} {v:.4f}" for k, v in aucs.items())
     met = "MET" if gain >= TARGET_GAIN else "NOT MET"
     print(f"[{name}] n={len(y):,} churn rate {np.mean(y):.3f}  ROC-AUC: {parts}")
     print(
-        f"[{name}] keepwise - better baseline = {gain:+.4f} (target >= +{TARGET_GAIN}): {met}",
+        f"[{name}] keepwise - better of recency rule and P(alive) = {gain:+.4f} "
+        f"(target >= +{TARGET_GAIN}): {met}",
         flush=True,
     )
+    if set(aucs) - {"keepwise", *ISSUE_BASELINES}:
+        best = max(v for k, v in aucs.items() if k != "keepwise")
+        print(f"[{name}] keepwise - best of all baselines shown = {aucs['keepwise'] - best:+.4f}")
 
 
 def _orders_only_model(ds: Any, *, horizon: int, latest: str, n_cutoffs: int, step: int) -> Any:
@@ -189,6 +197,27 @@ def bench_cdnow(quick: bool) -> None:
             "bgnbd_p_alive": bg,
             "bgnbd_expected_purchases": bg_x,
         },
+    )
+    _holdout_ceiling(model, ds, "1997-09-30", y)
+
+
+def _holdout_ceiling(model: Any, ds: Any, when: str, y: np.ndarray) -> None:
+    """Reference, not a model: LightGBM cross-validated on the *holdout labels themselves*
+    with keepwise's features at the calibration end: about the highest ROC-AUC these
+    features allow on this evaluation (it sees the evaluation labels, so it is no baseline)."""
+    import lightgbm as lgb
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    X = model._encode(model.features_at(ds, when), fit=False)
+    clf = lgb.LGBMClassifier(
+        n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=100, verbose=-1
+    )
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    p = cross_val_predict(clf, X, y, cv=folds, method="predict_proba")[:, 1]
+    print(
+        f"[cdnow] reference: LightGBM cross-validated on the holdout labels themselves "
+        f"(an upper bound for these features, not a model) ROC-AUC {_auc(y, p):.4f}",
+        flush=True,
     )
 
 
