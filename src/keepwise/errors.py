@@ -7,7 +7,8 @@ The CLI prints ``str(error)`` and exits non-zero; the web layer maps them to HTT
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 
 class KeepwiseError(Exception):
@@ -40,13 +41,51 @@ class ConflictError(KeepwiseError, ValueError):
     """The change would clash with an existing record (a duplicate ``external_id`` or username)."""
 
 
+def N_(message: str) -> str:
+    """Mark ``message`` as a message template for the web catalogs (``pybabel extract -k N_``);
+    returns it unchanged."""
+    return message
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message as a template (its English text, the catalogs' msgid) plus parameters.
+
+    ``str(message)`` is the English text; ``message.render(gettext)`` translates the template,
+    and any parameter that is itself a :class:`Message` (or a list of them, joined by "; "),
+    before filling the ``%(name)s`` placeholders in.
+    """
+
+    template: str
+    params: Mapping[str, object] = field(default_factory=dict, compare=False)
+
+    def render(self, translate: Callable[[str], str] | None = None) -> str:
+        text = translate(self.template) if translate is not None else self.template
+        if not self.params:
+            return text
+        return text % {k: _render_param(v, translate) for k, v in self.params.items()}
+
+    def __str__(self) -> str:
+        return self.render()
+
+
+def _render_param(value: object, translate: Callable[[str], str] | None) -> object:
+    if isinstance(value, Message):
+        return value.render(translate)
+    if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
+        return "; ".join(v.render(translate) for v in value if isinstance(v, Message))
+    return value
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in one cell (or row) of an input file.
 
     ``row`` is the 1-based line number in the file as a spreadsheet shows it
     (the header is row 1, the first data row is row 2). ``None`` means the
-    problem concerns the whole file or column.
+    problem concerns the whole file or column. ``message`` is English (the CLI's);
+    ``detail``, when given, is the same message as a :class:`Message`, so other
+    languages can render it (the web's import page): see :meth:`of`.
     """
 
     file: str
@@ -54,6 +93,18 @@ class Problem:
     column: str | None
     value: object
     message: str
+    detail: Message | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of(
+        cls, file: str, row: int | None, column: str | None, value: object, message: Message
+    ) -> Problem:
+        """A problem whose text is ``message`` (English in ``message``, translatable in ``detail``)."""
+        return cls(file, row, column, value, str(message), message)
+
+    def text(self, translate: Callable[[str], str] | None = None) -> str:
+        """The problem's message, translated by ``translate`` when it has a ``detail``."""
+        return self.detail.render(translate) if self.detail is not None else self.message
 
     def __str__(self) -> str:
         where = self.file

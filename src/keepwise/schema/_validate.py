@@ -7,12 +7,12 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from keepwise.errors import Problem
+from keepwise.errors import N_, Message, Problem
 from keepwise.schema import coerce
 from keepwise.schema.fields import CURRENCY_ALIASES, FEEDBACK_SCORE_RANGES, Field, TableContract
 from keepwise.schema.mapping import ColumnPlan
 
-DATE_HELP = "use a form like 2024-03-05, 2024/3/5, 20240305 or 2024年3月5日"
+NOT_A_DATE = N_("not a date: use a form like 2024-03-05, 2024/3/5, 20240305 or 2024年3月5日")
 
 
 class ProblemLog:
@@ -39,9 +39,13 @@ class ProblemLog:
         rows: np.ndarray,
         column: str | None,
         values: pd.Series | None,
-        message: str | Callable[[int], str],
+        message: str | Message | Callable[[int], str | Message],
     ) -> None:
-        """Log one problem per ``True`` in ``mask`` (only the first few are materialised)."""
+        """Log one problem per ``True`` in ``mask`` (only the first few are materialised).
+
+        ``message`` is a :class:`Message` (translatable on the web), plain English text, or a
+        function of the row's position giving either.
+        """
         flags = mask.to_numpy(dtype=bool, na_value=False)
         count = int(flags.sum())
         if not count:
@@ -49,7 +53,12 @@ class ProblemLog:
         for i in np.flatnonzero(flags)[: self.limit]:
             value = None if values is None else _display(values.iloc[i])
             text = message(int(i)) if callable(message) else message
-            self.items.append(Problem(self.file, int(rows[i]), column, value, text))
+            row = int(rows[i])
+            self.items.append(
+                Problem.of(self.file, row, column, value, text)
+                if isinstance(text, Message)
+                else Problem(self.file, row, column, value, text)
+            )
         self.total += count
         self._trim()
 
@@ -99,7 +108,13 @@ def coerce_chunk(
         if found is not None:
             symbol_currency = found
         if f.required:
-            log.add_mask(values.isna() & ~bad, rows, header, raw, f"empty, but {name} is required")
+            log.add_mask(
+                values.isna() & ~bad,
+                rows,
+                header,
+                raw,
+                Message(N_("empty, but %(field)s is required"), {"field": name}),
+            )
         typed[name] = values
     out = pd.DataFrame(typed, index=frame.index)
     _cross_checks(contract, plan, out, raw_frame=frame, rows=rows, log=log)
@@ -123,7 +138,7 @@ def _coerce(
         return coerce.parse_tags(raw), no_bad, None
     if f.type in ("date", "datetime"):
         parsed, bad = coerce.parse_datetimes(raw)
-        log.add_mask(bad, rows, header, raw, f"not a date: {DATE_HELP}")
+        log.add_mask(bad, rows, header, raw, Message(NOT_A_DATE))
         if f.not_in_future:
             limit = now + pd.Timedelta(days=1)
             log.add_mask(
@@ -131,7 +146,10 @@ def _coerce(
                 rows,
                 header,
                 raw,
-                f"date in the future (after {now:%Y-%m-%d}): check the year and the date format",
+                Message(
+                    N_("date in the future (after %(today)s): check the year and the date format"),
+                    {"today": f"{now:%Y-%m-%d}"},
+                ),
             )
         if f.type == "date":
             parsed = coerce.to_dates(parsed)
@@ -143,46 +161,56 @@ def _coerce(
             rows,
             header,
             raw,
-            "not an amount: use a number like 1234.50, ¥1,234.50 or 1 234,50",
+            Message(N_("not an amount: use a number like 1234.50, ¥1,234.50 or 1 234,50")),
         )
         negative = amounts < 0
         if f.name == "amount":
-            message = (
-                "negative amount: record a refund as status 'refunded' with a positive amount, "
-                "not as a negative order"
+            message = Message(
+                N_(
+                    "negative amount: record a refund as status 'refunded' with a positive "
+                    "amount, not as a negative order"
+                )
             )
         else:
-            message = f"negative amount: {f.name} must be 0 or more"
+            message = Message(N_("negative amount: %(field)s must be 0 or more"), {"field": f.name})
         log.add_mask(negative, rows, header, raw, message)
         return amounts.round(2), bad | negative, found
     if f.type == "number":
         numbers, bad = coerce.parse_numbers(raw, percent=f.maximum == 1)
-        log.add_mask(bad, rows, header, raw, "not a number")
+        log.add_mask(bad, rows, header, raw, Message(N_("not a number")))
         low = f.minimum if f.minimum is not None else -np.inf
         high = f.maximum if f.maximum is not None else np.inf
         out_of_range = (numbers < low) | (numbers > high)
+        bounds = {"field": f.name, "low": f"{low:g}", "high": f"{high:g}"}
         if f.minimum is not None and f.maximum is not None:
-            message = f"out of range: {f.name} must be between {f.minimum:g} and {f.maximum:g}"
+            template = N_("out of range: %(field)s must be between %(low)s and %(high)s")
         elif f.minimum is not None:
-            message = f"out of range: {f.name} must be {f.minimum:g} or more"
+            template = N_("out of range: %(field)s must be %(low)s or more")
         elif f.maximum is not None:
-            message = f"out of range: {f.name} must be {f.maximum:g} or less"
+            template = N_("out of range: %(field)s must be %(high)s or less")
         else:
-            message = "out of range"
-        log.add_mask(out_of_range, rows, header, raw, message)
+            template = N_("out of range")
+        log.add_mask(out_of_range, rows, header, raw, Message(template, bounds))
         return numbers, bad | out_of_range, None
     if f.type == "enum":
         values, bad = coerce.parse_enum(raw, f.choices, f.value_aliases)
         examples = [k for k in f.value_aliases if not k.isascii()][:3]
-        also = f" (or e.g. {', '.join(examples)})" if examples else ""
-        log.add_mask(
-            bad, rows, header, raw, f"unknown value: use one of {', '.join(f.choices)}{also}"
+        choices = {"choices": ", ".join(f.choices), "examples": ", ".join(examples)}
+        template = (
+            N_("unknown value: use one of %(choices)s (or e.g. %(examples)s)")
+            if examples
+            else N_("unknown value: use one of %(choices)s")
         )
+        log.add_mask(bad, rows, header, raw, Message(template, choices))
         return values, bad, None
     if f.type == "currency":
         values, bad = coerce.parse_currency(raw, CURRENCY_ALIASES)
         log.add_mask(
-            bad, rows, header, raw, "not a currency: use a 3-letter code such as CNY or USD"
+            bad,
+            rows,
+            header,
+            raw,
+            Message(N_("not a currency: use a 3-letter code such as CNY or USD")),
         )
         return values, bad, None
     raise AssertionError(f"unhandled field type {f.type}")  # pragma: no cover
@@ -193,7 +221,13 @@ def _check_length(
 ) -> None:
     if f.max_length is not None:
         too_long = values.str.len() > f.max_length
-        log.add_mask(too_long, rows, header, raw, f"too long: at most {f.max_length} characters")
+        log.add_mask(
+            too_long,
+            rows,
+            header,
+            raw,
+            Message(N_("too long: at most %(n)s characters"), {"n": f.max_length}),
+        )
 
 
 def _cross_checks(
@@ -215,7 +249,10 @@ def _cross_checks(
                 rows,
                 header,
                 raw_frame[plan.fields["score"]],
-                f"out of range: a {kind} score must be between {low} and {high}",
+                Message(
+                    N_("out of range: a %(kind)s score must be between %(low)s and %(high)s"),
+                    {"kind": kind, "low": low, "high": high},
+                ),
             )
     pairs = {
         "tickets": [("opened_at", "first_response_at"), ("opened_at", "resolved_at")],
@@ -229,5 +266,5 @@ def _cross_checks(
                 rows,
                 plan.header_of(end),
                 raw_frame[plan.fields[end]],
-                f"{end} is before {start}",
+                Message(N_("%(end)s is before %(start)s"), {"end": end, "start": start}),
             )

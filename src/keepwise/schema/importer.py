@@ -25,7 +25,7 @@ import pandas as pd
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from keepwise.errors import KeepwiseError, StoreError, ValidationError
+from keepwise.errors import N_, KeepwiseError, Message, StoreError, ValidationError
 from keepwise.models import TABLES
 from keepwise.schema._validate import ProblemLog, coerce_chunk
 from keepwise.schema.fields import TableContract, get_contract
@@ -413,7 +413,13 @@ class _Import:
         is_dup = pd.Series((before > 0) | dup_here, index=ids.index)
         header = self.plan.header_of("external_id")
         self.log.add_mask(
-            is_dup, rows, header, ids, lambda i: f"duplicate id: row {first[i]} has the same id"
+            is_dup,
+            rows,
+            header,
+            ids,
+            lambda i: Message(
+                N_("duplicate id: row %(row)s has the same id"), {"row": int(first[i])}
+            ),
         )
         self.seen_ids.add(hashes, rows)
 
@@ -450,8 +456,12 @@ class _Import:
                     rows,
                     header,
                     frame[self.plan.fields["customer_id"]],
-                    "unknown customer: no customer has this id; import customers first, or pass "
-                    "--create-missing-customers",
+                    Message(
+                        N_(
+                            "unknown customer: no customer has this id; import customers first, "
+                            "or pass --create-missing-customers"
+                        )
+                    ),
                 )
         return resolved
 

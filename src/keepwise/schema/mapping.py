@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from keepwise.errors import ConfigError, NotFoundError, Problem, ValidationError
+from keepwise.errors import N_, ConfigError, Message, NotFoundError, Problem, ValidationError
 from keepwise.schema.fields import CONTRACTS, TableContract, normalize_header
 
 #: Customer fields that other files may carry along (``客户名称``, ``行业``, ``地区`` in an
@@ -254,15 +254,20 @@ def match_columns(
         options.sort()
         best = [pos for prio, pos in options if prio == options[0][0]]
         if len(best) > 1:
-            cols = " and ".join(repr(headers[p]) for p in best)
+            first, *others = (repr(headers[p]) for p in best)
             problems.append(
-                Problem(
+                Problem.of(
                     file,
                     1,
                     headers[best[1]],
                     None,
-                    f"columns {cols} both look like {name!r}: rename one, or name the right one "
-                    f"in a mapping file (--mapping)",
+                    Message(
+                        N_(
+                            "columns %(first)s and %(others)s both look like %(field)s: rename "
+                            "one, or name the right one in a mapping file (--mapping)"
+                        ),
+                        {"first": first, "others": ", ".join(others), "field": repr(name)},
+                    ),
                 )
             )
         chosen[name] = best[0]
@@ -271,7 +276,7 @@ def match_columns(
     missing = [name for name in contract.required if name not in chosen]
     if missing:
         problems.append(
-            Problem(file, 1, None, None, _missing_message(missing, headers, extras, contract))
+            Problem.of(file, 1, None, None, _missing_message(missing, headers, extras, contract))
         )
     if problems:
         raise ValidationError(problems, summary=f"cannot import {file} into {contract.name}")
@@ -290,7 +295,7 @@ def match_columns(
 
 def _missing_message(
     missing: list[str], headers: list[str], extras: list[int], contract: TableContract
-) -> str:
+) -> Message:
     fields = contract.by_name
     parts = []
     for name in missing:
@@ -302,10 +307,17 @@ def _missing_message(
             for s in spellings
             for c in difflib.get_close_matches(s, list(candidates), n=2, cutoff=0.75)
         }
-        hint = f"; close: {', '.join(repr(c) for c in sorted(close))}" if close else ""
-        parts.append(f"{name} (e.g. {', '.join(known)}{hint})")
-    found = ", ".join(repr(h) for h in headers) or "none"
-    return (
-        f"missing required column(s): {'; '.join(parts)}. Headers found: {found}. "
-        f"Rename the columns or map them with --mapping FILE (see docs/data-model.md)"
+        part = {"field": name, "examples": ", ".join(known)}
+        if close:
+            part["close"] = ", ".join(repr(c) for c in sorted(close))
+            parts.append(Message(N_("%(field)s (e.g. %(examples)s; close: %(close)s)"), part))
+        else:
+            parts.append(Message(N_("%(field)s (e.g. %(examples)s)"), part))
+    found: object = ", ".join(repr(h) for h in headers) or Message(N_("none"))
+    return Message(
+        N_(
+            "missing required column(s): %(missing)s. Headers found: %(found)s. "
+            "Rename the columns or map them with --mapping FILE (see docs/data-model.md)"
+        ),
+        {"missing": parts, "found": found},
     )

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keepwise.errors import NotFoundError, Problem, ValidationError
+from keepwise.errors import N_, Message, NotFoundError, Problem, ValidationError
 
 _BLOCK = 1 << 20
 #: Rows searched for the header when a title or notes sit above it.
@@ -90,9 +90,13 @@ class TableReader:
         self.close()
 
 
-def _file_problem(path: Path, message: str, row: int | None = None) -> ValidationError:
+def _file_problem(
+    path: Path, template: str, row: int | None = None, **params: object
+) -> ValidationError:
+    """A whole-file problem: ``template`` (marked with ``N_``) filled with ``params``."""
     return ValidationError(
-        [Problem(path.name, row, None, None, message)], summary=f"cannot import {path.name}"
+        [Problem.of(path.name, row, None, None, Message(template, params))],
+        summary=f"cannot import {path.name}",
     )
 
 
@@ -129,7 +133,7 @@ def open_table(
         return ParquetReader(path, chunk_rows)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise _file_problem(
-            path, "old Excel .xls files are not supported: save the sheet as .xlsx or CSV"
+            path, N_("old Excel .xls files are not supported: save the sheet as .xlsx or CSV")
         )
     return CsvReader(path, chunk_rows, header_score=header_score)
 
@@ -153,17 +157,19 @@ def sniff_encoding(path: Path) -> str:
         candidates = ["utf-16"]
     else:
         if b"\x00" in head:
-            raise _file_problem(path, "this is a binary file, not CSV, XLSX or Parquet")
+            raise _file_problem(path, N_("this is a binary file, not CSV, XLSX or Parquet"))
         candidates = ["utf-8", "gb18030"]
     if not head.strip():
-        raise _file_problem(path, "the file is empty: expected a header row and data rows")
+        raise _file_problem(path, N_("the file is empty: expected a header row and data rows"))
     for encoding in candidates:
         if _decodes(path, encoding):
             return encoding
     raise _file_problem(
         path,
-        "cannot read the text: it is neither UTF-8 nor GBK/GB18030. Save it as 'CSV UTF-8' "
-        "or check that it is a CSV file",
+        N_(
+            "cannot read the text: it is neither UTF-8 nor GBK/GB18030. Save it as 'CSV UTF-8' "
+            "or check that it is a CSV file"
+        ),
     )
 
 
@@ -201,7 +207,7 @@ class CsvReader(TableReader):
                     if header_score is None or len(candidates) >= HEADER_SEARCH_ROWS:
                         break
         if not candidates:
-            raise _file_problem(path, "the file is empty: expected a header row and data rows")
+            raise _file_problem(path, N_("the file is empty: expected a header row and data rows"))
         tab = path.suffix.lower() in (".tsv", ".tab")
 
         def parse(line: str) -> tuple[str, list[str]]:
@@ -244,14 +250,16 @@ class CsvReader(TableReader):
                         break
                 if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
                     # pandas drops the extra cells of a too-long first row (with a warning only).
-                    raise _file_problem(self.path, self._too_many_cells(n), row=first)
+                    raise self._too_many_cells(n, row=first)
                 rows = np.arange(first, first + len(frame))
                 first += len(frame)
                 yield Chunk(frame.reset_index(drop=True), rows, self._fh.tell())
         except pd.errors.ParserError as exc:
             raise self._parser_problem(exc) from None
         except (UnicodeDecodeError, ValueError) as exc:
-            raise _file_problem(self.path, f"cannot parse the CSV: {exc}") from None
+            raise _file_problem(
+                self.path, N_("cannot parse the CSV: %(detail)s"), detail=str(exc)
+            ) from None
         finally:
             reader.close()
 
@@ -260,15 +268,35 @@ class CsvReader(TableReader):
         found = re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", text)
         if found:
             expected, line, saw = (int(g) for g in found.groups())
-            return _file_problem(self.path, self._too_many_cells(expected, saw), row=line)
-        return _file_problem(self.path, f"cannot parse the CSV: {text.replace('C error: ', '')}")
+            return self._too_many_cells(expected, saw, row=line)
+        return _file_problem(
+            self.path,
+            N_("cannot parse the CSV: %(detail)s"),
+            detail=text.replace("C error: ", ""),
+        )
 
-    def _too_many_cells(self, expected: int, saw: int | None = None) -> str:
-        delimiter = "tab" if self.delimiter == "\t" else repr(self.delimiter)
-        count = f"{saw} cells" if saw is not None else "more cells"
-        return (
-            f"this row has {count} but the header has {expected}: check for an unquoted "
-            f"{delimiter} inside a value (quote it, or write amounts like 1,234.50 as 1234.50)"
+    def _too_many_cells(
+        self, expected: int, saw: int | None = None, *, row: int | None
+    ) -> ValidationError:
+        tab = self.delimiter == "\t"
+        delimiter = Message(N_("tab")) if tab else repr(self.delimiter)
+        return _file_problem(
+            self.path,
+            N_(
+                "this row has %(saw)s cells but the header has %(expected)s: check for an "
+                "unquoted %(delimiter)s inside a value (quote it, or write amounts like "
+                "1,234.50 as 1234.50)"
+            )
+            if saw is not None
+            else N_(
+                "this row has more cells but the header has %(expected)s: check for an "
+                "unquoted %(delimiter)s inside a value (quote it, or write amounts like "
+                "1,234.50 as 1234.50)"
+            ),
+            row=row,
+            saw=saw,
+            expected=expected,
+            delimiter=delimiter,
         )
 
     def close(self) -> None:
@@ -317,15 +345,19 @@ class XlsxReader(TableReader):
             self._book = load_workbook(self._fh, read_only=True, data_only=True)
         except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
             self.close()
-            raise _file_problem(path, f"not a readable XLSX workbook ({exc})") from None
+            raise _file_problem(
+                path, N_("not a readable XLSX workbook (%(detail)s)"), detail=str(exc)
+            ) from None
         except Exception as exc:  # noqa: BLE001 - openpyxl raises many kinds on corrupt files
             self.close()
             raise _file_problem(
-                path, f"not a readable XLSX workbook ({type(exc).__name__}: {exc})"
+                path,
+                N_("not a readable XLSX workbook (%(detail)s)"),
+                detail=f"{type(exc).__name__}: {exc}",
             ) from None
         sheets = self._book.worksheets
         if not sheets:
-            raise _file_problem(path, "the workbook has no worksheet")
+            raise _file_problem(path, N_("the workbook has no worksheet"))
         wanted = {n.lower() for n in SHEET_NAMES.get(table or "", ())}
         self.sheet = next((ws for ws in sheets if ws.title.strip().lower() in wanted), sheets[0])
         self.total = self.sheet.max_row
@@ -343,7 +375,9 @@ class XlsxReader(TableReader):
         if not seen:
             self.close()
             raise _file_problem(
-                path, f"the worksheet {self.sheet.title!r} is empty: expected a header row"
+                path,
+                N_("the worksheet %(sheet)s is empty: expected a header row"),
+                sheet=repr(self.sheet.title),
             )
         best = 0
         if header_score is not None and len(seen) > 1:
@@ -373,8 +407,9 @@ class XlsxReader(TableReader):
             except Exception as exc:  # noqa: BLE001 - corrupt sheet XML surfaces as many kinds
                 raise _file_problem(
                     self.path,
-                    f"cannot read the worksheet ({type(exc).__name__}: {exc})",
+                    N_("cannot read the worksheet (%(detail)s)"),
                     row=self._row_no + 1,
+                    detail=f"{type(exc).__name__}: {exc}",
                 ) from None
             self._row_no += 1
             cells = tuple(values[:n]) + (None,) * max(0, n - len(values))
@@ -417,7 +452,9 @@ class ParquetReader(TableReader):
         try:
             self._file = pq.ParquetFile(path)
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise _file_problem(path, f"not a readable Parquet file ({exc})") from None
+            raise _file_problem(
+                path, N_("not a readable Parquet file (%(detail)s)"), detail=str(exc)
+            ) from None
         self.header = [str(name) for name in self._file.schema_arrow.names]
         self.total = self._file.metadata.num_rows
 
@@ -433,7 +470,9 @@ class ParquetReader(TableReader):
                 first += len(frame)
                 yield Chunk(frame, rows, first - 2)
         except (pa.ArrowException, OSError, ValueError) as exc:
-            raise _file_problem(self.path, f"cannot read the Parquet data ({exc})") from None
+            raise _file_problem(
+                self.path, N_("cannot read the Parquet data (%(detail)s)"), detail=str(exc)
+            ) from None
 
     def close(self) -> None:
         file = getattr(self, "_file", None)

@@ -421,6 +421,92 @@ def test_import_dry_run_then_confirm(admin: TestClient, tmp_path: Path) -> None:
     assert admin.get("/customers/CNEW1").status_code == 200
 
 
+def _preview(client: TestClient, path: Path, table: str) -> BeautifulSoup:
+    with path.open("rb") as handle:
+        response = client.post(
+            "/import/preview",
+            data={"table": table, "csrf_token": csrf_of(client.get("/import").text)},
+            files={"file": (path.name, handle, "text/csv")},
+        )
+    assert response.status_code == 422, response.text[:500]
+    return soup(response)
+
+
+def test_import_report_in_the_users_language(app, seeded: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The importer's row/column/value problems are shown in Chinese on a Chinese page and in
+    English on an English one; the CLI's English text is unchanged."""
+    from keepwise.models import Customer
+
+    with store.session_scope(seeded) as session:
+        known = session.execute(select(Customer.external_id).limit(1)).scalar_one()
+    bad = tmp_path / "订单.csv"
+    bad.write_text(
+        "order_id,customer_id,ordered_at,amount\n"
+        f"O-NEW-1,{known},2024-13-45,100\n"
+        f"O-NEW-2,{known},2024-03-05,-5\n"
+        "O-NEW-3,NO-SUCH-CUSTOMER,2024-03-05,10\n",
+        encoding="utf-8",
+    )
+    admin = login(app, "admin")  # the default language: Chinese
+    page = _preview(admin, bad, "orders")
+    problems = page.find(attrs={"data-testid": "import-problems"})
+    rows = [
+        [td.get_text(strip=True) for td in tr.find_all("td")]
+        for tr in problems.find("tbody").find_all("tr")
+    ]
+    assert rows == [
+        [
+            "2",
+            "ordered_at",
+            "2024-13-45",
+            "不是日期：请使用 2024-03-05、2024/3/5、20240305 或 2024年3月5日 这样的格式",
+        ],
+        ["3", "amount", "-5", "金额为负：退款请记为状态“refunded”且金额为正数，而不是负数订单"],
+        [
+            "4",
+            "customer_id",
+            "NO-SUCH-CUSTOMER",
+            "未知客户：没有客户使用此编号；请先导入客户，或勾选“自动创建缺失的客户”（--create-missing-customers）",
+        ],
+    ]
+    assert "订单.csv" in problems.get_text() and "3 个问题" in problems.get_text()
+
+    missing = tmp_path / "no-amount.csv"
+    missing.write_text("order_id,customer_id,订单日期\nO1,C1,2024-03-05\n", encoding="utf-8")
+    text = _preview(admin, missing, "orders").find(attrs={"data-testid": "import-problems"})
+    assert "缺少必需的列：amount（例如 " in text.get_text() and "文件中的表头：" in text.get_text()
+    empty = tmp_path / "empty.csv"
+    empty.write_text("\n", encoding="utf-8")
+    text = _preview(admin, empty, "orders").find(attrs={"data-testid": "import-problems"})
+    assert "文件为空：应包含一行表头和若干数据行" in text.get_text()
+
+    english = login(app, "admin")
+    english.post(
+        "/prefs/locale",
+        data={"locale": "en", "next": "/", "csrf_token": csrf_of(english.get("/").text)},
+    )
+    try:
+        page = _preview(english, bad, "orders")
+        cells = [td.get_text(strip=True) for td in page.find("tbody").find("tr").find_all("td")]
+        assert (
+            cells[3] == "not a date: use a form like 2024-03-05, 2024/3/5, 20240305 or 2024年3月5日"
+        )
+    finally:
+        english.post(
+            "/prefs/locale",
+            data={"locale": "zh_CN", "next": "/", "csrf_token": csrf_of(english.get("/").text)},
+        )
+    from keepwise.errors import ValidationError
+    from keepwise.schema.importer import import_file
+
+    with pytest.raises(ValidationError) as caught:
+        import_file(seeded, "orders", bad, dry_run=True)
+    assert "row 3, column 'amount': negative amount: record a refund" in str(caught.value)
+    assert "row 4, column 'customer_id': unknown customer: no customer has this id" in str(
+        caught.value
+    )
+
+
 def test_unknown_page_is_a_designed_404(admin: TestClient) -> None:
     response = admin.get("/customers/NO-SUCH-ID")
     assert response.status_code == 404

@@ -18,10 +18,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
-from keepwise.errors import KeepwiseError, PermissionDeniedError, ValidationError
+from keepwise.errors import KeepwiseError, PermissionDeniedError, Problem, ValidationError
 from keepwise.models import TABLES
 from keepwise.web.deps import PageUser
-from keepwise.web.i18n import gettext
+from keepwise.web.i18n import get_translations, gettext
 from keepwise.web.pages import _analytics
 from keepwise.web.pages._common import render, request_locale, store_url
 
@@ -57,10 +57,12 @@ def _cleanup_old() -> None:
             continue
 
 
-def _save_upload(upload: UploadFile) -> tuple[str, Path]:
+def _save_upload(upload: UploadFile, locale: str) -> tuple[str, Path]:
     name = Path(upload.filename or "upload.csv").name
     if not name.lower().endswith(ALLOWED_SUFFIXES):
-        raise KeepwiseError(f"{name}: use a CSV, TSV, XLSX or Parquet file")
+        raise KeepwiseError(
+            gettext("%(file)s: use a CSV, TSV, XLSX or Parquet file", locale) % {"file": name}
+        )
     _cleanup_old()
     token = secrets.token_urlsafe(16)
     folder = _upload_dir(token)
@@ -72,12 +74,25 @@ def _save_upload(upload: UploadFile) -> tuple[str, Path]:
             size += len(chunk)
             if size > MAX_UPLOAD_BYTES:
                 shutil.rmtree(folder, ignore_errors=True)
-                raise KeepwiseError(f"{name} is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB")
+                raise KeepwiseError(
+                    gettext("%(file)s is larger than %(mb)s MB", locale)
+                    % {"file": name, "mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+                )
             out.write(chunk)
     if size == 0:
         shutil.rmtree(folder, ignore_errors=True)
-        raise KeepwiseError(f"{name} is empty")
+        raise KeepwiseError(gettext("%(file)s is empty", locale) % {"file": name})
     return token, path
+
+
+def problem_rows(problems: list[Problem], locale: str) -> list[dict[str, Any]]:
+    """The validation report's rows with each message in ``locale`` (the importer's messages
+    are templates from the same catalogs as the pages; anything else stays as it came)."""
+    translate = get_translations(locale).gettext
+    return [
+        {"row": p.row, "column": p.column, "value": p.value, "message": p.text(translate)}
+        for p in problems
+    ]
 
 
 def _form_context(locale: str, **extra: Any) -> dict[str, Any]:
@@ -112,7 +127,7 @@ def import_preview(
         ctx["error"] = gettext("Choose what the file holds.", locale)
         return render(request, "pages/import.html", user, status_code=422, **ctx)
     try:
-        token, path = _save_upload(file)
+        token, path = _save_upload(file, locale)
     except KeepwiseError as exc:
         ctx["error"] = str(exc)
         return render(request, "pages/import.html", user, status_code=422, **ctx)
@@ -129,7 +144,10 @@ def import_preview(
     except ValidationError as exc:
         shutil.rmtree(_upload_dir(token), ignore_errors=True)
         ctx.update(
-            filename=path.name, problems=exc.problems, problems_total=exc.total, summary=exc.summary
+            filename=path.name,
+            problems=problem_rows(exc.problems, locale),
+            problems_total=exc.total,
+            summary=exc.summary,
         )
         return render(request, "pages/import.html", user, status_code=422, **ctx)
     except KeepwiseError as exc:
@@ -166,7 +184,10 @@ def import_confirm(
         )
     except ValidationError as exc:
         ctx.update(
-            filename=path.name, problems=exc.problems, problems_total=exc.total, summary=exc.summary
+            filename=path.name,
+            problems=problem_rows(exc.problems, locale),
+            problems_total=exc.total,
+            summary=exc.summary,
         )
         return render(request, "pages/import.html", user, status_code=422, **ctx)
     except KeepwiseError as exc:
