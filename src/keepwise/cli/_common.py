@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -85,10 +85,24 @@ def user_errors() -> Iterator[None]:
         raise typer.Exit(code=130) from None
 
 
+TABLE_ROWS = 50  # a terminal table shows this many rows; csv, json and --out have them all
+
+
 def render_frame(
-    frame: Any, fmt: OutputFormat, out: Path | None, *, title: str | None = None
+    frame: Any,
+    fmt: OutputFormat,
+    out: Path | None,
+    *,
+    title: str | None = None,
+    columns: Sequence[str] | None = None,
+    empty: str | None = None,
 ) -> None:
-    """Render a pandas DataFrame as a Rich table, CSV or JSON records (stable field names)."""
+    """Render a pandas DataFrame as a Rich table, CSV or JSON records (stable field names).
+
+    CSV and JSON always carry every column and row. A table on the terminal shows ``columns``
+    (the ones that fit and matter; default all) and the first :data:`TABLE_ROWS` rows, and
+    says what it left out. ``empty`` is the message printed instead of an empty table.
+    """
     import pandas as pd
 
     df: pd.DataFrame = frame
@@ -104,14 +118,32 @@ def render_frame(
         else:
             out.write_text(text, encoding="utf-8")
         return
+    if df.empty and empty is not None and out is None:
+        console.print(f"{title}: {empty}" if title else empty, highlight=False)
+        return
     from rich.table import Table
 
-    table = Table(title=title, show_lines=False)
-    for column in df.columns:
+    notes = []
+    shown = df
+    if columns is not None and out is None:
+        keep = [c for c in columns if c in df.columns]
+        hidden = len(df.columns) - len(keep)
+        if hidden:
+            shown = shown[keep]
+            notes.append(f"{hidden} more columns")
+    if out is None and len(shown) > TABLE_ROWS:
+        notes.insert(0, f"first {TABLE_ROWS:,} of {len(shown):,} rows")
+        shown = shown.head(TABLE_ROWS)
+    caption = None
+    if notes:
+        caption = f"{'; '.join(notes)}: --format csv or json (with --out FILE) gives them all"
+    table = Table(title=title, caption=caption, show_lines=False)
+    for column in shown.columns:
         table.add_column(
-            str(column), justify="right" if pd.api.types.is_numeric_dtype(df[column]) else "left"
+            str(column),
+            justify="right" if pd.api.types.is_numeric_dtype(shown[column]) else "left",
         )
-    for row in df.itertuples(index=False):
+    for row in shown.itertuples(index=False):
         table.add_row(
             *("" if pd.isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row)
         )

@@ -51,7 +51,8 @@ class Period(StrEnum):
 
 
 PeriodOption = Annotated[
-    Period, typer.Option("--period", "-p", help="Period length.", case_sensitive=False)
+    Period,
+    typer.Option("--period", "--freq", "-p", help="Period length.", case_sensitive=False),
 ]
 
 
@@ -441,24 +442,23 @@ def rfm(
         df = df[df["segment"] == segment]
     if top is not None:
         df = df.head(top)
-    if fmt is OutputFormat.table:
-        df = df[
-            [
-                "customer_id",
-                "recency_days",
-                "frequency",
-                "monetary",
-                "r_score",
-                "f_score",
-                "m_score",
-                "rfm_score",
-                "weighted_score",
-                "rule_code",
-                "segment_name",
-                "segment_name_zh",
-            ]
-        ]
-    render_frame(df, fmt, out, title="RFM")
+    render_frame(
+        df,
+        fmt,
+        out,
+        title="RFM",
+        columns=[
+            "customer_id",
+            "recency_days",
+            "frequency",
+            "monetary",
+            "rfm_code",
+            "rule_code",
+            "segment_name",
+            "segment_name_zh",
+        ],
+        empty="no customer has an order on or before the as-of date",
+    )
 
 
 def cycles(
@@ -501,23 +501,25 @@ def cycles(
         )
     if top is not None:
         df = df.head(top)
-    if fmt is OutputFormat.table:
-        df = df[
-            [
-                "customer_id",
-                "order_days",
-                "mean_interval_days",
-                "cv",
-                "last_order_date",
-                "window_start",
-                "window_end",
-                "follow_up_date",
-                "is_overdue",
-                "supply_chain_risk",
-                "priority",
-            ]
-        ]
-    render_frame(df, fmt, out, title="purchase cycles")
+    render_frame(
+        df,
+        fmt,
+        out,
+        title="purchase cycles",
+        columns=[
+            "customer_id",
+            "order_days",
+            "mean_interval_days",
+            "cv",
+            "last_order_date",
+            "window_start",
+            "window_end",
+            "follow_up_date",
+            "is_overdue",
+            "priority",
+        ],
+        empty="no customer has two or more order days yet",
+    )
 
 
 def _parse_risks(text: str | None) -> dict[str, float] | None:

@@ -220,13 +220,11 @@ def clv(
             render_frame(result.params_frame(), fmt, out, title="BG/NBD and Gamma-Gamma parameters")
             return
         frame = result.customers.reset_index()
-        if fmt is OutputFormat.table:
-            if out is None:
-                render_frame(
-                    result.params_frame(), fmt, None, title="BG/NBD and Gamma-Gamma parameters"
-                )
-            frame = frame[CLV_TABLE_VIEW]
-        render_frame(frame, fmt, out, title="Customer lifetime value")
+        if fmt is OutputFormat.table and out is None:
+            render_frame(
+                result.params_frame(), fmt, None, title="BG/NBD and Gamma-Gamma parameters"
+            )
+        render_frame(frame, fmt, out, title="Customer lifetime value", columns=CLV_TABLE_VIEW)
 
 
 def warnings(
@@ -299,9 +297,14 @@ def warnings(
                 )
             )
         frame = _iso_dates(frame.reset_index(drop=True), "at")
-        if fmt is OutputFormat.table:
-            frame = frame[WARNINGS_TABLE_VIEW]
-        render_frame(frame, fmt, out, title=f"Warnings as of {day}")
+        render_frame(
+            frame,
+            fmt,
+            out,
+            title=f"Warnings as of {day}",
+            columns=WARNINGS_TABLE_VIEW,
+            empty="no rule raised a warning",
+        )
 
 
 def potential(
@@ -365,9 +368,14 @@ def potential(
         frame = potential_index(
             dataset.customers, dataset.contacts, as_of=_date(as_of, "--as-of"), config=config
         )
-        if fmt is OutputFormat.table:
-            frame = frame[POTENTIAL_TABLE_VIEW]
-        render_frame(frame, fmt, out, title="B2B potential")
+        render_frame(
+            frame,
+            fmt,
+            out,
+            title="B2B potential",
+            columns=POTENTIAL_TABLE_VIEW,
+            empty="no B2B customers (customers of kind B2B; --all-kinds scores every customer)",
+        )
 
 
 class _Null:

@@ -162,6 +162,33 @@ def test_cli_table_csv_out_and_errors(tmp_path: Path) -> None:
     assert result.exit_code != 0 and "industry=number" in result.output
 
 
+def test_cli_table_shows_a_screenful_and_says_what_it_left_out(tmp_path: Path) -> None:
+    rows = [
+        (f"c{i:03d}", pd.Timestamp("2024-01-03") + pd.Timedelta(days=i), 10.0) for i in range(80)
+    ]
+    pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"]).to_csv(
+        tmp_path / "orders.csv", index=False
+    )
+    runner = CliRunner()
+    table = runner.invoke(app, ["rfm", "--data", str(tmp_path)], env={"COLUMNS": "200"})
+    assert table.exit_code == 0, table.output
+    shown = {line.split()[1] for line in table.stdout.splitlines() if line.startswith("│ c")}
+    assert len(shown) == 50
+    assert "first 50 of 80 rows" in table.stdout and "more columns" in table.stdout
+    assert "segment_name_zh" in table.stdout and "tenure_days" not in table.stdout
+    csv = runner.invoke(app, ["rfm", "--data", str(tmp_path), "--format", "csv"])
+    assert len(csv.stdout.strip().splitlines()) == 81 and "tenure_days" in csv.stdout
+    # --freq is another spelling of --period.
+    churn = runner.invoke(app, ["metrics", "churn", "--data", str(tmp_path), "--freq", "quarter"])
+    assert churn.exit_code == 0 and "2024-Q1" in churn.stdout
+    pd.DataFrame({"customer_id": ["c000", "c001"], "kind": ["B2C", "B2C"]}).to_csv(
+        tmp_path / "customers.csv", index=False
+    )
+    empty = runner.invoke(app, ["potential", "--data", str(tmp_path)])
+    assert empty.exit_code == 0, empty.output
+    assert "no B2B customers" in empty.stdout
+
+
 def test_folder_csv_keeps_leading_zeros_of_ids(tmp_path: Path) -> None:
     (tmp_path / "orders.csv").write_text(
         "customer_id,ordered_at,amount,order_id\n007,2024-01-01 10:00:00,5.5,0001\n010,2024-02-03,1,0002\n",
