@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from keepwise.analytics import ActivityConfig, churn_report, cohort_report, load_dataset, rfm_report
+from keepwise.analytics.metrics import CHURN_COLUMNS
 
 AS_OF = date(2024, 12, 31)
 
@@ -102,15 +103,7 @@ def _brute_force_churn(
     return out
 
 
-COUNTS = (
-    "customers_start",
-    "customers_new",
-    "customers_churned",
-    "customers_reactivated",
-    "customers_end",
-    "customers_retained",
-    "churn_events",
-)
+COUNTS = tuple(c for c in CHURN_COLUMNS if c.startswith("customers_") or c == "churn_events")
 
 
 @SETTINGS
