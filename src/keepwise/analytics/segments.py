@@ -37,8 +37,12 @@ BAND_DIMENSIONS = ("frequency_band", "monetary_band", "interaction_band")
 DIMENSIONS = (*CUSTOMER_DIMENSIONS, "tag", *BAND_DIMENSIONS)
 DEFAULT_DIMENSIONS = ("industry", "region", "channel", "frequency_band", "monetary_band")
 MISSING = "(missing)"
-# Natural order of the band labels (frequency, then interaction bands).
-_BAND_ORDER = ("1", "2", "3-5", "6-10", "11+", "0", "1-2", "6+")
+# Natural order of each band dimension's labels.
+_BAND_ORDER = {
+    "frequency_band": ("1", "2", "3-5", "6-10", "11+"),
+    "monetary_band": ("Q1", "Q2", "Q3", "Q4"),
+    "interaction_band": ("0", "1-2", "3-5", "6+"),
+}
 
 SEGMENT_COLUMNS = [
     "dimension",
@@ -295,10 +299,13 @@ def segment_report(
     )
     counts = expr.to_pandas()
     order = {d: i for i, d in enumerate(by)}
-    band_rank = {b: i for i, b in enumerate(_BAND_ORDER)}
+    band_rank = {
+        (dim, label): i for dim, labels in _BAND_ORDER.items() for i, label in enumerate(labels)
+    }
+    keys = zip(counts["dimension"], counts["segment"], strict=True)
     counts = counts.assign(
         _o=counts["dimension"].map(order),
-        _b=counts["segment"].map(band_rank).fillna(len(band_rank)),
+        _b=[band_rank.get(key, len(band_rank)) for key in keys],
     )
     counts = counts.sort_values(["_o", "_b", "segment"]).drop(columns=["_o", "_b"])
     return segment_statistics(counts.reset_index(drop=True), overall=overall, alpha=alpha)

@@ -177,6 +177,32 @@ def test_segments_match_pandas_reference(frames: dict[str, pd.DataFrame]) -> Non
     assert int(tags.loc[tags["segment"] == "b", "customers"].iloc[0]) == n_b
 
 
+def test_band_segments_come_in_their_natural_order() -> None:
+    rows, notes = [], []
+    for i in range(40):
+        rows += [
+            (f"c{i}", pd.Timestamp("2024-01-05") + pd.Timedelta(days=9 * k), 10.0 * i)
+            for k in range(1 + i % 12)
+        ]
+        notes += [
+            (f"c{i}", pd.Timestamp("2024-10-01") + pd.Timedelta(days=k)) for k in range(i % 8)
+        ]
+    frames = {
+        "orders": pd.DataFrame(rows, columns=["customer_id", "ordered_at", "amount"]),
+        "interactions": pd.DataFrame(notes, columns=["customer_id", "occurred_at"]),
+    }
+    seg = segment_report(
+        load_dataset(frames),
+        by=["interaction_band", "frequency_band", "monetary_band"],
+        as_of=AS_OF,
+    )
+    order = {d: list(g["segment"]) for d, g in seg.groupby("dimension", sort=False)}
+    assert list(order) == ["interaction_band", "frequency_band", "monetary_band"]
+    assert order["interaction_band"] == ["0", "1-2", "3-5", "6+"]
+    assert order["frequency_band"] == ["1", "2", "3-5", "6-10", "11+"]
+    assert order["monetary_band"] == ["Q1", "Q2", "Q3", "Q4"]
+
+
 def test_churned_profile_names_the_over_represented_trait() -> None:
     rng = np.random.default_rng(0)
     rows, cust = [], []
