@@ -200,6 +200,51 @@ def test_at_risk_to_customer_360(page: Any, seed: Any, shots: Path) -> None:
     page.screenshot(path=str(shots / "customer.png"), full_page=True)
 
 
+def test_rfm_segment_filter(page: Any, seed: Any, shots: Path) -> None:
+    """The RFM filter in a real browser: the dashboard body and the at-risk list reload through
+    htmx for one segment, and its customers' 360 pages show that segment."""
+    log_in(page, "admin", seed)
+    segments = {
+        r["customer_id"]: r["segment"]
+        for r in page.request.get("/api/v1/rfm?per_page=500").json()["items"]
+    }
+    at_risk = page.request.get("/api/v1/at-risk?per_page=500").json()["items"]
+    counts: dict[str, int] = {}
+    for item in at_risk:
+        key = segments.get(item["customer_id"])
+        if key:
+            counts[key] = counts.get(key, 0) + 1
+    key = max(counts, key=lambda k: counts[k])
+    name = page.locator(f"#f-rfm option[value={key}]").inner_text()
+
+    page.select_option("#f-rfm", key)
+    page.wait_for_selector("[data-testid=rfm-label]")
+    assert page.locator("[data-testid=rfm-label]").inner_text() == name
+    page.wait_for_function(
+        "document.getElementById('chart-rfm') && "
+        "document.getElementById('chart-rfm').hasAttribute('data-drawn') && "
+        "JSON.parse(document.getElementById('chart-rfm').dataset.chart).data.length === 1"
+    )
+    page.screenshot(path=str(shots / "dashboard_rfm.png"), full_page=True)
+
+    page.goto("/at-risk")
+    page.evaluate("window.__same_page = true")
+    page.select_option("#f-rfm", key)
+    page.wait_for_url(f"**/at-risk?*rfm={key}*")
+    page.wait_for_function(
+        f"document.querySelectorAll('[data-testid=customer-link]').length === {min(counts[key], 25)}"
+    )
+    assert page.evaluate("window.__same_page === true")  # htmx swapped the list, no reload
+    expected = {i["customer_id"] for i in at_risk if segments.get(i["customer_id"]) == key}
+    shown = page.locator("input.row-select").evaluate_all("(els) => els.map((e) => e.value)")
+    assert shown and set(shown) <= expected
+    page.screenshot(path=str(shots / "at_risk_rfm.png"), full_page=True)
+    page.locator("[data-testid=customer-link]").first.click()
+    page.wait_for_url("**/customers/**")
+    assert page.locator("[data-testid=value-panel] .tag").inner_text() == name
+    assert page.js_errors == [] and page.external == []
+
+
 def test_script_in_a_name_stays_text(page: Any, seed: Any) -> None:
     log_in(page, "admin", seed)
     page.goto("/at-risk?tier=high")

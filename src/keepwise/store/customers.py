@@ -7,10 +7,10 @@ else's customer is reported as not found, so its existence does not leak.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
-from sqlalchemy import String, cast, delete, func, or_, select
+from sqlalchemy import String, bindparam, cast, delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -111,9 +111,19 @@ def list_customers(
     sort: str | None = None,
     page: int = 1,
     per_page: int = DEFAULT_PER_PAGE,
+    external_ids: Collection[str] | None = None,
 ) -> Page[Customer]:
-    """Customers ``user`` may see, filtered, sorted (``"name"``, ``"-acquired_at"``) and paginated."""
+    """Customers ``user`` may see, filtered, sorted (``"name"``, ``"-acquired_at"``) and paginated.
+
+    ``external_ids``, when given, keeps only those customers (e.g. an RFM segment's members,
+    computed by the analytics); the ids go into the SQL as literals, so any number works.
+    """
     stmt = select(Customer).where(customer_scope(user), *customer_filters(filters))
+    if external_ids is not None:
+        ids: Any = bindparam(
+            "external_ids", sorted(external_ids), expanding=True, literal_execute=True
+        )
+        stmt = stmt.where(Customer.external_id.in_(ids))
     stmt = order_by(stmt, sort, SORTABLE, [Customer.id.asc()])
     rows, total = paginate(session, stmt, page, per_page)
     return Page([r[0] for r in rows], total, page, per_page)

@@ -12,7 +12,7 @@ Scans over all orders are cached per process (:mod:`keepwise.store.cache`).
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -226,6 +226,7 @@ def at_risk_customers(
     sort: str | None = None,
     page: int = 1,
     per_page: int = DEFAULT_PER_PAGE,
+    customer_ids: frozenset[str] | None = None,
 ) -> Page[dict[str, Any]]:
     """Customers ``user`` may see, by newest churn score × 12-month value (biggest loss first).
 
@@ -233,7 +234,8 @@ def at_risk_customers(
     ``group_name``, ``kind``, ``status``, ``probability``, ``risk_tier``, ``reasons`` (the
     score's list), ``scored_at``, ``model_version``, ``value_12m`` (completed revenue in the
     365 days before :func:`data_as_of`) and ``expected_loss`` (``probability * value_12m``).
-    ``tiers=None`` lists every scored customer. ``page.extra["as_of"]`` is the value date.
+    ``tiers=None`` lists every scored customer. ``customer_ids`` keeps only those customers
+    (external ids, e.g. an RFM segment's members). ``page.extra["as_of"]`` is the value date.
     """
     check_paging(page, per_page)
     base = _risk_frame(session)
@@ -248,6 +250,12 @@ def at_risk_customers(
 
     # The scoped, tier-filtered frame is reused by every page of the list (cheap paging).
     frame = cache.cached(("risk_view", _url_key(session), id(base), scope, tier_key), scoped_tiers)
+    if customer_ids is not None:
+        view = frame
+        frame = cache.cached(
+            ("risk_view_ids", _url_key(session), id(view), customer_ids),
+            lambda: _only(view, customer_ids),
+        )
     frame = _filter_risk(frame, filters)
     if sort:
         name = sort.lstrip("-+")
@@ -260,6 +268,52 @@ def at_risk_customers(
     total = len(frame)
     chunk = frame.iloc[(page - 1) * per_page : page * per_page]
     return Page(_records(chunk), total, page, per_page, extra={"as_of": data_as_of(session)})
+
+
+def _only(frame: pd.DataFrame, customer_ids: Collection[str]) -> pd.DataFrame:
+    if frame.empty:
+        return frame
+    return frame[frame["customer_id"].isin(customer_ids)]
+
+
+def risk_summary(
+    session: Session,
+    user: User,
+    *,
+    filters: Mapping[str, Any] | None = None,
+    customer_ids: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """Current risk of the scored customers ``user`` may see (cached per scope and filters):
+    ``by_tier`` (counts of high, medium, low), ``scored`` and ``value_at_risk`` (expected loss
+    of the high and medium tiers). ``filters`` as :func:`at_risk_customers`'; ``customer_ids``
+    keeps only those customers.
+
+    The dashboard's risk figures, without the rest of :func:`dashboard_summary`.
+    """
+    base = _risk_frame(session)
+    scope = "all" if sees_all_customers(user) else f"owner:{user.username}"
+    key = (
+        "risk_summary",
+        _url_key(session),
+        id(base),
+        scope,
+        tuple(sorted((filters or {}).items())),
+        customer_ids,
+    )
+
+    def compute() -> dict[str, Any]:
+        frame = _filter_risk(_scoped(base, user), filters)
+        if customer_ids is not None:
+            frame = _only(frame, customer_ids)
+        tiers = frame["risk_tier"].value_counts() if len(frame) else pd.Series(dtype="int64")
+        at_risk = frame[frame["risk_tier"].isin(["high", "medium"])] if len(frame) else frame
+        return {
+            "by_tier": {t: int(tiers.get(t, 0)) for t in ("high", "medium", "low")},
+            "scored": int(len(frame)),
+            "value_at_risk": float(at_risk["expected_loss"].sum()) if len(at_risk) else 0.0,
+        }
+
+    return cache.cached(key, compute)
 
 
 def customer_scores(session: Session, user: User, external_id: str) -> list[dict[str, Any]]:

@@ -152,6 +152,31 @@ def rfm_segments(url: str, user: User) -> pd.DataFrame:
     return segment_summary(rfm_table(url, user))
 
 
+def rfm_members(url: str, segment: str) -> frozenset[str]:
+    """External ids of the customers in RFM ``segment`` (a key of
+    :data:`keepwise.analytics.rfm.SEGMENTS`), scored over the whole store, as the customer
+    360 page shows them; a 422 problem for an unknown segment."""
+    from keepwise.analytics.rfm import SEGMENT_NAMES
+    from keepwise.store.paging import query_problem
+
+    if segment not in SEGMENT_NAMES:
+        raise query_problem("rfm_segment", segment, f"use one of {', '.join(SEGMENT_NAMES)}")
+
+    def compute() -> dict[str, frozenset[str]]:
+        from keepwise.analytics import rfm_report
+
+        ds = _base_dataset(url)
+        with _query_lock:
+            frame = rfm_report(ds)
+        return {
+            str(key): frozenset(group["customer_id"].astype(str))
+            for key, group in frame.groupby("segment")
+        }
+
+    members = cache.cached(("rfm-members", url), compute, ttl_seconds=REPORT_TTL_SECONDS)
+    return members.get(segment, frozenset())
+
+
 def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """JSON-ready rows: missing values as ``None``, dates as ISO text."""
     out = frame.astype(object).where(frame.notna(), None)

@@ -321,3 +321,29 @@ def test_customer_overview(web) -> None:
     assert body["stats"]["orders"] == 2 and body["stats"]["revenue"] == pytest.approx(2000.5)
     assert body["score"]["probability"] == pytest.approx(0.81) and len(body["scores"]) == 2
     assert web.client("rep2").get("/api/v1/customers/C1/overview").status_code == 404
+
+
+def test_rfm_segment_filters(web_sqlite) -> None:
+    """customers and at-risk lists filtered by RFM segment (whole-store scores, as the customer
+    page shows them), still scoped to the user; an unknown segment is a 422."""
+    admin, rep2 = web_sqlite.client("admin"), web_sqlite.client("rep2")
+    rfm = admin.get("/api/v1/rfm").json()["items"]
+    segment_of = {r["customer_id"]: r["segment"] for r in rfm}
+    segment = segment_of["C1"]
+    same = sorted(c for c, s in segment_of.items() if s == segment)
+    customers = admin.get("/api/v1/customers", params={"rfm_segment": segment})
+    assert customers.status_code == 200, customers.text
+    assert sorted(c["external_id"] for c in customers.json()["items"]) == same
+    assert customers.json()["total"] == len(same)
+    at_risk = admin.get(
+        "/api/v1/at-risk", params={"rfm_segment": segment, "tier": ["high", "medium", "low"]}
+    )
+    assert at_risk.status_code == 200, at_risk.text
+    assert {i["customer_id"] for i in at_risk.json()["items"]} <= set(same)
+    assert "C1" in {i["customer_id"] for i in at_risk.json()["items"]}
+    # rep2 owns C2 only: C1's segment through rep2's eyes never shows C1
+    mine = rep2.get("/api/v1/customers", params={"rfm_segment": segment}).json()["items"]
+    assert "C1" not in {c["external_id"] for c in mine}
+    for path in ("/api/v1/customers", "/api/v1/at-risk"):
+        wrong = admin.get(path, params={"rfm_segment": "best"})
+        assert wrong.status_code == 422 and "champions" in str(wrong.json()["errors"])

@@ -138,6 +138,91 @@ def test_dashboard_segment_filter(admin: TestClient) -> None:
     assert region.split(":", 1)[1] in body.find(attrs={"data-testid": "as-of"}).get_text()
 
 
+def _largest_rfm_segment(url: str) -> tuple[str, frozenset[str]]:
+    from keepwise.web.pages import _analytics
+
+    members = _analytics.customer_frames(url)["rfm_members"]
+    key = max(members, key=lambda k: len(members[k]))
+    return key, members[key]
+
+
+def test_dashboard_rfm_segment_filter(admin: TestClient, seeded: str) -> None:
+    """The RFM filter: its choices in the page's language, the body scoped to one segment (its
+    customers' whole-store segments, the risk KPIs of its customers), unknown keys ignored."""
+    from keepwise.analytics.rfm import SEGMENTS
+    from keepwise.store.insights import risk_summary
+
+    shell = soup(admin.get("/"))
+    options = shell.find(id="f-rfm").find_all("option")
+    assert [o["value"] for o in options] == ["", *(key for key, _, _ in SEGMENTS)]
+    assert [o.get_text() for o in options][1:3] == ["冠军客户", "不能失去"]
+    key, members = _largest_rfm_segment(seeded)
+    zh_name = next(zh for k, _, zh in SEGMENTS if k == key)
+    assert (
+        soup(admin.get(f"/?rfm={key}")).find(id="f-rfm").find("option", selected=True)["value"]
+        == key
+    )
+    assert f"rfm={key}" in soup(admin.get(f"/?rfm={key}")).find(id="dashboard-body")["hx-get"]
+
+    body = soup(admin.get("/dashboard/body", params={"rfm": key}, headers=HX))
+    assert body.find(attrs={"data-testid": "rfm-label"}).get_text() == zh_name
+    treemap = json.loads(body.find(id="chart-rfm")["data-chart"])
+    assert [(t["key"], t["value"]) for t in treemap["data"]] == [(key, len(members))]
+    with store.session_scope(seeded) as session:
+        user = session.execute(select(User).where(User.username == "admin")).scalar_one()
+        risk = risk_summary(session, user, customer_ids=members)
+        everyone = risk_summary(session, user)
+    assert 0 < risk["scored"] < everyone["scored"]
+    at_risk = body.find(attrs={"data-testid": "kpis"}).find("a", href=f"/at-risk?rfm={key}")
+    assert (
+        at_risk.get_text(strip=True) == f"{risk['by_tier']['high'] + risk['by_tier']['medium']:,}"
+    )
+    risk_chart = json.loads(body.find(id="chart-risk")["data-chart"])
+    assert risk_chart["series"][0]["data"] == [
+        risk["by_tier"][t] for t in ("low", "medium", "high")
+    ]
+    assert all(link.endswith(f"&rfm={key}") for link in risk_chart["links"])
+
+    unknown = soup(admin.get("/dashboard/body", params={"rfm": "nope"}, headers=HX))
+    assert not unknown.find(attrs={"data-testid": "rfm-label"})
+
+
+def test_at_risk_rfm_segment_filter(admin: TestClient, seeded: str) -> None:
+    """The at-risk list filtered by RFM segment, through htmx (the list alone comes back) and
+    as a full page (the choice kept in the form, the pager and the bulk form)."""
+    from keepwise.store.insights import at_risk_customers
+
+    key, members = _largest_rfm_segment(seeded)
+    with store.session_scope(seeded) as session:
+        user = session.execute(select(User).where(User.username == "admin")).scalar_one()
+        expected = at_risk_customers(session, user, customer_ids=members, per_page=25)
+        everyone = at_risk_customers(session, user, per_page=25)
+    assert 0 < expected.total < everyone.total
+
+    partial = admin.get(
+        "/at-risk", params={"rfm": key}, headers={**HX, "HX-Target": "at-risk-list"}
+    )
+    assert partial.status_code == 200 and "<html" not in partial.text
+    table = soup(partial).find(attrs={"data-testid": "at-risk-table"})
+    ids = [a.get_text() for a in table.select("td .muted.small")]
+    assert ids == [item["customer_id"] for item in expected.items]
+    assert set(ids) <= members
+    hidden = soup(partial).find("form", id="bulk-form").find("input", attrs={"name": "rfm"})
+    assert hidden["value"] == key
+
+    page = soup(admin.get("/at-risk", params={"rfm": key}))
+    assert page.find("html") and page.find(id="f-rfm").find("option", selected=True)["value"] == key
+    form = page.find(attrs={"data-testid": "at-risk-filters"})
+    assert form["hx-get"] == "/at-risk" and form["hx-target"] == "#at-risk-list"
+    if expected.pages > 1:
+        assert page.find("nav", class_="pager").find("a", rel="next")["href"] == (
+            f"/at-risk?rfm={key}&page=2"
+        )
+    unknown = soup(admin.get("/at-risk", params={"rfm": "nope"}))
+    rows = unknown.find(attrs={"data-testid": "at-risk-table"}).find("tbody").find_all("tr")
+    assert len(rows) == min(25, everyone.total)
+
+
 def test_at_risk_list_sorted_with_reasons_and_pages(admin: TestClient) -> None:
     page = soup(admin.get("/at-risk"))
     table = page.find(attrs={"data-testid": "at-risk-table"})

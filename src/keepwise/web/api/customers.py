@@ -29,6 +29,7 @@ from keepwise.web.api.schemas import (
     ScoreHistoryItem,
 )
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
+from keepwise.web.reports import rfm_members
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)
 
@@ -50,6 +51,10 @@ def list_customers(
     status: Text = None,
     kind: Text = None,
     group_name: Text = None,
+    rfm_segment: Annotated[
+        str | None,
+        Query(description="Only customers of this RFM segment (champions, at_risk, lost, ...)."),
+    ] = None,
     sort: SortParam = None,
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
@@ -65,7 +70,15 @@ def list_customers(
         "group_name": group_name,
     }
     result = customer_store.list_customers(
-        session, user, filters=filters, sort=sort, page=page, per_page=per_page
+        session,
+        user,
+        filters=filters,
+        sort=sort,
+        page=page,
+        per_page=per_page,
+        external_ids=rfm_members(str(request.app.state.db_url), rfm_segment)
+        if rfm_segment
+        else None,
     )
     return list_body(request, result, CustomerPublic.model_validate)
 

@@ -10,6 +10,7 @@ from keepwise.store import insights
 from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, list_body
 from keepwise.web.api.schemas import FollowUpCreate, ListResponse, ScorePublic, TaskPublic
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
+from keepwise.web.reports import rfm_members
 
 router = APIRouter(tags=["tasks"], responses=ERRORS)
 
@@ -31,6 +32,10 @@ def at_risk(
     owner: str | None = None,
     group_name: str | None = None,
     q: str | None = None,
+    rfm_segment: Annotated[
+        str | None,
+        Query(description="Only customers of this RFM segment (champions, at_risk, lost, ...)."),
+    ] = None,
     sort: Annotated[
         str | None, Query(description="expected_loss (default), probability, value_12m, name")
     ] = None,
@@ -52,6 +57,9 @@ def at_risk(
         sort=sort,
         page=page,
         per_page=per_page,
+        customer_ids=rfm_members(str(request.app.state.db_url), rfm_segment)
+        if rfm_segment
+        else None,
     )
     return list_body(request, result)
 

@@ -140,9 +140,18 @@ def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
         return value
 
 
-def scope_dataset(ds: Any, *, owner: str | None = None, segment: str | None = None) -> Any:
-    """``ds`` restricted to one owner's customers and/or one segment (``"region:East"``)."""
-    if ds is None or (owner is None and not segment) or ds.customers is None:
+def scope_dataset(
+    ds: Any,
+    *,
+    owner: str | None = None,
+    segment: str | None = None,
+    customer_ids: frozenset[str] | None = None,
+) -> Any:
+    """``ds`` restricted to one owner's customers, one segment (``"region:East"``) and/or the
+    customers ``customer_ids`` (e.g. an RFM segment's members)."""
+    if ds is None or (owner is None and not segment and customer_ids is None):
+        return ds
+    if ds.customers is None:
         return ds
     c = ds.customers
     if owner is not None:
@@ -152,6 +161,14 @@ def scope_dataset(ds: Any, *, owner: str | None = None, segment: str | None = No
         if field not in SEGMENT_FIELDS or field not in c.columns:
             raise KeepwiseError(f"unknown segment {segment!r}")
         c = c.filter(c[field] == value)
+    if customer_ids is not None:
+        import ibis
+
+        ids = ibis.memtable(
+            pd.DataFrame({"customer_id": sorted(customer_ids)}, dtype=object),
+            schema={"customer_id": c.customer_id.type()},
+        )
+        c = c.semi_join(ids, "customer_id")
     keys = c.select("customer_id")
 
     def only(table: Any) -> Any:
@@ -361,8 +378,13 @@ def dashboard_data(
     months: int,
     segment: str | None,
     locale: str,
+    rfm: str | None = None,
 ) -> dict[str, Any]:
-    """Everything the dashboard draws from the analytics (KPIs from metrics, charts)."""
+    """Everything the dashboard draws from the analytics (KPIs from metrics, charts).
+
+    ``rfm`` keeps the customers of one RFM segment (:func:`rfm_members`); the RFM chart then
+    shows their whole-store segments, i.e. that one segment.
+    """
 
     def compute() -> dict[str, Any]:
         from keepwise.analytics import metrics
@@ -376,7 +398,8 @@ def dashboard_data(
             "rfm": None,
         }
         full: Any = get_dataset(url)
-        ds = scope_dataset(full, owner=owner, segment=segment)
+        members = rfm_members(url, rfm) if rfm else None
+        ds = scope_dataset(full, owner=owner, segment=segment, customer_ids=members)
         if ds is None:
             return d
         try:
@@ -412,18 +435,26 @@ def dashboard_data(
 
         d["charts"]["cohorts"] = _safe("cohorts", missing, cohorts)
 
-        def rfm() -> Any:
+        def rfm_scores() -> Any:
             from keepwise.analytics.rfm import rfm_report
 
-            return rfm_report(ds, as_of=as_of)
+            if members is None:
+                return rfm_report(ds, as_of=as_of)
+            # Scored within the filtered customers, every one would land in some segment
+            # again: show their whole-store segments instead (the filter's one).
+            whole = customer_frames(url).get("rfm")
+            if whole is None:
+                return None
+            scoped = set(ds.customers.select("customer_id").to_pandas()["customer_id"])
+            return whole[whole.index.isin(scoped)].reset_index()
 
-        rfm_frame = _safe("rfm", missing, rfm)
+        rfm_frame = _safe("rfm", missing, rfm_scores)
         d["rfm"] = rfm_frame
         d["charts"]["rfm"] = _safe("rfm", missing, lambda: rfm_spec(rfm_frame, locale))
         d["charts"]["clv"] = _safe("clv", missing, lambda: clv_spec(ds, as_of, locale))
         return d
 
-    return cached(("dashboard", url, owner, freq, months, segment, locale), compute)
+    return cached(("dashboard", url, owner, freq, months, segment, locale, rfm), compute)
 
 
 def clv_frame(ds: Any, as_of: date) -> pd.DataFrame | None:
@@ -615,6 +646,10 @@ def customer_frames(url: str) -> dict[str, Any]:
         out: dict[str, Any] = {"rfm": found["rfm"]}
         if found["rfm"] is not None:
             out["rfm_rows"] = _Rows(found["rfm"], ["segment", "segment_name", "segment_name_zh"])
+            out["rfm_members"] = {
+                str(key): frozenset(group.index.astype(str))
+                for key, group in found["rfm"].groupby("segment")
+            }
         if found["cycles"] is not None:
             out["cycles_rows"] = _Rows(found["cycles"])
         if found["clv"] is not None:
@@ -640,3 +675,19 @@ def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any
     if value is not None:
         out["clv"] = _num(value["clv"])
     return out
+
+
+def rfm_segment_options(locale: str) -> list[tuple[str, str]]:
+    """``(key, name)`` of every RFM segment, named in ``locale`` (Chinese or English)."""
+    from keepwise.analytics.rfm import SEGMENTS
+
+    return [(key, zh if locale == "zh_CN" else en) for key, en, zh in SEGMENTS]
+
+
+def rfm_members(url: str, segment: str) -> frozenset[str] | None:
+    """External ids of the customers in RFM ``segment`` (whole-store scores, as the customer 360
+    page shows them); ``None`` when the segment is unknown or there are no RFM scores."""
+    members = customer_frames(url).get("rfm_members")
+    if members is None or segment not in {key for key, _ in rfm_segment_options("en")}:
+        return None
+    return members.get(segment, frozenset())

@@ -14,7 +14,8 @@ from keepwise.store.insights import assign_follow_ups, at_risk_customers
 from keepwise.store.paging import sees_all_customers
 from keepwise.web.deps import PageUser, SessionDep
 from keepwise.web.i18n import gettext, ngettext
-from keepwise.web.pages._common import render, request_locale
+from keepwise.web.pages import _analytics
+from keepwise.web.pages._common import is_htmx, render, request_locale, store_url
 from keepwise.web.pages._format import next_step, reasons_list
 
 router = APIRouter()
@@ -37,11 +38,14 @@ def _assignees(session: Any, user: Any) -> list[Any]:
 
 
 def _context(
-    request: Request, session: Any, user: Any, tier: str, page: int, q: str = ""
+    request: Request, session: Any, user: Any, tier: str, page: int, q: str = "", rfm: str = ""
 ) -> dict[str, Any]:
     locale = request_locale(request, user)
     tier = tier if tier in TIERS else ""
     q = q.strip()[:100]
+    rfm_options = _analytics.rfm_segment_options(locale)
+    rfm = rfm if rfm in dict(rfm_options) else ""
+    members = _analytics.rfm_members(store_url(request), rfm) if rfm else None
     result = at_risk_customers(
         session,
         user,
@@ -49,6 +53,7 @@ def _context(
         filters={"q": q} if q else None,
         page=max(page, 1),
         per_page=PER_PAGE,
+        customer_ids=members,
     )
     rows = [
         {
@@ -62,7 +67,7 @@ def _context(
 
     def page_url(n: int) -> str:
         return "/at-risk?" + urlencode(
-            {k: v for k, v in (("tier", tier), ("q", q), ("page", n)) if v}
+            {k: v for k, v in (("tier", tier), ("rfm", rfm), ("q", q), ("page", n)) if v}
         )
 
     return {
@@ -73,6 +78,8 @@ def _context(
         "page_url": page_url,
         "tier": tier,
         "q": q,
+        "rfm_selected": rfm,
+        "rfm_options": rfm_options,
         "has_scores": has_scores,
         "assignees": _assignees(session, user),
         "default_due": (date.today() + timedelta(days=FOLLOW_UP_DAYS)).isoformat(),
@@ -87,10 +94,13 @@ def at_risk(
     tier: str = "",
     q: str = "",
     page: int = 1,
+    rfm: str = "",
 ) -> HTMLResponse:
-    return render(
-        request, "pages/at_risk.html", user, **_context(request, session, user, tier, page, q)
-    )
+    """The list; htmx's filter requests (target ``at-risk-list``) get just the list back."""
+    context = _context(request, session, user, tier, page, q, rfm)
+    if is_htmx(request) and request.headers.get("hx-target") == "at-risk-list":
+        return render(request, "partials/at_risk_table.html", user, **context)
+    return render(request, "pages/at_risk.html", user, **context)
 
 
 @router.post("/at-risk/follow-ups", response_class=HTMLResponse, name="at_risk_follow_ups")
@@ -105,6 +115,7 @@ def bulk_follow_ups(
     tier: Annotated[str, Form()] = "",
     q: Annotated[str, Form()] = "",
     page: Annotated[int, Form()] = 1,
+    rfm: Annotated[str, Form()] = "",
 ) -> HTMLResponse:
     """Create a follow-up task for each selected customer; answer with the refreshed list."""
     locale = request_locale(request, user)
@@ -136,5 +147,5 @@ def bulk_follow_ups(
         except KeepwiseError as exc:
             session.rollback()
             result = {"kind": "error", "text": str(exc)}
-    ctx = _context(request, session, user, tier, page, q)
+    ctx = _context(request, session, user, tier, page, q, rfm)
     return render(request, "partials/at_risk_table.html", user, result=result, **ctx)

@@ -31,11 +31,13 @@ SEGMENT_GROUPS = {
 }
 
 
-def _filters(freq: str, months: int, segment: str) -> dict[str, Any]:
+def _filters(freq: str, months: int, segment: str, rfm: str = "") -> dict[str, Any]:
+    rfm_keys = {key for key, _ in _analytics.rfm_segment_options("en")}
     return {
         "freq": freq if freq in FREQS else "month",
         "months": months if months in WINDOWS else 12,
         "segment": segment or "",
+        "rfm": rfm if rfm in rfm_keys else "",
     }
 
 
@@ -51,9 +53,10 @@ def dashboard(
     freq: str = "month",
     months: int = 12,
     segment: str = "",
+    rfm: str = "",
 ) -> HTMLResponse:
     locale = request_locale(request, user)
-    filters = _filters(freq, months, segment)
+    filters = _filters(freq, months, segment, rfm)
     # The segment choices need the analytics dataset (slow on a cold start); the body partial
     # fills them in with an out-of-band swap, so the page shell answers at once.
     segment_options = (
@@ -72,6 +75,8 @@ def dashboard(
         freq_options=[(k, gettext(v, locale)) for k, v in FREQS.items()],
         months_options=[(k, gettext(v, locale)) for k, v in WINDOWS.items()],
         segment_options=segment_options,
+        rfm_options=_analytics.rfm_segment_options(locale),
+        rfm_selected=filters["rfm"],
     )
 
 
@@ -83,19 +88,22 @@ def dashboard_body(
     freq: str = "month",
     months: int = 12,
     segment: Annotated[str, Query(max_length=200)] = "",
+    rfm: Annotated[str, Query(max_length=40)] = "",
 ) -> Response:
     """The dashboard's KPIs and charts (loaded by htmx after the page shell)."""
     if not is_htmx(request):
         return page_redirect(request, "/")
     locale = request_locale(request, user)
-    filters = _filters(freq, months, segment)
+    filters = _filters(freq, months, segment, rfm)
+    url = store_url(request)
     d = _analytics.dashboard_data(
-        store_url(request),
+        url,
         owner=_owner(user),
         freq=filters["freq"],
         months=filters["months"],
         segment=filters["segment"] or None,
         locale=locale,
+        rfm=filters["rfm"] or None,
     )
     d = dict(d)
     d["charts"] = dict(d.get("charts", {}))
@@ -103,11 +111,15 @@ def dashboard_body(
     d["freq_label"] = gettext(FREQS[filters["freq"]], locale)
     if filters["segment"]:
         d["segment_label"] = filters["segment"].partition(":")[2]
+    members = None
+    if filters["rfm"]:
+        d["rfm_label"] = dict(_analytics.rfm_segment_options(locale))[filters["rfm"]]
+        members = _analytics.rfm_members(url, filters["rfm"])
     seg_filters = {}
     if filters["segment"]:
         field, _, value = filters["segment"].partition(":")
         seg_filters = {field: value}
-    risk = _risk_summary(session, user, locale, seg_filters)
+    risk = _risk_summary(session, user, locale, seg_filters, members, filters["rfm"])
     d["kpis"]["at_risk"] = risk["at_risk"]
     d["kpis"]["revenue_at_risk"] = risk["revenue_at_risk"]
     d["charts"]["risk"] = risk["chart"]
@@ -124,12 +136,20 @@ def dashboard_body(
     )
 
 
-def _risk_summary(session: Any, user: Any, locale: str, filters: dict[str, str]) -> dict[str, Any]:
+def _risk_summary(
+    session: Any,
+    user: Any,
+    locale: str,
+    filters: dict[str, str],
+    members: frozenset[str] | None,
+    rfm: str,
+) -> dict[str, Any]:
     """Current risk tiers and revenue at risk from the store's churn scores."""
-    from keepwise.store.insights import dashboard_summary
+    from keepwise.store.insights import risk_summary
 
-    risk = dashboard_summary(session, user, filters=filters or None)["risk"]
+    risk = risk_summary(session, user, filters=filters or None, customer_ids=members)
     tiers = risk.get("by_tier") or {}
+    more = f"&rfm={rfm}" if rfm else ""
     chart = None
     if any(tiers.values()):
         keys = ["low", "medium", "high"]
@@ -138,7 +158,7 @@ def _risk_summary(session: Any, user: Any, locale: str, filters: dict[str, str])
             "x": [gettext(k, locale) for k in keys],
             "keys": keys,
             "colors_by_category": True,
-            "links": [f"/at-risk?tier={k}" for k in keys],
+            "links": [f"/at-risk?tier={k}{more}" for k in keys],
             "series": [
                 {"name": gettext("Customers", locale), "data": [int(tiers.get(k, 0)) for k in keys]}
             ],
