@@ -56,7 +56,9 @@
       o.legend = spec.series.length > 1 ? { top: 0 } : undefined;
       if (spec.series.length <= 1) { o.grid.top = 20; }
       o.tooltip = { trigger: "axis", axisPointer: { type: "shadow" } };
-      o.xAxis = { type: "category", data: spec.x, axisLabel: { interval: 0, rotate: spec.x.length > 8 ? 30 : 0 } };
+      // Slant the labels when they would not fit side by side (band labels such as "300~1000").
+      var chars = spec.x.reduce(function (n, label) { return n + String(label).length + 2; }, 0);
+      o.xAxis = { type: "category", data: spec.x, axisLabel: { interval: 0, rotate: spec.x.length > 8 || chars > 48 ? 30 : 0 } };
       o.yAxis = { type: "value" };
       o.series = spec.series.map(function (s) {
         var data = s.data;
