@@ -303,8 +303,10 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
 
     shap_max_rows = 50_000
 
-    def _path_tables(self) -> tuple[list[np.ndarray], float]:
-        if getattr(self, "_path_cache", None) is None:
+    def _path_tables(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """(leaf table, first row of each tree in it, bias): row ``offset[t] + leaf`` holds
+        the contribution of each feature (last column: constant) on the path to that leaf."""
+        if getattr(self, "_path_table_cache", None) is None:
             dump = self.booster_.dump_model()
             n_feat = len(self.feature_names_in_)
             tables, bias = [], 0.0
@@ -312,9 +314,9 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
                 root = info["tree_structure"]
                 n_leaves = int(info["num_leaves"])
                 M = np.zeros((n_leaves, n_feat + 1))
+                tables.append(M)
                 if "leaf_value" in root:  # a single-leaf tree
                     M[0, n_feat] = root["leaf_value"]
-                    tables.append(M)
                     continue
                 bias += float(root["internal_value"])
                 stack = [(root, np.zeros(n_feat))]
@@ -334,21 +336,33 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
                             M[int(child["leaf_index"]), :n_feat] = a
                         else:
                             stack.append((child, a))
-                tables.append(M)
-            self._path_cache = (tables, bias)
-        return self._path_cache
+            sizes = np.array([len(M) for M in tables], dtype=np.int64)
+            offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+            self._path_table_cache = (np.vstack(tables), offsets, bias)
+        return self._path_table_cache
 
     def _path_contributions(self, X: pd.DataFrame, chunk: int = 200_000) -> np.ndarray:
-        tables, bias = self._path_tables()
+        """Sum of each row's leaf-table rows over all trees, as one sparse product
+        (leaf membership, ``rows x all leaves``, times the leaf table)."""
+        from scipy.sparse import csr_matrix
+
+        table, offsets, bias = self._path_tables()
         n_feat = len(self.feature_names_in_)
         out = np.zeros((len(X), n_feat + 1))
-        out[:, n_feat] = bias
         for start in range(0, len(X), chunk):
             part = X.iloc[start : start + chunk]
             leaves = self.booster_.predict(part, pred_leaf=True, num_threads=self.n_jobs)
-            acc = out[start : start + chunk]
-            for t, M in enumerate(tables):
-                acc += M[leaves[:, t]]
+            n, trees = leaves.shape
+            member = csr_matrix(
+                (
+                    np.ones(n * trees),
+                    (leaves + offsets[None, :]).ravel(),
+                    np.arange(0, n * trees + 1, trees),
+                ),
+                shape=(n, len(table)),
+            )
+            out[start : start + n] = member @ table
+        out[:, n_feat] += bias
         return out
 
     @property
