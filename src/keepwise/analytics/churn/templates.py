@@ -337,8 +337,18 @@ def describe_feature(
 
 #: Features that say the same thing share a topic: a customer gets one reason per topic.
 TOPICS: dict[str, str] = {
-    **dict.fromkeys(("recency_days", "overdue_ratio", "order_silence"), "recency"),
-    **dict.fromkeys(("days_since_activity", "activity_overdue", "activity_silence"), "activity"),
+    # silence in orders and in activity of any kind: one reason (the stronger) per customer
+    **dict.fromkeys(
+        (
+            "recency_days",
+            "overdue_ratio",
+            "order_silence",
+            "days_since_activity",
+            "activity_overdue",
+            "activity_silence",
+        ),
+        "recency",
+    ),
     **dict.fromkeys(
         ("orders_30d", "orders_90d", "amount_90d", "orders_qoq_change", "amount_qoq_change"),
         "recent_volume",
