@@ -67,6 +67,26 @@ def web_engine(url: str) -> Engine:
     )
 
 
+#: Connections opened at start-up (see :func:`open_pool`): a burst of concurrent requests on a
+#: fresh server would otherwise open them all at once, each parsing the schema and warming its
+#: page cache while the others wait.
+POOL_WARM = 20
+
+
+def open_pool(engine: Engine, connections: int = POOL_WARM) -> None:
+    """Open ``connections`` pooled connections and run one query on each, then return them to
+    the pool (at start-up, in the background)."""
+    opened = []
+    try:
+        for _ in range(min(connections, POOL_SIZE)):
+            conn = engine.connect()
+            opened.append(conn)
+            conn.exec_driver_sql("SELECT count(*) FROM customers").scalar()
+    finally:
+        for conn in opened:
+            conn.close()
+
+
 def create_app(
     db_url: str | None = None, *, demo: bool = False, secret_key: str | None = None
 ) -> FastAPI:

@@ -347,3 +347,19 @@ def test_rfm_segment_filters(web_sqlite) -> None:
     for path in ("/api/v1/customers", "/api/v1/at-risk"):
         wrong = admin.get(path, params={"rfm_segment": "best"})
         assert wrong.status_code == 422 and "champions" in str(wrong.json()["errors"])
+
+
+def test_at_risk_frame_decodes_json_per_row(web) -> None:
+    """The cached risk frame keeps tags and reasons as JSON text; rows and the tag filter decode
+    them (SQLite and PostgreSQL)."""
+    from keepwise.models import User
+    from keepwise.store.insights import at_risk_customers
+
+    with session_scope(web.url) as session:
+        admin = session.execute(select(User).where(User.username == "admin")).scalar_one()
+        tagged = at_risk_customers(session, admin, tiers=None, filters={"tag": "north"})
+        assert [i["customer_id"] for i in tagged.items] == ["C1"]
+        assert at_risk_customers(session, admin, tiers=None, filters={"tag": "nor"}).total == 0
+        items = at_risk_customers(session, admin, tiers=None).items
+        assert all(isinstance(i["reasons"], list) for i in items)
+        assert any(r.get("text") == "no order for 90 days" for i in items for r in i["reasons"])

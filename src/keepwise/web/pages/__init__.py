@@ -8,10 +8,12 @@ and :mod:`.prefs` (language switch). Routes hold no SQL: they call
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
@@ -31,17 +33,30 @@ WARM_UP_ENV = "KEEPWISE_WARM_UP"
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """At start-up, read the store into the analytics engine in the background.
+    """At start-up, open the connection pool and read the store into the analytics engine in
+    the background.
 
     The first dashboard then opens without waiting for the store to load. Set
     ``KEEPWISE_WARM_UP=0`` to skip it.
     """
     url = getattr(app.state, "db_url", None)
     if url and os.environ.get(WARM_UP_ENV, "1") != "0":
+        engine = getattr(app.state, "engine", None)
         threading.Thread(
-            target=_analytics.warm_up, args=(str(url),), name="keepwise-warm-up", daemon=True
+            target=_warm_up, args=(str(url), engine), name="keepwise-warm-up", daemon=True
         ).start()
     yield
+
+
+def _warm_up(url: str, engine: Any) -> None:
+    if engine is not None:
+        from keepwise.web.app import open_pool
+
+        try:
+            open_pool(engine)
+        except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first burst
+            logging.getLogger(__name__).exception("opening the connection pool failed")
+    _analytics.warm_up(url)
 
 
 router = APIRouter(tags=["pages"], include_in_schema=False, lifespan=_lifespan)
