@@ -187,6 +187,21 @@ def test_dashboard_rfm_segment_filter(admin: TestClient, seeded: str) -> None:
     assert not unknown.find(attrs={"data-testid": "rfm-label"})
 
 
+def test_dashboard_rfm_segment_without_customers(
+    admin: TestClient, seeded: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A segment nobody is in says so (not "import data")."""
+    from keepwise.web.pages import _analytics
+
+    key, _ = _largest_rfm_segment(seeded)
+    other = next(k for k, _ in _analytics.rfm_segment_options("en") if k != key)
+    monkeypatch.setattr(_analytics, "rfm_members", lambda url, segment: frozenset())
+    body = soup(admin.get("/dashboard/body", params={"rfm": other}, headers=HX))
+    assert (
+        body.find(attrs={"data-testid": "no-match"}).find("h3").get_text() == "没有符合条件的客户"
+    )
+
+
 def test_at_risk_rfm_segment_filter(admin: TestClient, seeded: str) -> None:
     """The at-risk list filtered by RFM segment, through htmx (the list alone comes back) and
     as a full page (the choice kept in the form, the pager and the bulk form)."""
