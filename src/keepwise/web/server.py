@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import signal
+import socket
+import time
 from typing import Any
 
 from keepwise.errors import ConfigError
@@ -72,6 +76,9 @@ def serve(
     os.environ[_ENV_URL] = url
     os.environ[_ENV_DEMO] = "1" if demo else "0"
     get_settings.cache_clear()
+    if hasattr(socket, "SO_REUSEPORT"):
+        _serve_reuseport(host, port, workers, log_level)
+        return
     uvicorn.run(
         "keepwise.web.server:app_from_env",
         factory=True,
@@ -82,3 +89,88 @@ def serve(
         log_level=log_level,
         access_log=False,
     )
+
+
+#: A server process that stops sooner than this after starting failed to start: the
+#: supervisor gives up instead of restarting it over and over.
+WORKER_MIN_LIFE_SECONDS = 30.0
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A listening socket on ``host:port`` in the port's SO_REUSEPORT group."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def _worker(host: str, port: int, log_level: str) -> None:  # pragma: no cover - subprocess
+    import uvicorn
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor stops the workers (SIGTERM)
+    config = uvicorn.Config(
+        "keepwise.web.server:app_from_env",
+        factory=True,
+        log_level=log_level,
+        access_log=False,
+    )
+    uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
+
+
+def _serve_reuseport(host: str, port: int, workers: int, log_level: str) -> None:
+    """Run ``workers`` server processes, each with its own listening socket on the same port.
+
+    The kernel spreads new connections over the sockets of an SO_REUSEPORT group. With one
+    shared socket (uvicorn's ``workers``), whichever process wakes first accepts a whole burst
+    of connections, and keep-alive clients then stay on that one process (one core) while the
+    others idle. A worker that dies is started again; SIGINT or SIGTERM stops them all.
+    """
+    # Bind once here, so that a port in use is one clear error (and port 0 picks the port).
+    try:
+        probe = _listening_socket(host, port)
+    except OSError as exc:
+        raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    port = int(probe.getsockname()[1])
+    probe.close()
+    context = multiprocessing.get_context("spawn")
+    started: dict[int, float] = {}
+
+    def start() -> Any:
+        process = context.Process(target=_worker, args=(host, port, log_level))
+        process.start()
+        started[id(process)] = time.monotonic()
+        return process
+
+    processes = [start() for _ in range(workers)]
+    stopping = False
+
+    def stop(_signum: int, _frame: Any) -> None:
+        nonlocal stopping
+        stopping = True
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while not stopping:
+            time.sleep(0.5)
+            for i, process in enumerate(processes):
+                if process.is_alive() or stopping:
+                    continue
+                if time.monotonic() - started[id(process)] < WORKER_MIN_LIFE_SECONDS:
+                    raise ConfigError(
+                        f"a server process stopped at start-up (exit code {process.exitcode}); "
+                        "see the messages above"
+                    )
+                processes[i] = start()
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
