@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import socket
+import threading
 import time
 from typing import Any
 
@@ -112,6 +113,14 @@ def _worker(host: str, port: int, log_level: str) -> None:  # pragma: no cover -
     import uvicorn
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the supervisor stops the workers (SIGTERM)
+    parent = os.getppid()
+
+    def orphaned() -> None:  # a supervisor killed outright leaves no server behind
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=orphaned, name="keepwise-parent-watch", daemon=True).start()
     config = uvicorn.Config(
         "keepwise.web.server:app_from_env",
         factory=True,
@@ -168,8 +177,9 @@ def _serve_reuseport(host: str, port: int, workers: int, log_level: str) -> None
     finally:
         for process in processes:
             process.terminate()
+        deadline = time.monotonic() + 8.0
         for process in processes:
-            process.join(timeout=10)
+            process.join(timeout=max(0.1, deadline - time.monotonic()))
             if process.is_alive():
                 process.kill()
         for sig, handler in previous.items():

@@ -115,7 +115,7 @@ def test_workers_share_a_burst_of_connections_and_stop_together(served) -> None:
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=30) is not None
     time.sleep(0.5)
-    assert not [pid for pid in workers if Path(f"/proc/{pid}").exists()]
+    assert not [pid for pid in workers if _alive(pid)]
 
 
 def test_a_port_in_use_is_a_clear_error(sqlite_url: str) -> None:
@@ -128,3 +128,23 @@ def test_a_port_in_use_is_a_clear_error(sqlite_url: str) -> None:
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=f"cannot listen on 127.0.0.1:{port}"):
             serve(sqlite_url, host="127.0.0.1", port=port, workers=2)
+
+
+def test_workers_of_a_killed_supervisor_stop(served) -> None:  # type: ignore[no-untyped-def]
+    proc, _port = served
+    workers = _children(proc.pid)
+    assert len(workers) == 2
+    proc.kill()
+    proc.wait(timeout=10)
+    deadline = time.monotonic() + 20
+    while [pid for pid in workers if _alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not [pid for pid in workers if _alive(pid)]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
