@@ -280,42 +280,61 @@ def revenue_retention(
     ibis.Table
         Columns :data:`REVENUE_COLUMNS`, one row per period.
     """
+    rows = period_rows(freq, start, end, as_of)
     periods = periods_table(freq, start, end, as_of)
-    status = customer_period_status(
-        orders, customers, periods=periods, as_of=as_of, activity=activity
-    )
+    spells = _linked_spells(orders, customers, as_of=as_of, activity=activity)
+    counts = _period_counts(spells, periods, rows).select("period_index", "customers_start")
     o = orders.filter(orders.ordered_at.date() <= ibis.date(as_of.isoformat()))
     o = o.mutate(period_start=order_period_start(o.ordered_at, freq))
     rev = o.group_by(["customer_id", "period_start"]).agg(revenue=o.amount.sum())
-    starters = status.filter(status.is_active_start == 1).select("customer_id", "period_start")
-    p = periods.select("period_start", "prev_period_start")
-    starters = starters.join(p, "period_start")
-    cur = rev.rename(cur_period="period_start", rev_cur="revenue")
-    prev = rev.rename(prev_period="period_start", rev_prev="revenue")
-    s = starters.left_join(
-        cur, [starters.customer_id == cur.customer_id, starters.period_start == cur.cur_period]
-    ).select(starters, cur.rev_cur)
-    s = s.left_join(
-        prev, [s.customer_id == prev.customer_id, s.prev_period_start == prev.prev_period]
-    ).select(s, prev.rev_prev)
-    s = s.mutate(rev_cur=s.rev_cur.fill_null(0.0), rev_prev=s.rev_prev.fill_null(0.0))
-    by_start = s.group_by("period_start").agg(
-        customers_start=s.count(),
-        revenue_start_prev=s.rev_prev.sum(),
-        revenue_start=s.rev_cur.sum(),
-        revenue_start_capped=ibis.least(s.rev_cur, s.rev_prev).sum(),
+    # Only customers with revenue in a period or the one before add to the sums, so pair those
+    # (customer, period) rows instead of listing every customer active at every period start.
+    p = periods.select("period_index", "period_start", "prev_period_start", "start_day", "end_day")
+    cur = rev.join(p, "period_start").select("customer_id", "period_index", rev_cur=rev.revenue)
+    rev_b, p_b = rev.view(), p.view()
+    prev = rev_b.join(p_b, rev_b.period_start == p_b.prev_period_start).select(
+        rev_b.customer_id, p_b.period_index, rev_prev=rev_b.revenue
     )
-    news = status.filter(status.is_new == 1).select("customer_id", "period_start")
-    new_rev = news.join(
-        cur, [news.customer_id == cur.customer_id, news.period_start == cur.cur_period]
+    pairs = cur.outer_join(
+        prev,
+        [cur.customer_id == prev.customer_id, cur.period_index == prev.period_index],
+    ).select(
+        customer_id=ibis.coalesce(cur.customer_id, prev.customer_id),
+        period_index=ibis.coalesce(cur.period_index, prev.period_index),
+        rev_cur=cur.rev_cur.fill_null(0.0),
+        rev_prev=prev.rev_prev.fill_null(0.0),
     )
-    new_rev = new_rev.group_by("period_start").agg(revenue_new=new_rev.rev_cur.sum())
-    total = rev.group_by("period_start").agg(revenue=rev.revenue.sum())
-    t = periods.left_join(total, "period_start").select(periods, "revenue")
-    t = t.left_join(new_rev, "period_start").select(t, "revenue_new")
-    t = t.left_join(by_start, "period_start").select(
-        t, "customers_start", "revenue_start_prev", "revenue_start", "revenue_start_capped"
+    bounds = periods.select("period_index", "start_day", "end_day").view()
+    pairs = pairs.view()  # a new relation: the coalesced keys are not columns of the join above
+    pairs = pairs.join(bounds, "period_index")
+    # Active at the period's start: the (single, spells being disjoint) spell covering start_day.
+    cover = spells.select("customer_id", c_start="spell_start", c_end="spell_end")
+    pairs = pairs.left_join(
+        cover,
+        [
+            pairs.customer_id == cover.customer_id,
+            cover.c_start <= pairs.start_day,
+            cover.c_end >= pairs.start_day,
+        ],
+    ).select(pairs, is_start=cover.c_start.notnull())
+    # New in the period: the customer's first spell starts inside it.
+    firsts = spells.filter(spells.is_first).select("customer_id", first_start="spell_start")
+    pairs = pairs.left_join(firsts, pairs.customer_id == firsts.customer_id).select(
+        pairs,
+        is_new=(firsts.first_start > pairs.start_day) & (firsts.first_start <= pairs.end_day),
     )
+    zero = ibis.literal(0.0)
+    sums = pairs.group_by("period_index").agg(
+        revenue=pairs.rev_cur.sum(),
+        revenue_new=ibis.ifelse(pairs.is_new.fill_null(False), pairs.rev_cur, zero).sum(),
+        revenue_start_prev=ibis.ifelse(pairs.is_start, pairs.rev_prev, zero).sum(),
+        revenue_start=ibis.ifelse(pairs.is_start, pairs.rev_cur, zero).sum(),
+        revenue_start_capped=ibis.ifelse(
+            pairs.is_start, ibis.least(pairs.rev_cur, pairs.rev_prev), zero
+        ).sum(),
+    )
+    t = periods.left_join(counts, "period_index").select(periods, counts.customers_start)
+    t = t.left_join(sums, "period_index").select(t, *sums.columns[1:])
     t = t.mutate(
         revenue=t.revenue.fill_null(0.0),
         revenue_new=t.revenue_new.fill_null(0.0),

@@ -170,20 +170,25 @@ def test_adaptive_churn_matches_pandas_reference(frames: dict[str, pd.DataFrame]
     )
 
 
-def test_revenue_retention_matches_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
+@pytest.mark.parametrize("window", [30, 180])
+def test_revenue_retention_matches_pandas_reference(
+    frames: dict[str, pd.DataFrame], window: int
+) -> None:
     as_of = date(2024, 11, 20)
     ds = load_dataset({"orders": frames["orders"]})
-    got = revenue_report(ds, freq="month", as_of=as_of)
+    got = revenue_report(ds, freq="month", as_of=as_of, activity=ActivityConfig(window_days=window))
     o = frames["orders"]
     o = o[(o["status"] == "completed") & (o["ordered_at"].dt.date <= as_of)].copy()
     o["month"] = o["ordered_at"].dt.to_period("M")
     rev = o.groupby(["customer_id", "month"])["amount"].sum()
-    ref = _reference_churn(frames["orders"], 180, as_of)
+    ref = _reference_churn(frames["orders"], window, as_of)
     days = {c: sorted(set(g["ordered_at"].dt.date)) for c, g in o.groupby("customer_id")}
     for row, ref_row in zip(got.itertuples(), ref.itertuples(), strict=True):
         s0 = row.period_start - timedelta(days=1)
-        starters = [c for c in days if any(s0 - timedelta(days=180) < t <= s0 for t in days[c])]
+        starters = [c for c in days if any(s0 - timedelta(days=window) < t <= s0 for t in days[c])]
         month = pd.Period(row.period_start, "M")
+        new = [c for c in days if row.period_start <= days[c][0] <= row.period_end]
+        assert row.revenue_new == pytest.approx(sum(rev.get((c, month), 0.0) for c in new))
         cur = np.array([rev.get((c, month), 0.0) for c in starters])
         prev = np.array([rev.get((c, month - 1), 0.0) for c in starters])
         assert row.customers_start == ref_row.customers_start == len(starters)
