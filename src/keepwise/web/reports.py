@@ -139,10 +139,39 @@ def cohort_table(url: str, user: User, *, max_months: int | None = 24) -> pd.Dat
 
 
 def rfm_table(url: str, user: User) -> pd.DataFrame:
-    """RFM scores and segments per customer (:func:`keepwise.analytics.rfm_report`)."""
+    """RFM scores and segments per customer (:func:`keepwise.analytics.rfm_report`).
+
+    Scored over the whole store, so a customer has the same scores and segment for everybody
+    (and on the 360 page and in the segment filters); a sales rep gets their own customers' rows.
+    """
+    if sees_all_customers(user):
+        return _store_rfm(url)
+
+    def compute() -> pd.DataFrame:
+        frame = _store_rfm(url)
+        ds = dataset_for(url, user)
+        if ds.customers is None:
+            return frame.iloc[0:0]
+        with _query_lock:
+            mine = set(ds.customers.select("customer_id").to_pandas()["customer_id"].astype(str))
+        return frame[frame["customer_id"].astype(str).isin(mine)].reset_index(drop=True)
+
+    return cache.cached(
+        ("report", url, f"owner:{user.username}", "rfm", ()),
+        compute,
+        ttl_seconds=REPORT_TTL_SECONDS,
+    )
+
+
+def _store_rfm(url: str) -> pd.DataFrame:
     from keepwise.analytics import rfm_report
 
-    return _report(url, user, "rfm", (), lambda ds: rfm_report(ds))
+    def compute() -> pd.DataFrame:
+        ds = _base_dataset(url)
+        with _query_lock:
+            return rfm_report(ds)
+
+    return cache.cached(("rfm-store", url), compute, ttl_seconds=REPORT_TTL_SECONDS)
 
 
 def rfm_segments(url: str, user: User) -> pd.DataFrame:
@@ -163,11 +192,7 @@ def rfm_members(url: str, segment: str) -> frozenset[str]:
         raise query_problem("rfm_segment", segment, f"use one of {', '.join(SEGMENT_NAMES)}")
 
     def compute() -> dict[str, frozenset[str]]:
-        from keepwise.analytics import rfm_report
-
-        ds = _base_dataset(url)
-        with _query_lock:
-            frame = rfm_report(ds)
+        frame = _store_rfm(url)
         return {
             str(key): frozenset(group["customer_id"].astype(str))
             for key, group in frame.groupby("segment")

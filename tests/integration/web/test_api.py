@@ -292,6 +292,9 @@ def test_analytics_reads_are_scoped_to_the_user(web_sqlite) -> None:
     rfm_all = admin.get("/api/v1/rfm").json()
     rfm_rep = rep1.get("/api/v1/rfm").json()
     assert rfm_all["total"] == 3 and [r["customer_id"] for r in rfm_rep["items"]] == ["C1"]
+    # Scored over the whole store: the rep sees C1 with the scores and segment everybody sees.
+    (c1_all,) = [r for r in rfm_all["items"] if r["customer_id"] == "C1"]
+    assert rfm_rep["items"][0] == c1_all
     assert admin.get("/api/v1/rfm/segments").status_code == 200
     assert admin.get("/api/v1/metrics/churn", params={"period": "decade"}).status_code == 422
 
