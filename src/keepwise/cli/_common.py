@@ -65,6 +65,17 @@ OutOption = Annotated[
 
 
 @contextmanager
+def working(message: str) -> Iterator[None]:
+    """A spinner on stderr while a step runs; nothing when stderr is not a terminal (pipes,
+    files and tests stay clean)."""
+    if not err_console.is_terminal:
+        yield
+        return
+    with err_console.status(message, spinner="dots"):
+        yield
+
+
+@contextmanager
 def user_errors() -> Iterator[None]:
     """Turn keepwise errors into a message on stderr and a non-zero exit, without a traceback."""
     try:
@@ -144,14 +155,23 @@ def render_frame(
             justify="right" if pd.api.types.is_numeric_dtype(shown[column]) else "left",
         )
     for row in shown.itertuples(index=False):
-        table.add_row(
-            *("" if pd.isna(v) else (f"{v:,.4g}" if isinstance(v, float) else str(v)) for v in row)
-        )
+        table.add_row(*(_cell(v) for v in row))
     if out is None:
         console.print(table)
     else:
         with out.open("w", encoding="utf-8") as fh:
             Console(file=fh, width=200).print(table)
+
+
+def _cell(value: Any) -> str:
+    """A table cell: amounts in full with thousands separators, rates with 4 significant digits."""
+    import pandas as pd
+
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+    return str(value)
 
 
 def dump_json(data: Any) -> str:

@@ -18,9 +18,9 @@ from keepwise.cli._common import (
     FormatOption,
     OutOption,
     OutputFormat,
-    console,
     render_frame,
     user_errors,
+    working,
 )
 
 StartOption = Annotated[
@@ -79,16 +79,7 @@ def register(app: typer.Typer) -> None:
 def _load(data: str | None) -> Any:
     from keepwise.analytics.dataset import load_dataset
 
-    with console.status("loading data...") if console.is_terminal else _null():
-        return load_dataset(data)
-
-
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
+    return load_dataset(data)
 
 
 def _activity(window_days: int, adaptive: bool) -> Any:
@@ -172,7 +163,7 @@ def _churn_report(
     """The per-period report behind `metrics churn` and `metrics retention` (one computation)."""
     from keepwise.analytics.metrics import churn_report
 
-    with user_errors():
+    with user_errors(), working("computing churn per period..."):
         return churn_report(
             _load(data),
             freq=period.value,
@@ -239,7 +230,7 @@ def revenue(
     """Gross and net revenue retention per period."""
     from keepwise.analytics.metrics import revenue_report
 
-    with user_errors():
+    with user_errors(), working("computing revenue retention..."):
         ds = _load(data)
         df = revenue_report(
             ds,
@@ -280,7 +271,7 @@ def cohorts(
     """
     from keepwise.analytics.cohorts import cohort_matrix, cohort_report
 
-    with user_errors():
+    with user_errors(), working("computing cohorts..."):
         ds = _load(data)
         df = cohort_report(ds, as_of=as_of, max_months=max_months)
     if long or fmt is OutputFormat.json:
@@ -337,7 +328,7 @@ def segments(
     dims = [d.strip() for item in (by or []) for d in item.split(",") if d.strip()] or list(
         DEFAULT_DIMENSIONS
     )
-    with user_errors():
+    with user_errors(), working("computing segments..."):
         ds = _load(data)
         if not by:
             dims = available_dimensions(ds, dims)
@@ -409,7 +400,7 @@ def rfm(
     from keepwise.analytics.rfm import SEGMENT_NAMES, rfm_report, segment_summary
     from keepwise.errors import ConfigError
 
-    with user_errors():
+    with user_errors(), working("computing RFM..."):
         config = RFMConfig(
             window_days=window_days,
             bins=bins,
@@ -489,7 +480,7 @@ def cycles(
     from keepwise.analytics.config import CycleConfig
     from keepwise.analytics.cycles import cycles_report
 
-    with user_errors():
+    with user_errors(), working("computing purchase cycles..."):
         risks = _parse_risks(industry_risk)
         ds = _load(data)
         df = cycles_report(

@@ -20,11 +20,11 @@ from keepwise.cli._common import (
     FormatOption,
     OutOption,
     OutputFormat,
-    console,
     dump_json,
     err_console,
     render_frame,
     user_errors,
+    working,
 )
 
 # Columns shown by ``--format table`` (CSV and JSON carry every column).
@@ -73,9 +73,6 @@ def register(app: typer.Typer) -> None:
 def _load(data: str | None) -> Any:
     from keepwise.analytics.dataset import load_dataset
 
-    if console.is_terminal:
-        with console.status("loading data..."):
-            return load_dataset(data)
     return load_dataset(data)
 
 
@@ -189,9 +186,7 @@ def clv(
         from keepwise.analytics.clv import DEFAULT_TIERS, customer_value, parse_tiers
 
         dataset = _load(data)
-        with (
-            console.status("fitting BG/NBD and Gamma-Gamma...") if console.is_terminal else _Null()
-        ):
+        with working("fitting BG/NBD and Gamma-Gamma..."):
             result = customer_value(
                 dataset.orders,
                 dataset.customers,
@@ -257,7 +252,7 @@ def warnings(
     out: OutOption = None,
 ) -> None:
     """Early warnings with evidence (customer, rule, observed value, threshold, date), or scores."""
-    with user_errors():
+    with user_errors(), working("evaluating warning rules..."):
         from keepwise.analytics.warnings import load_rules, warning_scores
         from keepwise.errors import ConfigError
 
@@ -349,7 +344,7 @@ def potential(
     out: OutOption = None,
 ) -> None:
     """B2B potential index (budget x penetration x synergy), director-led flag and breakthrough point."""
-    with user_errors():
+    with user_errors(), working("computing B2B potential..."):
         from keepwise.analytics.potential import PotentialConfig, parse_synergy, potential_index
         from keepwise.errors import NotFoundError
 
@@ -376,11 +371,3 @@ def potential(
             columns=POTENTIAL_TABLE_VIEW,
             empty="no B2B customers (customers of kind B2B; --all-kinds scores every customer)",
         )
-
-
-class _Null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
