@@ -29,7 +29,6 @@ if TYPE_CHECKING:
     from keepwise.analytics.dataset import Dataset, load_dataset
     from keepwise.analytics.metrics import (
         churn_report,
-        customer_period_status,
         period_churn,
         revenue_report,
         revenue_retention,
@@ -78,7 +77,6 @@ _EXPORTS: dict[str, str] = {
     "Dataset": "keepwise.analytics.dataset",
     "load_dataset": "keepwise.analytics.dataset",
     "churn_report": "keepwise.analytics.metrics",
-    "customer_period_status": "keepwise.analytics.metrics",
     "period_churn": "keepwise.analytics.metrics",
     "revenue_report": "keepwise.analytics.metrics",
     "revenue_retention": "keepwise.analytics.metrics",
@@ -142,7 +140,6 @@ __all__ = [
     "cohort_report",
     "cohort_retention",
     "customer_churn_flags",
-    "customer_period_status",
     "customer_windows",
     "cycles_report",
     "load_dataset",

@@ -62,25 +62,6 @@ def _ratio(num: Any, den: Any) -> Any:
     return ibis.ifelse(den > 0, num.cast("float64") / den.cast("float64"), ibis.null("float64"))
 
 
-def customer_period_status(
-    orders: ibis.Table,
-    customers: ibis.Table | None = None,
-    *,
-    periods: ibis.Table,
-    as_of: date,
-    activity: ActivityConfig = ActivityConfig(),
-) -> ibis.Table:
-    """One row per customer and period in which the customer had an active day or started.
-
-    Returns ``customer_id``, ``period_start``, ``is_active_start``, ``is_active_end``,
-    ``is_new``, ``churn_events`` (spells ending inside the period).
-    """
-    s = _linked_spells(orders, customers, as_of=as_of, activity=activity)
-    p = periods.select("period_start", "start_day", "end_day")
-    j = s.join(p, [s.spell_start <= p.end_day, s.spell_end >= p.start_day])
-    return _status_rows(j, "period_start")
-
-
 def _linked_spells(
     orders: ibis.Table, customers: ibis.Table | None, *, as_of: date, activity: ActivityConfig
 ) -> ibis.Table:
@@ -95,8 +76,9 @@ def _linked_spells(
     )
 
 
-def _status_rows(j: ibis.Table, key: str) -> ibis.Table:
-    """Spell x period rows (with ``start_day``, ``end_day``) -> one row per customer and period."""
+def _status_rows(j: ibis.Table) -> ibis.Table:
+    """Spell x period rows (``period_index``, ``start_day``, ``end_day``) -> one row per customer
+    and period."""
     covers_start = (j.spell_start <= j.start_day) & (j.spell_end >= j.start_day)
     covers_end = (j.spell_start <= j.end_day) & (j.spell_end >= j.end_day)
     # The first spell starts on the day the customer was acquired.
@@ -112,10 +94,10 @@ def _status_rows(j: ibis.Table, key: str) -> ibis.Table:
         is_new=is_new.cast("int64"),
         churn_events=ends_inside.cast("int64"),
     )
-    cols = ["customer_id", key, "is_active_start", "is_active_end", "is_new"]
+    cols = ["customer_id", "period_index", "is_active_start", "is_active_end", "is_new"]
     single = j.filter(j.alone).select(*cols, "churn_events")
     several = j.filter(~j.alone)
-    several = several.group_by(["customer_id", key]).agg(
+    several = several.group_by(["customer_id", "period_index"]).agg(
         is_active_start=several.is_active_start.max(),
         is_active_end=several.is_active_end.max(),
         is_new=several.is_new.max(),
@@ -159,7 +141,7 @@ def period_churn(
         ``survival_rate = customers_retained / customers_start``.
     """
     rows = period_rows(freq, start, end, as_of)
-    periods = periods_table(freq, start, end, as_of)
+    periods = periods_table(rows)
     spells = _linked_spells(orders, customers, as_of=as_of, activity=activity)
     agg = _period_counts(spells, periods, rows)
     counts = [c for c in agg.columns if c != "period_index"]
@@ -226,7 +208,7 @@ def _period_counts(
     partial = at_a.union(at_b.select(*cols, period_index=at_b.b_idx))
     bounds = periods.select("period_index", "start_day", "end_day")
     j = partial.join(bounds, "period_index")
-    status = _status_rows(j, "period_index")
+    status = _status_rows(j)
     st = status.mutate(
         churned=((status.is_active_start == 1) & (status.is_active_end == 0)).cast("int64"),
         retained=((status.is_active_start == 1) & (status.is_active_end == 1)).cast("int64"),
@@ -281,7 +263,7 @@ def revenue_retention(
         Columns :data:`REVENUE_COLUMNS`, one row per period.
     """
     rows = period_rows(freq, start, end, as_of)
-    periods = periods_table(freq, start, end, as_of)
+    periods = periods_table(rows)
     spells = _linked_spells(orders, customers, as_of=as_of, activity=activity)
     counts = _period_counts(spells, periods, rows).select("period_index", "customers_start")
     o = orders.filter(orders.ordered_at.date() <= ibis.date(as_of.isoformat()))
@@ -419,7 +401,6 @@ __all__ = [
     "CHURN_COLUMNS",
     "REVENUE_COLUMNS",
     "churn_report",
-    "customer_period_status",
     "data_dates",
     "day_number",
     "period_churn",

@@ -111,9 +111,8 @@ def period_rows(freq: str, start: date, end: date, as_of: date) -> list[dict[str
     return rows
 
 
-def periods_table(freq: str, start: date, end: date, as_of: date) -> ibis.Table:
-    """:func:`period_rows` as an Ibis memtable."""
-    rows = period_rows(freq, start, end, as_of)
+def periods_table(rows: list[dict[str, Any]]) -> ibis.Table:
+    """The rows of :func:`period_rows` as an Ibis memtable, with their ``period_index``."""
     schema = pa.schema(
         [
             ("period_index", pa.int64()),

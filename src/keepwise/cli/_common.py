@@ -110,8 +110,8 @@ def render_frame(
 ) -> None:
     """Render a pandas DataFrame as a Rich table, CSV or JSON records (stable field names).
 
-    CSV and JSON always carry every column and row. A table on the terminal shows ``columns``
-    (the ones that fit and matter; default all) and the first :data:`TABLE_ROWS` rows, and
+    CSV and JSON always carry every column and row. A table shows ``columns`` (the ones that
+    fit and matter; default all), on the terminal only the first :data:`TABLE_ROWS` rows, and
     says what it left out. ``empty`` is the message printed instead of an empty table.
     """
     import pandas as pd
@@ -136,7 +136,7 @@ def render_frame(
 
     notes = []
     shown = df
-    if columns is not None and out is None:
+    if columns is not None:
         keep = [c for c in columns if c in df.columns]
         hidden = len(df.columns) - len(keep)
         if hidden:

@@ -147,10 +147,6 @@ REVENUE_TABLE = [
 ]
 
 
-def _view(df: Any, fmt: OutputFormat, full: list[str], table: list[str]) -> Any:
-    return df[table if fmt is OutputFormat.table else full]
-
-
 def _churn_report(
     data: str | None,
     period: Period,
@@ -188,9 +184,7 @@ def churn(
 ) -> None:
     """Customers at start, new, churned, at end, and the churn rate per period."""
     df = _churn_report(data, period, start, end, as_of, window_days, adaptive)
-    render_frame(
-        _view(df, fmt, CHURN_VIEW, CHURN_TABLE), fmt, out, title=f"churn per {period.value}"
-    )
+    render_frame(df[CHURN_VIEW], fmt, out, title=f"churn per {period.value}", columns=CHURN_TABLE)
 
 
 @metrics_app.command("retention")
@@ -208,10 +202,11 @@ def retention(
     """Retention rate (end - new) / start and survival (still active among those at start) per period."""
     df = _churn_report(data, period, start, end, as_of, window_days, adaptive)
     render_frame(
-        _view(df, fmt, RETENTION_VIEW, RETENTION_TABLE),
+        df[RETENTION_VIEW],
         fmt,
         out,
         title=f"retention per {period.value}",
+        columns=RETENTION_TABLE,
     )
 
 
@@ -241,10 +236,11 @@ def revenue(
             activity=_activity(window_days, adaptive),
         )
     render_frame(
-        _view(df, fmt, list(df.columns), REVENUE_TABLE),
+        df,
         fmt,
         out,
         title=f"revenue retention per {period.value}",
+        columns=REVENUE_TABLE,
     )
 
 
@@ -342,14 +338,15 @@ def segments(
         )
         if profile:
             df = churned_profile(df, min_customers=min_customers)
-    if fmt is OutputFormat.table:
-        cols = (
-            ["description"]
-            if profile
-            else ["dimension", "segment", "customers", "churned", "churn_rate", "lift", "p_value"]
-        )
-        df = df[cols]
-    render_frame(df, fmt, out, title="churned-customer profile" if profile else "churn by segment")
+    render_frame(
+        df,
+        fmt,
+        out,
+        title="churned-customer profile" if profile else "churn by segment",
+        columns=["description"]
+        if profile
+        else ["dimension", "segment", "customers", "churned", "churn_rate", "lift", "p_value"],
+    )
 
 
 def rfm(
@@ -415,19 +412,21 @@ def rfm(
         df = rfm_report(ds, as_of=as_of, config=config)
     if summary:
         table = segment_summary(df)
-        if fmt is OutputFormat.table:
-            table = table[
-                [
-                    "segment_name",
-                    "segment_name_zh",
-                    "customers",
-                    "share",
-                    "recency_days_mean",
-                    "frequency_mean",
-                    "monetary_mean",
-                ]
-            ]
-        render_frame(table, fmt, out, title="RFM segments")
+        render_frame(
+            table,
+            fmt,
+            out,
+            title="RFM segments",
+            columns=[
+                "segment_name",
+                "segment_name_zh",
+                "customers",
+                "share",
+                "recency_days_mean",
+                "frequency_mean",
+                "monetary_mean",
+            ],
+        )
         return
     if segment is not None:
         df = df[df["segment"] == segment]
