@@ -272,11 +272,24 @@ def evaluate_command(
             f"validation cutoff {report.validation_cutoff} ({report.validation_rows:,} customers); "
             f"horizon {report.horizon_days} days"
         )
-        render_frame(report.metrics_frame().round(4), fmt, out, title="out-of-time validation")
+        metrics = report.metrics_frame().round(4).rename(columns=_METRIC_LABELS)
+        metrics["model"] = metrics["model"].str.replace("_", " ")
+        render_frame(metrics, fmt, out, title="out-of-time validation")
         render_frame(
             report.calibration.round(4), fmt, out, title="calibration (deciles of predicted risk)"
         )
         render_frame(report.top_features.head(10).round(4), fmt, out, title="top features (gain)")
+
+
+#: Terminal headers of the backtest table (csv/json keep the field names).
+_METRIC_LABELS = {
+    "base_rate": "churn rate",
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC",
+    "brier": "Brier",
+    "lift_top10": "lift top 10%",
+    "capture_top10": "capture top 10%",
+}
 
 
 def _store_url(db: str | None) -> str:

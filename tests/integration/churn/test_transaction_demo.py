@@ -62,6 +62,20 @@ def test_cli_fit_evaluate_score_store_history(
     rep = json.loads(r.output)
     assert rep["metrics"]["keepwise"]["roc_auc"] > rep["metrics"]["recency_rule"]["roc_auc"]
     assert len(rep["calibration"]) == 10
+    r = runner.invoke(
+        app,
+        ["churn", "evaluate", "--data", str(demo_dir), "--train-cutoffs", "2", "--format", "csv"],
+    )
+    assert r.exit_code == 0, r.output
+    lines = r.output.splitlines()
+    assert lines[0] == "model,n,base_rate,roc_auc,pr_auc,brier,lift_top10,capture_top10"
+    assert lines[1].split(",")[1] == str(rep["metrics"]["keepwise"]["n"])  # a count, not 812.0
+    # the terminal table spells its headers and model names out in full, wrapping, not cut off
+    r = runner.invoke(app, ["churn", "evaluate", "--data", str(demo_dir), "--train-cutoffs", "2"])
+    assert r.exit_code == 0, r.output
+    assert "…" not in r.output, r.output
+    for word in ("ROC-AUC", "PR-AUC", "Brier", "logistic", "baseline", "recency", "capture"):
+        assert word in r.output, r.output
     out = tmp_path / "scores.csv"
     for _ in range(2):
         r = runner.invoke(

@@ -303,7 +303,10 @@ class BacktestReport:
     def metrics_frame(self) -> pd.DataFrame:
         df = pd.DataFrame(self.metrics).T
         df.index.name = "model"
-        return df.reset_index()
+        df = df.reset_index()
+        if "n" in df.columns:
+            df["n"] = df["n"].astype("int64")
+        return df
 
     def to_dict(self) -> dict[str, Any]:
         return {
