@@ -3,9 +3,12 @@
 Quality (issue 4, part 10): ROC-AUC of keepwise's churn probability against
 * a recency rule (score = days since the last order) and
 * BG/NBD P(alive) (score = 1 - P(alive), keepwise's BetaGeoModel),
-on the demo company (labels from its orders and from the generator's ground truth), CDNOW
-(calibrate to 1997-09-30; churn = no purchase in the holdout to 1998-06-30) and an Olist
-subset (churn = no purchase in 2017-10..12). Target: keepwise >= better baseline + 0.03.
+on three demo companies (seeds 11, 1, 2; labels from their orders and from the generator's
+ground truth), CDNOW (calibrate to 1997-09-30; churn = no purchase in the holdout to
+1998-06-30) and an Olist subset (churn = no purchase in 2017-10..12). Target: keepwise >=
+better baseline + 0.03. For CDNOW the run also prints how high a model cross-validated on the
+holdout labels themselves gets, from keepwise's features and from the whole calibration
+history: the ROC-AUC the data allows, against which the target can be judged.
 
 Speed: 1,000,000 customers featurised, scored (probability, tier, three reasons) and written
 to a SQLite store in under 60 seconds (the model is fitted beforehand on a sample; not timed).
@@ -62,7 +65,7 @@ def _bgnbd_churn_score(
     return pd.Series(1.0 - model.probability_alive(rfm), index=rfm.index)
 
 
-def _report(name: str, y: np.ndarray, scores: dict[str, np.ndarray]) -> None:
+def _report(name: str, y: np.ndarray, scores: dict[str, np.ndarray]) -> float:
     """AUCs; the target is judged against the issue's baselines (recency rule, BG/NBD
     P(alive)); extra, stricter baselines are shown with keepwise's gain over them too."""
     aucs = {k: _auc(y, v) for k, v in scores.items()}
@@ -79,6 +82,7 @@ def _report(name: str, y: np.ndarray, scores: dict[str, np.ndarray]) -> None:
     if set(aucs) - {"keepwise", *ISSUE_BASELINES}:
         best = max(v for k, v in aucs.items() if k != "keepwise")
         print(f"[{name}] keepwise - best of all baselines shown = {aucs['keepwise'] - best:+.4f}")
+    return gain
 
 
 def _orders_only_model(ds: Any, *, horizon: int, latest: str, n_cutoffs: int, step: int) -> Any:
@@ -102,57 +106,80 @@ def _score_at(model: Any, ds: Any, when: str) -> pd.DataFrame:
 
 
 # ------------------------------------------------------------------------- demo
-def bench_demo(quick: bool) -> None:
+#: Demo companies generated for the quality check: one seed says little (the ground-truth
+#: gain moves by about +-0.005 between seeds), so the full run reports three and judges each.
+DEMO_SEEDS = (11, 1, 2)
+
+
+def _demo_gains(kind: str, n: int, seed: int) -> dict[str, float]:
+    """Fit on the earlier cutoffs of one demo company, validate on the last; report AUCs and
+    return keepwise's gain over the better issue baseline per label kind."""
     from keepwise.analytics.churn.labels import label_cutoffs
     from keepwise.analytics.churn.transaction import TransactionChurnModel, labelled_frame
     from keepwise.analytics.dataset import load_dataset
     from keepwise.demo import generate
 
-    n = 1500 if quick else 5000
-    for kind in ("b2b", "b2c"):
-        with tempfile.TemporaryDirectory() as tmp:
-            generate(tmp, customers=n, kind=kind, seed=11)
-            ds = load_dataset(tmp)
-            truth = pd.read_csv(
-                Path(tmp) / "ground_truth" / "ground_truth.csv",
-                dtype={"customer_id": str},
-                parse_dates=["churned_at"],
-            )
-            orders = ds.orders.to_pandas()
-            cuts = label_cutoffs(ds, horizon_days=90, count=4)
-            val = cuts[-1]
-            frame = labelled_frame(ds, cuts, horizon_days=90)
-            is_val = pd.to_datetime(frame["cutoff"]).dt.date == val
-            model = TransactionChurnModel(horizon_days=90).fit_frame(
-                frame[~is_val].reset_index(drop=True)
-            )
-            valid = frame[is_val].reset_index(drop=True)
-            p = model.classifier_.churn_probability(model._encode(valid, fit=False))
-            bg = (
-                _bgnbd_churn_score(orders, str(val))
-                .reindex(valid["customer_id"])
-                .fillna(0.0)
-                .to_numpy()
-            )
-            scores = {
-                "keepwise": p,
-                "recency_rule": valid["recency_days"].to_numpy(),
-                "bgnbd_p_alive": bg,
-            }
-            _report(
-                f"demo {kind} {n:,} customers, cutoff {val}, horizon 90d, labels from orders",
-                valid["churned"].to_numpy(),
+    gains: dict[str, float] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        generate(tmp, customers=n, kind=kind, seed=seed)
+        ds = load_dataset(tmp)
+        truth = pd.read_csv(
+            Path(tmp) / "ground_truth" / "ground_truth.csv",
+            dtype={"customer_id": str},
+            parse_dates=["churned_at"],
+        )
+        orders = ds.orders.to_pandas()
+        cuts = label_cutoffs(ds, horizon_days=90, count=4)
+        val = cuts[-1]
+        frame = labelled_frame(ds, cuts, horizon_days=90)
+        is_val = pd.to_datetime(frame["cutoff"]).dt.date == val
+        model = TransactionChurnModel(horizon_days=90).fit_frame(
+            frame[~is_val].reset_index(drop=True)
+        )
+        valid = frame[is_val].reset_index(drop=True)
+        p = model.classifier_.churn_probability(model._encode(valid, fit=False))
+        bg = (
+            _bgnbd_churn_score(orders, str(val))
+            .reindex(valid["customer_id"])
+            .fillna(0.0)
+            .to_numpy()
+        )
+        scores = {
+            "keepwise": p,
+            "recency_rule": valid["recency_days"].to_numpy(),
+            "bgnbd_p_alive": bg,
+        }
+        gains["orders"] = _report(
+            f"demo {kind} seed {seed}, {n:,} customers, cutoff {val}, horizon 90d, labels from orders",
+            valid["churned"].to_numpy(),
+            scores,
+        )
+        gt = truth.set_index("customer_id")["churned_at"].reindex(valid["customer_id"])
+        h_end = pd.Timestamp(val) + pd.Timedelta(days=90)
+        y_gt = (gt.notna() & (gt <= h_end)).to_numpy().astype(int)
+        if 0 < y_gt.sum() < len(y_gt):
+            gains["ground truth"] = _report(
+                f"demo {kind} seed {seed}, labels = ground truth (latent churn in the horizon)",
+                y_gt,
                 scores,
             )
-            gt = truth.set_index("customer_id")["churned_at"].reindex(valid["customer_id"])
-            h_end = pd.Timestamp(val) + pd.Timedelta(days=90)
-            y_gt = (gt.notna() & (gt <= h_end)).to_numpy().astype(int)
-            if 0 < y_gt.sum() < len(y_gt):
-                _report(
-                    f"demo {kind}, labels = ground truth (latent churn in the horizon)",
-                    y_gt,
-                    scores,
-                )
+    return gains
+
+
+def bench_demo(quick: bool) -> None:
+    n = 1500 if quick else 5000
+    seeds = DEMO_SEEDS[:1] if quick else DEMO_SEEDS
+    for kind in ("b2b", "b2c"):
+        per_seed = [_demo_gains(kind, n, seed) for seed in seeds]
+        for labels in per_seed[0]:
+            g = np.array([d[labels] for d in per_seed if labels in d])
+            met = int((g >= TARGET_GAIN).sum())
+            print(
+                f"[demo {kind}, {labels}] gain over the better baseline on {len(g)} companies "
+                f"(seeds {', '.join(map(str, seeds))}): min {g.min():+.4f}, mean {g.mean():+.4f}; "
+                f"target met on {met} of {len(g)}",
+                flush=True,
+            )
 
 
 # ------------------------------------------------------------------------ CDNOW
@@ -198,25 +225,100 @@ def bench_cdnow(quick: bool) -> None:
             "bgnbd_expected_purchases": bg_x,
         },
     )
-    _holdout_ceiling(model, ds, "1997-09-30", y)
+    _holdout_ceiling(model, ds, orders, cal_end, s["customer_id"], y)
 
 
-def _holdout_ceiling(model: Any, ds: Any, when: str, y: np.ndarray) -> None:
-    """Reference, not a model: LightGBM cross-validated on the *holdout labels themselves*
-    with keepwise's features at the calibration end: about the highest ROC-AUC these
-    features allow on this evaluation (it sees the evaluation labels, so it is no baseline)."""
+def _cv_auc(X: Any, y: np.ndarray, *, seeds: tuple[int, ...] = (0, 1, 2), **params: Any) -> float:
+    """Mean ROC-AUC of LightGBM cross-validated (5 folds) on ``y`` itself, over fold seeds."""
     import lightgbm as lgb
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
-    X = model._encode(model.features_at(ds, when), fit=False)
-    clf = lgb.LGBMClassifier(
-        n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=100, verbose=-1
+    kw = dict(n_estimators=300, learning_rate=0.03, num_leaves=15, min_child_samples=100)
+    kw.update(params)
+    aucs = []
+    for seed in seeds:
+        clf = lgb.LGBMClassifier(**kw, random_state=seed, verbose=-1)
+        folds = StratifiedKFold(5, shuffle=True, random_state=seed)
+        p = cross_val_predict(clf, X, y, cv=folds, method="predict_proba")[:, 1]
+        aucs.append(_auc(y, p))
+    return float(np.mean(aucs))
+
+
+def _calibration_history(
+    orders: pd.DataFrame, cal_end: pd.Timestamp, ids: pd.Series
+) -> pd.DataFrame:
+    """Everything the calibration period says about each customer, as columns: x, t_x, T,
+    recency, CDs and dollars, gaps between purchase days, purchases in the last 30-180 days,
+    and the purchase count and dollars of every single week (the whole history)."""
+    cal = orders[orders["ordered_at"] <= cal_end].copy()
+    start = cal["ordered_at"].min().normalize()
+    cal["day"] = (cal["ordered_at"] - start).dt.days
+    last_day = int((cal_end - start).days)
+    days = (
+        cal.groupby(["customer_id", "day"])
+        .agg(cds=("quantity", "sum"), dollars=("amount", "sum"))
+        .reset_index()
+        .sort_values(["customer_id", "day"])
     )
-    folds = StratifiedKFold(5, shuffle=True, random_state=0)
-    p = cross_val_predict(clf, X, y, cv=folds, method="predict_proba")[:, 1]
+    days["gap"] = days.groupby("customer_id")["day"].diff()
+    g = days.groupby("customer_id")
+    f = pd.DataFrame(index=pd.Index(ids, name="customer_id"))
+    f["first"] = g["day"].min()
+    f["last"] = g["day"].max()
+    f["x"] = g.size() - 1
+    f["T"] = last_day - f["first"]
+    f["recency"] = last_day - f["last"]
+    f["t_x"] = f["last"] - f["first"]
+    f["cds"] = g["cds"].sum()
+    f["dollars"] = g["dollars"].sum()
+    f["first_dollars"] = g["dollars"].first()
+    f["last_dollars"] = g["dollars"].last()
+    f["mean_gap"] = g["gap"].mean()
+    f["max_gap"] = g["gap"].max()
+    f["std_gap"] = g["gap"].std()
+    f["last_gap"] = g["gap"].last()
+    for w in (30, 60, 90, 180):
+        f[f"days_last_{w}"] = days[days["day"] > last_day - w].groupby("customer_id").size()
+    days["week"] = days["day"] // 7
+    weekly = days.pivot_table(
+        index="customer_id", columns="week", values=["cds", "dollars"], aggfunc="sum", fill_value=0
+    )
+    weekly.columns = [f"{v}_week_{w}" for v, w in weekly.columns]
+    return f.join(weekly).fillna(
+        {c: 0 for c in weekly.columns} | {f"days_last_{w}": 0 for w in (30, 60, 90, 180)}
+    )
+
+
+def _holdout_ceiling(
+    model: Any, ds: Any, orders: pd.DataFrame, cal_end: pd.Timestamp, ids: pd.Series, y: np.ndarray
+) -> None:
+    """References, not models: LightGBM cross-validated on the *holdout labels themselves*,
+    (a) with keepwise's features and (b) with the whole calibration-period history of each
+    customer (every week's purchases and dollars, gaps, x/t_x/T). They see the evaluation
+    labels, so they are no baselines: they estimate the highest ROC-AUC the calibration data
+    allows on this evaluation, to set the issue's target (better baseline + 0.03) against."""
+    X = model._encode(model.features_at(ds, str(cal_end.date())), fit=False)
+    ours = _cv_auc(X, y)
     print(
-        f"[cdnow] reference: LightGBM cross-validated on the holdout labels themselves "
-        f"(an upper bound for these features, not a model) ROC-AUC {_auc(y, p):.4f}",
+        f"[cdnow] reference: LightGBM cross-validated on the holdout labels, keepwise's "
+        f"features: ROC-AUC {ours:.4f}",
+        flush=True,
+    )
+    H = _calibration_history(orders, cal_end, ids)
+    whole = max(
+        _cv_auc(H, y),
+        _cv_auc(H, y, num_leaves=7, n_estimators=600, min_child_samples=300, learning_rate=0.02),
+        _cv_auc(H, y, num_leaves=31, n_estimators=200, min_child_samples=50),
+    )
+    print(
+        f"[cdnow] reference: the same on the whole calibration history ({H.shape[1]} columns, "
+        f"best of three tree sizes): ROC-AUC {whole:.4f}",
+        flush=True,
+    )
+    rec = _auc(y, H["recency"].to_numpy())
+    print(
+        f"[cdnow] the target {rec + TARGET_GAIN:.4f} (recency rule {rec:.4f} + {TARGET_GAIN}) is "
+        f"{rec + TARGET_GAIN - max(whole, ours):+.4f} above the best of these references",
         flush=True,
     )
 
