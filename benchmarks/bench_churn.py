@@ -372,6 +372,45 @@ def bench_olist(quick: bool) -> None:
     )
 
 
+# -------------------------------------------------------------------- sentiment
+def bench_sentiment(quick: bool) -> None:
+    """Accuracy of the offline sentiment scores (issue 4, part 8) on labelled texts: the sign
+    of the score against the label, next to the same scorers without keepwise's CRM lexicon
+    and the majority-class share."""
+    from keepwise.analytics._sentiment_examples import CHINESE, ENGLISH
+    from keepwise.analytics.sentiment import sentiment_accuracy
+
+    sets: list[tuple[str, list[str], list[int]]] = []
+    path = DATASETS / "chinese_sentiment" / "waimai_10k.csv"
+    if path.is_file():
+        df = pd.read_csv(path)
+        if quick:
+            df = df.sample(800, random_state=0)
+        sets.append(
+            (
+                f"waimai_10k reviews ({'sample' if quick else 'all'})",
+                list(df["review"]),
+                list(df["label"]),
+            )
+        )
+    else:
+        print(f"[sentiment] SKIPPED waimai_10k: {path} not found")
+    for name, data in (("English CRM sentences", ENGLISH), ("Chinese CRM sentences", CHINESE)):
+        texts, labels = zip(*data, strict=True)
+        sets.append((f"hand-labelled {name}", list(texts), list(labels)))
+    for name, texts, labels in sets:
+        t0 = time.perf_counter()
+        acc = sentiment_accuracy(texts, labels)
+        took = time.perf_counter() - t0
+        plain = sentiment_accuracy(texts, labels, use_lexicon=False)
+        majority = max(np.mean(labels), 1 - np.mean(labels))
+        print(
+            f"[sentiment] {name}: n={len(texts):,}  accuracy {acc:.3f}  without the CRM lexicon "
+            f"{plain:.3f}  majority class {majority:.3f}  ({took:.1f} s)",
+            flush=True,
+        )
+
+
 # ------------------------------------------------------------------------ speed
 def _synthetic_orders(n_customers: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]:
     rng = np.random.default_rng(seed)
@@ -484,7 +523,7 @@ def bench_speed(quick: bool) -> None:
 
 
 def main(quick: bool) -> None:
-    for part in (bench_demo, bench_cdnow, bench_olist, bench_speed):
+    for part in (bench_demo, bench_cdnow, bench_olist, bench_sentiment, bench_speed):
         started = time.perf_counter()
         part(quick)
         print(f"  ({part.__name__} took {time.perf_counter() - started:.1f} s)", flush=True)
