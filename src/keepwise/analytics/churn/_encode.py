@@ -27,8 +27,33 @@ import pandas as pd
 from keepwise.errors import Problem, SchemaError, ValidationError
 
 BLANKS = frozenset(
-    {"", "na", "n/a", "nan", "null", "none", "-", "--", "?", "#n/a", "missing", "nil", "无", "空"}
+    {
+        "",
+        "na",
+        "n/a",
+        "nan",
+        "null",
+        "none",
+        "-",
+        "--",
+        "?",
+        "#n/a",
+        "missing",
+        "nil",
+        "无",
+        "空",
+        # spreadsheet error values
+        "#value!",
+        "#div/0!",
+        "#ref!",
+        "#name?",
+        "#num!",
+        "#null!",
+        "#error!",
+        "#####",
+    }
 )
+#: Target values read without asking (after trimming, lower-casing and dropping a final ".").
 TRUE_WORDS = frozenset(
     {"yes", "y", "true", "t", "是", "有", "churn", "churned", "exited", "left", "流失", "已流失"}
 )
@@ -47,8 +72,27 @@ _BOOL_TOKENS = {
     "f": 0,
     "否": 0,
 }
+#: Words telling which of two target values means churn ("Attrited Customer" / "Existing Customer").
+_CHURN_LIKE = re.compile(
+    r"\b(attrit\w*|churn\w*|exit\w*|left|leav\w*|cancel+\w*|clos\w*|lost|inactive|"
+    r"terminat\w*|quit\w*|gone|lapsed|defect\w*|discontinu\w*|unsubscrib\w*|dropped|"
+    r"deactivat\w*|departed|former|ended)\b|"
+    r"流失|退订|注销|离网|销户|解约|取消|离开|退出|停用|已退|沉睡|不活跃"
+)
+_STAY_LIKE = re.compile(
+    r"\b(exist\w*|active|retain\w*|retention|stay\w*|current|remain\w*|renew\w*|loyal|"
+    r"continu\w*|subscribed|open|ongoing|kept)\b|"
+    r"留存|在网|正常|存续|活跃|续约|保留|现有|在用"
+)
+_NEGATION = re.compile(r"^(not|non|no|never|un)\b[\s_-]*|^non-?|^(未|不|没有|没|非)")
 _STRIP = re.compile(r"[\s,$¥￥€£%'_]|元|rmb|usd|cny|eur", re.IGNORECASE)
-_ID_NAME = re.compile(r"(^id$|_id$|id$|^id_|uuid|^key$|编号|^no\.?$|number$|^code$)", re.IGNORECASE)
+_ID_NAME = re.compile(
+    r"(^id$|_id$|id$|^id_|uuid|^key$|编号|^no\.?$|number$|num$|^code$|号$|号码$)", re.IGNORECASE
+)
+#: Among several id-like columns, one naming the customer wins over a row number.
+_CUSTOMER_ID_NAME = re.compile(
+    r"cust|client|user|member|account|subscriber|客户|用户|会员", re.IGNORECASE
+)
 _NUMERIC_SHARE = 0.95
 
 
@@ -83,34 +127,159 @@ def parse_numbers(s: pd.Series) -> pd.Series:
     return out.where(~neg, -out)
 
 
-def parse_target(s: pd.Series, column: str) -> pd.Series:
-    """Map a churn column (Yes/No, 1/0, True/False, churned/active ...) to 1.0/0.0, blank → NaN.
+def _token(s: pd.Series) -> pd.Series:
+    """Trimmed, lower-cased text without a final ``.`` (UCI's ``" False."``); blanks are NaN."""
+    t = _as_text(s).astype("string").str.lower().str.replace(r"\.+$", "", regex=True).str.strip()
+    return t.mask(t.isin(BLANKS)).astype(object)
+
+
+def _exact_side(token: str) -> float | None:
+    """1.0 / 0.0 for a value read without asking (Yes/No, 1/0, True/False, 流失/留存 ...)."""
+    if token in TRUE_WORDS:
+        return 1.0
+    if token in FALSE_WORDS:
+        return 0.0
+    try:
+        number = float(token)
+    except ValueError:
+        return None
+    return number if number in (0.0, 1.0) else None
+
+
+def churn_side(value: str) -> float | None:
+    """Whether a target value reads as churn (1.0), as staying (0.0) or neither (``None``).
+
+    ``Attrited Customer`` → 1.0, ``Existing Customer`` → 0.0, ``not churned`` → 0.0,
+    ``Inactive`` → 1.0, ``已注销`` → 1.0, ``在网`` → 0.0, ``Gold`` → ``None``.
+    """
+    v = str(value).strip().lower()
+    exact = _exact_side(v.rstrip(".").strip())
+    if exact is not None:
+        return exact
+    churny = bool(_CHURN_LIKE.search(v))
+    stayish = bool(_STAY_LIKE.search(v))
+    if churny and _NEGATION.search(v) and not stayish:
+        return 0.0
+    if churny != stayish:
+        return 1.0 if churny else 0.0
+    return None
+
+
+def _where(rows: list[int] | None, positions: np.ndarray) -> list[int | None]:
+    """Spreadsheet row numbers (header = row 1) of row positions."""
+    if rows is not None and len(rows) > 0:
+        return [rows[int(i)] if int(i) < len(rows) else None for i in positions]
+    return [int(i) + 2 for i in positions]
+
+
+def parse_target(
+    s: pd.Series,
+    column: str,
+    *,
+    positive: str | None = None,
+    file: str = "table",
+    rows: list[int] | None = None,
+) -> pd.Series:
+    """Map a churn column to 1.0 (churned) / 0.0 (not churned); blank → NaN.
+
+    Read without asking: Yes/No, Y/N, 1/0, True/False (also ``" True."`` as in the UCI
+    telecom file), 是/否, 流失/未流失, churned/active ...; and any two values of which exactly
+    one reads as churn and the other as staying (``Attrited Customer`` / ``Existing
+    Customer``, ``Closed``/``Open``, 已注销/正常). Otherwise ``positive`` names the value that
+    means churn.
+
+    Parameters
+    ----------
+    positive
+        The value meaning churn (case, surrounding spaces and a final ``.`` are ignored).
+    file, rows
+        Where the values come from, for error messages: the file name and the spreadsheet row
+        number of each value (default: position + 2, a CSV with its header on row 1).
 
     Raises
     ------
     ValidationError
-        The column does not hold exactly two classes that can be told apart.
+        A third value, a ``positive`` not in the column, two values that cannot be told apart
+        without ``positive``, or only one class.
     """
-    t = _as_text(s)
-    lower = t.astype("string").str.lower()
-    nums = pd.to_numeric(lower, errors="coerce")
-    y = pd.Series(np.nan, index=s.index, dtype=float)
-    y[lower.isin(TRUE_WORDS).fillna(False).to_numpy()] = 1.0
-    y[lower.isin(FALSE_WORDS).fillna(False).to_numpy()] = 0.0
-    y = y.where(y.notna(), nums.where(nums.isin([0.0, 1.0])))
-    unknown = t.notna() & y.isna()
-    if unknown.any():
-        values = sorted(t[unknown].astype(str).unique())[:5]
-        rows = [int(i) + 2 for i in np.flatnonzero(unknown.to_numpy())[:5]]
-        raise ValidationError(
-            [
-                Problem("table", r, column, v, "not a churn value")
-                for r, v in zip(rows, values, strict=False)
-            ],
-            int(unknown.sum()),
-            summary=f"target column {column!r} must be Yes/No, 1/0 or True/False; "
-            f"found {', '.join(map(repr, values))}",
+    tokens = _token(s)
+    present = tokens.dropna()
+    distinct = list(dict.fromkeys(present.tolist()))
+    original = {
+        tok: str(v).strip()
+        for tok, v in zip(tokens.tolist(), s.tolist(), strict=False)
+        if isinstance(tok, str)
+    }
+
+    def shown(tok: str) -> str:
+        return original.get(tok, tok)
+
+    def problems_for(bad: set[str], why: str) -> tuple[list[Problem], int]:
+        mask = tokens.isin(bad).to_numpy()
+        positions = np.flatnonzero(mask)
+        where = _where(rows, positions[:10])
+        values = [s.iloc[int(i)] for i in positions[:10]]
+        return [Problem(file, r, column, v, why) for r, v in zip(where, values, strict=True)], int(
+            mask.sum()
         )
+
+    mapping: dict[str, float] = {}
+    if positive is not None:
+        pos = _token(pd.Series([positive])).iloc[0]
+        if not isinstance(pos, str) or pos not in distinct:
+            found = ", ".join(repr(shown(t)) for t in distinct[:10])
+            raise ValidationError(
+                [Problem(file, None, column, positive, "--positive is not a value of the column")],
+                summary=f"target column {column!r} has no value {positive!r}; it holds {found}",
+            )
+        others = [t for t in distinct if t != pos]
+        if len(others) > 1:
+            extra = set(others[1:])
+            problems, total = problems_for(extra, "a third target value")
+            raise ValidationError(
+                problems,
+                total,
+                summary=f"target column {column!r} must hold two values; besides "
+                f"{shown(pos)!r} (churn) and {shown(others[0])!r} it has "
+                + ", ".join(repr(shown(t)) for t in others[1:6]),
+            )
+        mapping = {pos: 1.0, **{t: 0.0 for t in others}}
+    else:
+        exact = {t: _exact_side(t) for t in distinct}
+        if all(v is not None for v in exact.values()):
+            mapping = {t: float(v) for t, v in exact.items() if v is not None}
+        elif len(distinct) == 2:
+            sides = {t: churn_side(shown(t)) for t in distinct}
+            if sorted(v for v in sides.values() if v is not None) == [0.0, 1.0]:
+                mapping = {t: float(v) for t, v in sides.items() if v is not None}
+            else:
+                a, b = (shown(t) for t in distinct)
+                raise ValidationError(
+                    [
+                        Problem(
+                            file,
+                            None,
+                            column,
+                            None,
+                            f"cannot tell which of {a!r} and {b!r} is churn",
+                        )
+                    ],
+                    summary=f"target column {column!r} holds {a!r} and {b!r}; say which one means "
+                    f"churn with --positive (e.g. --positive {a!r})",
+                )
+        else:
+            known = {t for t, v in exact.items() if v is not None}
+            unknown = [t for t in distinct if t not in known]
+            problems, total = problems_for(set(unknown), "not a churn value")
+            raise ValidationError(
+                problems,
+                total,
+                summary=f"target column {column!r} must hold two values (Yes/No, 1/0, True/False, "
+                f"or two values told apart with --positive); it holds "
+                + ", ".join(repr(shown(t)) for t in distinct[:8])
+                + (f" and {len(distinct) - 8} more" if len(distinct) > 8 else ""),
+            )
+    y = pd.Series(tokens.map(mapping).astype(float).to_numpy(), index=s.index, dtype=float)
     classes = set(y.dropna().unique())
     if len(classes) < 2:
         only = (
@@ -119,10 +288,21 @@ def parse_target(s: pd.Series, column: str) -> pd.Series:
             else f"only {'churned' if 1.0 in classes else 'not churned'} rows"
         )
         raise ValidationError(
-            [Problem("table", None, column, None, f"the target has {only}")],
+            [Problem(file, None, column, None, f"the target has {only}")],
             summary=f"target column {column!r} needs both churned and not-churned rows to learn from",
         )
     return y
+
+
+def target_labels(s: pd.Series, y: pd.Series) -> dict[str, str]:
+    """The original spelling of the churn and the not-churn value (for the model metadata)."""
+    text = _as_text(s)
+    out: dict[str, str] = {}
+    for key, cls in (("churn", 1.0), ("not_churn", 0.0)):
+        values = text[(y == cls).to_numpy()].dropna()
+        if len(values):
+            out[key] = str(values.value_counts().index[0])
+    return out
 
 
 class TableEncoder:
@@ -168,8 +348,7 @@ class TableEncoder:
         if present.empty or present.nunique() <= 1:
             return ColumnSpec(name, "constant")
         unique_share = present.nunique() / max(len(present), 1)
-        lower = present.astype(str).str.lower()
-        if lower.isin(_BOOL_TOKENS.keys()).all():
+        if _token(present).isin(_BOOL_TOKENS.keys()).all():
             return ColumnSpec(name, "boolean")
         nums = parse_numbers(present)
         if nums.notna().mean() >= _NUMERIC_SHARE:
@@ -213,8 +392,7 @@ class TableEncoder:
             if spec.kind == "numeric":
                 out[spec.name] = parse_numbers(col).to_numpy()
             elif spec.kind == "boolean":
-                lower = _as_text(col).astype("string").str.lower()
-                out[spec.name] = lower.map(_BOOL_TOKENS).astype(float).to_numpy()
+                out[spec.name] = _token(col).map(_BOOL_TOKENS).astype(float).to_numpy()
             elif spec.kind == "datetime":
                 out[spec.name] = self._days(_as_text(col)).to_numpy()
             else:

@@ -52,7 +52,9 @@ def read_table(
     if head.startswith(b"PK"):
         return _read_xlsx(p, sheet=sheet, want_column=want_column)
     if head.startswith(b"PAR1"):
-        return pd.read_parquet(p).astype("string").astype(object).where(lambda d: d.notna(), None)
+        df = pd.read_parquet(p).astype("string").astype(object).where(lambda d: d.notna(), None)
+        df.attrs["source"] = str(p)
+        return df
     return _read_csv(p)
 
 
@@ -144,7 +146,12 @@ def _with_header(raw: pd.DataFrame, where: str, *, strict: bool = True) -> pd.Da
         seen[n] = seen.get(n, 0) + 1
         unique.append(n if seen[n] == 1 else f"{n}.{seen[n] - 1}")
     body.columns = unique
-    return body.reset_index(drop=True)
+    rows = [int(i) + 1 for i in body.index]
+    body = body.reset_index(drop=True)
+    # where each row is in the file, for error messages (header = row 1 in a plain CSV)
+    body.attrs["source"] = where
+    body.attrs["rows"] = rows
+    return body
 
 
 def _looks_numeric(v: object) -> bool:

@@ -76,3 +76,58 @@ def test_encoder_missing_column_at_transform_is_blank(messy: pd.DataFrame) -> No
     enc = TableEncoder(exclude=("Churn",)).fit(messy)
     X = enc.transform(messy.drop(columns=["Discount"]))
     assert X["Discount"].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([" False.", " True.", "False.", " True."], [0, 1, 0, 1]),  # UCI churn.data
+        (["Attrited Customer", "Existing Customer"], [1, 0]),  # BankChurners
+        (["Existing Customer", "Attrited Customer"], [0, 1]),
+        (["not churned", "churned"], [0, 1]),
+        (["Inactive", "Active"], [1, 0]),
+        (["Closed", "Open"], [1, 0]),
+        (["已注销", "正常"], [1, 0]),
+        (["在网", "离网"], [0, 1]),
+    ],
+)
+def test_parse_target_reads_churn_words(values: list[str], expected: list[int]) -> None:
+    assert parse_target(pd.Series(values), "Flag").tolist() == expected
+
+
+def test_parse_target_ambiguous_pair_asks_for_positive() -> None:
+    with pytest.raises(ValidationError, match=r"'Plan'.*'Gold' and 'Silver'.*--positive"):
+        parse_target(pd.Series(["Gold", "Silver", "Gold"]), "Plan")
+    y = parse_target(pd.Series(["Gold", "Silver", " gold "]), "Plan", positive="Silver")
+    assert y.tolist() == [0, 1, 0]
+
+
+def test_parse_target_third_value_names_file_row_and_value() -> None:
+    with pytest.raises(ValidationError) as info:
+        parse_target(
+            pd.Series(["Yes", "No", "No", "Later"]), "Churn", file="c.csv", rows=[5, 6, 7, 9]
+        )
+    assert "c.csv, row 9, column 'Churn': not a churn value (value 'Later')" in str(info.value)
+    with pytest.raises(ValidationError, match="besides 'A' \\(churn\\) and 'B' it has 'C'"):
+        parse_target(pd.Series(["A", "B", "C"]), "T", positive="a")
+    with pytest.raises(ValidationError, match="has no value 'Z'"):
+        parse_target(pd.Series(["A", "B"]), "T", positive="Z")
+
+
+def test_encoder_reads_spreadsheet_errors_as_blank_and_spaced_booleans() -> None:
+    n = 100
+    df = pd.DataFrame(
+        {
+            "Days": [str(i) for i in range(n - 3)] + ["#VALUE!", "N/A", "-"],
+            "Plan": [" yes", " no"] * (n // 2),
+            "Income": ["$60K - $80K", "Less than $40K", "$120K +", "Unknown"] * (n // 4),
+        }
+    )
+    enc = TableEncoder().fit(df)
+    assert {s.name: s.kind for s in enc.specs_} == {
+        "Days": "numeric",
+        "Plan": "boolean",
+        "Income": "categorical",
+    }
+    X = enc.transform(df)
+    assert X["Days"].isna().sum() == 3 and X["Plan"].tolist()[:2] == [1.0, 0.0]
