@@ -59,7 +59,19 @@ def fit_command(
     ] = None,
     target: Annotated[
         str | None,
-        typer.Option("--target", help="Churn column of --table (Yes/No, 1/0, True/False)."),
+        typer.Option(
+            "--target",
+            help="Churn column of --table (Yes/No, 1/0, True/False, or two values such as "
+            "'Attrited Customer'/'Existing Customer').",
+        ),
+    ] = None,
+    positive: Annotated[
+        str | None,
+        typer.Option(
+            "--positive",
+            help="The --target value that means churn, when it cannot be told from the values "
+            "(saved in the model).",
+        ),
     ] = None,
     id_column: Annotated[
         str | None,
@@ -127,6 +139,8 @@ def fit_command(
         tiers = RiskTiers(
             "share" if tiers_by_share else "threshold", medium=tier_medium, high=tier_high
         )
+        if positive is not None and table is None:
+            raise ConfigError("--positive goes with --table and --target (snapshot mode)")
         if table is not None:
             if target is None:
                 raise ConfigError("--table needs --target: the name of the churn column")
@@ -141,6 +155,7 @@ def fit_command(
                     table,
                     target=target,
                     id_column=id_column,
+                    positive=positive,
                     sheet=sheet,
                     tiers=tiers,
                     calibration=calibration,
@@ -175,6 +190,15 @@ def fit_command(
             return
         tw = meta.get("training_window", {})
         console.print(f"saved {escape(str(model))}  (model {meta['model_version']})")
+        labels = meta.get("target_values") or {}
+        if labels:
+            console.print(
+                escape(
+                    f"target {meta['target']!r}: churn = {labels.get('churn')!r}, "
+                    f"not churn = {labels.get('not_churn')!r}"
+                ),
+                highlight=False,
+            )
         console.print(f"training rows: {tw.get('rows', '?'):,}  features: {len(meta['features'])}")
         for name, m in meta["metrics"].items():
             console.print(escape(_metrics_line(name, m)), highlight=False)
@@ -210,7 +234,17 @@ def predict_command(
 
     with user_errors():
         fitted, meta = load_model(model, kind="snapshot")
-        df = read_table(table, sheet=sheet)
+        df = read_table(table, sheet=sheet, want_column=meta.get("id_column"))
+        missing = fitted.missing_columns(df)
+        if missing:
+            err_console.print(
+                escape(
+                    f"note: {len(missing)} column(s) the model uses are not in {table} and are "
+                    f"read as blank: {', '.join(missing[:10])}{' ...' if len(missing) > 10 else ''}"
+                ),
+                highlight=False,
+                soft_wrap=True,
+            )
         preds = fitted.predict_frame(df, lang=lang, top=top)
         out.parent.mkdir(parents=True, exist_ok=True)
         preds.to_csv(out, index=False, encoding="utf-8")

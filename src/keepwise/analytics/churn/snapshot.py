@@ -19,7 +19,13 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 
-from keepwise.analytics.churn._encode import _ID_NAME, TableEncoder, parse_target
+from keepwise.analytics.churn._encode import (
+    _CUSTOMER_ID_NAME,
+    _ID_NAME,
+    TableEncoder,
+    parse_target,
+    target_labels,
+)
 from keepwise.analytics.churn.model import ChurnClassifier
 from keepwise.analytics.churn.reasons import (
     Reason,
@@ -29,7 +35,7 @@ from keepwise.analytics.churn.reasons import (
     top_reasons,
 )
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
-from keepwise.errors import NotFittedError, SchemaError
+from keepwise.errors import NotFittedError, Problem, ValidationError
 
 try:
     from typing import Self
@@ -45,8 +51,20 @@ def _find_column(df: pd.DataFrame, name: str, what: str) -> str:
     folded = {str(c).strip().lower(): c for c in df.columns}
     if name.strip().lower() in folded:
         return str(folded[name.strip().lower()])
-    shown = ", ".join(map(str, list(df.columns)[:30]))
-    raise SchemaError(name, None, f"{what} column not found; the table has: {shown}")
+    import difflib
+
+    names = [str(c) for c in df.columns]
+    close = difflib.get_close_matches(name, names, n=3, cutoff=0.6)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    shown = ", ".join(names[:30]) + (f" (and {len(names) - 30} more)" if len(names) > 30 else "")
+    raise ValidationError(
+        [Problem(_source(df), 1, name, None, f"{what} column not found{hint}")],
+        summary=f"{what} column not found: {name!r}{hint} The table has: {shown}",
+    )
+
+
+def _source(df: pd.DataFrame) -> str:
+    return str(df.attrs.get("source", "table"))
 
 
 class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
@@ -58,7 +76,11 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         Name of the churn column (Yes/No, 1/0, True/False ...; case-insensitive name match).
     id_column
         Column identifying the customer. Default: an id-like column found automatically
-        (named ``...id``/``编号`` and unique), else the row number.
+        (named ``...id``/``...num``/``编号`` and unique; one naming the customer or client
+        first), else the row number.
+    positive
+        The target value that means churn, when it cannot be told from the values themselves
+        (see :func:`~keepwise.analytics.churn._encode.parse_target`).
     tiers
         :class:`RiskTiers` (default: thresholds 0.2 and 0.5).
     calibration, random_state
@@ -70,6 +92,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         *,
         target: str,
         id_column: str | None = None,
+        positive: str | None = None,
         tiers: RiskTiers | None = None,
         calibration: Literal["sigmoid", "isotonic"] = "sigmoid",
         max_levels: int = 30,
@@ -77,6 +100,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     ) -> None:
         self.target = target
         self.id_column = id_column
+        self.positive = positive
         self.tiers = tiers
         self.calibration = calibration
         self.max_levels = max_levels
@@ -86,7 +110,15 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         """Learn column types and the model from a table holding the target column."""
         target = _find_column(df, self.target, "target")
         id_col = _find_column(df, self.id_column, "id") if self.id_column else None
-        y = parse_target(df[target], target)
+        rows = df.attrs.get("rows")
+        y = parse_target(
+            df[target],
+            target,
+            positive=self.positive,
+            file=_source(df),
+            rows=list(rows) if rows is not None and len(rows) == len(df) else None,
+        )
+        self.target_labels_ = target_labels(df[target], y)
         keep = y.notna().to_numpy()
         df = df.loc[keep]
         y = y[keep]
@@ -97,6 +129,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
             ids = [
                 s.name for s in self.encoder_.specs_ if s.kind == "id" and _ID_NAME.search(s.name)
             ]
+            ids.sort(key=lambda name: not _CUSTOMER_ID_NAME.search(name))  # stable: file order
             id_col = ids[0] if ids else None
         self.target_column_ = target
         self.id_column_ = id_col
@@ -117,7 +150,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     # ------------------------------------------------------------------ predict
     def churn_probability(self, df: pd.DataFrame) -> np.ndarray:
         self._check()
-        return self.classifier_.churn_probability(self.encoder_.transform(df))
+        return self.classifier_.churn_probability(self.encoder_.transform(self._align(df)))
 
     def _ids(self, df: pd.DataFrame) -> pd.Series:
         if self.id_column_ and self.id_column_ in df.columns:
@@ -131,7 +164,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     def explain(self, df: pd.DataFrame, *, top: int = 3) -> list[list[Reason]]:
         """The top drivers of each row's risk, with the row's own values."""
         self._check()
-        X = self.encoder_.transform(df)
+        X = self.encoder_.transform(self._align(df))
         contrib = self.classifier_.contributions(X)
         lowering = self.classifier_.churn_probability(X) < self.classifier_.tier_thresholds_[0]
         return top_reasons(contrib, X, self._describer(), top=top, lowering=lowering)
@@ -142,6 +175,8 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         The target column is not needed (and is ignored when present).
         """
         self._check()
+        df = self._align(df)
+        self._check_columns(df)
         X = self.encoder_.transform(df)
         p = self.classifier_.churn_probability(X)
         contrib = self.classifier_.contributions(X)
@@ -155,6 +190,43 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
                 "reasons": join_reasons(reasons, lang),
             }
         )
+
+    def _check_columns(self, df: pd.DataFrame) -> None:
+        """Refuse a table that shares no feature column with the training table."""
+        used = self.encoder_.features_
+        if not any(name in df.columns for name in used):
+            shown = ", ".join(map(str, list(df.columns)[:15]))
+            raise ValidationError(
+                [
+                    Problem(
+                        _source(df), 1, None, None, "none of the model's columns is in the table"
+                    )
+                ],
+                summary="this table has none of the columns the model was fitted on ("
+                + ", ".join(used[:10])
+                + (" ..." if len(used) > 10 else "")
+                + f"); it has: {shown}",
+            )
+
+    def _align(self, df: pd.DataFrame) -> pd.DataFrame:
+        """Rename columns that match a training column up to case and surrounding spaces."""
+        wanted = {s.name.strip().lower(): s.name for s in self.encoder_.specs_}
+        if self.id_column_:
+            wanted.setdefault(self.id_column_.strip().lower(), self.id_column_)
+        rename = {
+            c: wanted[str(c).strip().lower()]
+            for c in df.columns
+            if c not in wanted.values()
+            and str(c).strip().lower() in wanted
+            and wanted[str(c).strip().lower()] not in df.columns
+        }
+        return df.rename(columns=rename) if rename else df
+
+    def missing_columns(self, df: pd.DataFrame) -> list[str]:
+        """Feature columns of the model that ``df`` lacks (read as blank at predict)."""
+        self._check()
+        df = self._align(df)
+        return [name for name in self.encoder_.features_ if name not in df.columns]
 
     def _describer(self) -> Any:
         specs = {s.name: s for s in self.encoder_.specs_}
@@ -193,6 +265,8 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         clf = self.classifier_
         return {
             "target": self.target_column_,
+            "target_values": getattr(self, "target_labels_", {}),
+            "positive": getattr(self, "positive", None),
             "id_column": self.id_column_,
             "features": clf.feature_names_in_,
             "column_types": {s.name: s.kind for s in self.encoder_.specs_},
@@ -213,6 +287,7 @@ def fit_snapshot_file(
     *,
     target: str,
     id_column: str | None = None,
+    positive: str | None = None,
     sheet: str | None = None,
     **kwargs: Any,
 ) -> SnapshotChurnModel:
@@ -220,5 +295,7 @@ def fit_snapshot_file(
     from keepwise.analytics.churn._io import read_table
 
     df = read_table(path, sheet=sheet, want_column=target)
-    model = SnapshotChurnModel(target=target, id_column=id_column, **kwargs).fit(df)
+    model = SnapshotChurnModel(target=target, id_column=id_column, positive=positive, **kwargs).fit(
+        df
+    )
     return model

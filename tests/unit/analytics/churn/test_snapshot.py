@@ -191,3 +191,34 @@ def test_cli_fit_errors_are_clear(
     assert r.exit_code != 0
     assert message in r.output
     assert "Traceback" not in r.output
+
+
+def test_predict_matches_columns_up_to_case_and_reports_missing(messy: pd.DataFrame) -> None:
+    model = SnapshotChurnModel(target="Churn").fit(messy)
+    renamed = messy.rename(columns=lambda c: f" {c.upper()} ")
+    preds = model.predict_frame(renamed)
+    np.testing.assert_allclose(
+        preds["churn_probability"], model.predict_frame(messy)["churn_probability"]
+    )
+    assert preds["id"].tolist() == messy["Customer ID"].tolist()
+    assert model.missing_columns(renamed.drop(columns=[" DISCOUNT "])) == ["Discount"]
+
+
+def test_cli_predict_says_which_columns_are_missing(tmp_path: Path, make_messy) -> None:  # type: ignore[no-untyped-def]
+    df = make_messy(600, seed=4)
+    df.to_csv(tmp_path / "train.csv", index=False)
+    df.drop(columns=["Churn", "Discount"]).to_csv(tmp_path / "new.csv", index=False)
+    runner = CliRunner()
+    model = str(tmp_path / "m.kwm")
+    r = runner.invoke(
+        app,
+        ["churn", "fit", "--table", str(tmp_path / "train.csv"), "--target", "Churn", "-m", model],
+    )
+    assert r.exit_code == 0, r.output
+    out = str(tmp_path / "p.csv")
+    r = runner.invoke(
+        app, ["churn", "predict", "-m", model, "--table", str(tmp_path / "new.csv"), "-o", out]
+    )
+    assert r.exit_code == 0, r.output
+    assert "are not in" in r.output and "read as blank: Discount" in r.output
+    assert len(pd.read_csv(out)) == 600
