@@ -86,6 +86,12 @@ def _read_csv(p: Path) -> pd.DataFrame:
         raise ValidationError(
             [Problem(str(p), None, None, None, f"cannot parse the file: {exc}")]
         ) from None
+    # pandas skips empty lines: number the rows by their line in the file (index + 1 = line),
+    # unless quoted line breaks make lines and rows differ
+    with p.open("r", encoding=encoding, errors="replace", newline="") as fh:
+        lines = [i for i, line in enumerate(fh) if line.strip()]
+    if len(lines) == len(raw):
+        raw.index = pd.Index(lines)
     return _with_header(raw, str(p))
 
 
@@ -120,12 +126,16 @@ def _with_header(raw: pd.DataFrame, where: str, *, strict: bool = True) -> pd.Da
     """Find the header row (the first row nearly as full as the fullest, all text) and apply it."""
     raw = raw.map(_to_text) if hasattr(raw, "map") else raw.applymap(_to_text)
     raw = raw.replace({"": None})
-    raw = raw.dropna(axis=0, how="all").dropna(axis=1, how="all")
-    if raw.empty:
+    raw = raw.dropna(axis=1, how="all")
+    filled_rows = raw.notna().any(axis=1) if len(raw.columns) else pd.Series(False, raw.index)
+    if raw.empty or not filled_rows.any():
         if strict:
             raise ValidationError([Problem(where, None, None, None, "the table is empty")])
         return None
-    scan = raw.iloc[:_MAX_HEADER_SCAN]
+    # blank rows after the table are dropped; blank rows inside it are kept, so that the
+    # rows match the file's data rows one for one (as pandas reads them)
+    raw = raw.loc[: filled_rows[filled_rows].index[-1]]
+    scan = raw[filled_rows.loc[raw.index]].iloc[:_MAX_HEADER_SCAN]
     filled = scan.notna().sum(axis=1)
     best = int(filled.max())
     header_pos = 0
@@ -135,8 +145,9 @@ def _with_header(raw: pd.DataFrame, where: str, *, strict: bool = True) -> pd.Da
         if full and all(not _looks_numeric(v) for v in values):
             header_pos = pos
             break
-    header = raw.iloc[header_pos]
-    body = raw.iloc[header_pos + 1 :]
+    header_at = raw.index.get_loc(scan.index[header_pos])
+    header = raw.iloc[header_at]
+    body = raw.iloc[header_at + 1 :]
     keep = [i for i, h in enumerate(header) if h is not None]
     body = body.iloc[:, keep]
     names = [str(header.iloc[i]).strip() for i in keep]
