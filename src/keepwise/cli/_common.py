@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 
@@ -148,19 +149,65 @@ def render_frame(
     caption = None
     if notes:
         caption = f"{'; '.join(notes)}: --format csv or json (with --out FILE) gives them all"
-    table = Table(title=title, caption=caption, show_lines=False)
-    for column in shown.columns:
-        table.add_column(
-            str(column),
-            justify="right" if pd.api.types.is_numeric_dtype(shown[column]) else "left",
+    cells = {str(c): [_cell(v) for v in shown[c]] for c in shown.columns}
+    numeric = {str(c) for c in shown.columns if pd.api.types.is_numeric_dtype(shown[c])}
+    widths = {  # a header wraps between words
+        name: max([*(cell_len(w) for w in name.split()), *(cell_len(v) for v in values)])
+        for name, values in cells.items()
+    }
+    target = console if out is None else None
+    # text folds onto more lines, so for laying columns out it counts as at most 30 cells wide
+    room_needed = {n: w if n in numeric else min(w, 30) for n, w in widths.items()}
+    groups = _column_groups(
+        list(cells), room_needed, target.width if target else sum(widths.values()) * 4
+    )
+    tables = []
+    for i, group in enumerate(groups):
+        part = title if len(groups) == 1 or title is None else f"{title} ({i + 1}/{len(groups)})"
+        table = Table(
+            title=part, caption=caption if i == len(groups) - 1 else None, show_lines=False
         )
-    for row in shown.itertuples(index=False):
-        table.add_row(*(_cell(v) for v in row))
-    if out is None:
-        console.print(table)
+        for name in group:
+            # numbers are never cut; text may fold but is never replaced by an ellipsis
+            table.add_column(
+                name,
+                justify="right" if name in numeric else "left",
+                no_wrap=name in numeric,
+                min_width=widths[name] if name in numeric else min(widths[name], 12),
+                overflow="fold",
+            )
+        for r in range(len(shown)):
+            table.add_row(*(cells[name][r] for name in group))
+        tables.append(table)
+    if target is not None:
+        for table in tables:
+            target.print(table)
     else:
-        with out.open("w", encoding="utf-8") as fh:
-            Console(file=fh, width=200).print(table)
+        with out.open("w", encoding="utf-8") as fh:  # type: ignore[union-attr]
+            file_console = Console(file=fh, width=sum(widths.values()) + 3 * len(widths) + 1)
+            for table in tables:
+                file_console.print(table)
+
+
+def _column_groups(names: list[str], widths: dict[str, int], room: int) -> list[list[str]]:
+    """Split a table's columns into groups that each fit ``room`` terminal cells, the first
+    (key) column repeated in every group, as pandas prints a wide frame: nothing is cut."""
+    if len(names) <= 1:
+        return [names]
+    key, rest = names[0], names[1:]
+    used0 = 1 + widths[key] + 3  # left edge, key cell, padding and separator
+    groups: list[list[str]] = []
+    group: list[str] = [key]
+    used = used0
+    for name in rest:
+        need = widths[name] + 3
+        if len(group) > 1 and used + need > room:
+            groups.append(group)
+            group, used = [key], used0
+        group.append(name)
+        used += need
+    groups.append(group)
+    return groups
 
 
 def _cell(value: Any) -> str:
