@@ -122,9 +122,11 @@ def test_cli_fit_evaluate_score_store_history(
                 assert f"已 {days} 天未下单" in reason["zh"], reason
                 checked += 1
             if reason["feature"] == "orders_90d":
-                assert reason["en"].startswith(
-                    f"{int(n90.get(external_id, 0))} orders in the last 90 days"
-                ), reason
+                n = int(n90.get(external_id, 0))
+                said = {0: "no orders", 1: "1 order"}.get(n, f"{n} orders")
+                assert reason["en"].startswith(f"{said} in the last 90 days"), reason
+                said_zh = "近 90 天未下单" if n == 0 else f"近 90 天下单 {n} 次"
+                assert reason["zh"].startswith(said_zh), reason
                 checked += 1
     assert checked > 20
     assert scores["reasons"].str.len().gt(0).mean() > 0.95

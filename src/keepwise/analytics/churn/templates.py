@@ -18,6 +18,19 @@ def _n(v: Any) -> str:
     return fmt_number(round(float(v)) if v == v else v)
 
 
+def _count(v: Any, one: str, many: str | None = None) -> str:
+    """``no orders`` / ``1 order`` / ``5 orders``."""
+    many = many or one + "s"
+    n = round(float(v)) if v == v else v
+    if n == 0:
+        return f"no {many}"
+    return f"{_n(n)} {one if n == 1 else many}"
+
+
+def _zh_orders(when: str, v: Any) -> str:
+    return f"{when}未下单" if v == v and round(float(v)) == 0 else f"{when}下单 {_n(v)} 次"
+
+
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and v != v)
 
@@ -144,12 +157,12 @@ TEMPLATES: dict[str, Template] = {
         None if _missing(v) else (f"last feedback {_n(v)} days ago", f"最近一次评价在 {_n(v)} 天前")
     ),
     "events_total": lambda v, r: (
-        f"{_n(v)} interactions, tickets and feedback so far",
+        f"{_count(v, 'interaction, ticket or feedback', 'interactions, tickets and feedback')} so far",
         f"累计沟通、工单与评价 {_n(v)} 次",
     ),
     "interactions_180d": lambda v, r: (
-        f"{_n(v)} interactions with us in the last 180 days",
-        f"近 180 天与我们沟通 {_n(v)} 次",
+        f"{_count(v, 'interaction')} with us in the last 180 days",
+        (f"近 180 天未与我们沟通" if v == 0 else f"近 180 天与我们沟通 {_n(v)} 次"),
     ),
     "orders_qoq_change": _qoq(
         "order frequency", "订单频率", "orders_prev_90d", "orders_90d", False
@@ -158,7 +171,7 @@ TEMPLATES: dict[str, Template] = {
     "recency_days": lambda v, r: _recency(v, r),
     "overdue_ratio": _overdue,
     "slow_tickets_90d": lambda v, r: (
-        f"{_n(v)} tickets waited over 24 hours for a first response in 90 days",
+        f"{_count(v, 'ticket')} waited over 24 hours for a first response in 90 days",
         f"近 90 天有 {_n(v)} 个工单首次响应等待超过 24 小时",
     ),
     "max_response_hours_90d": lambda v, r: (
@@ -177,9 +190,12 @@ TEMPLATES: dict[str, Template] = {
             f"工单平均等待首次响应 {_n(v)} 小时",
         )
     ),
-    "open_tickets": lambda v, r: (f"{_n(v)} tickets still unresolved", f"{_n(v)} 个工单尚未解决"),
+    "open_tickets": lambda v, r: (
+        f"{_count(v, 'ticket')} still unresolved",
+        f"{_n(v)} 个工单尚未解决",
+    ),
     "tickets_90d": lambda v, r: (
-        f"{_n(v)} tickets in the last 90 days",
+        f"{_count(v, 'ticket')} in the last 90 days",
         f"近 90 天提交 {_n(v)} 个工单",
     ),
     "satisfaction_last": lambda v, r: (
@@ -218,8 +234,8 @@ TEMPLATES: dict[str, Template] = {
         else ("no negative notes or comments in 90 days", "近 90 天无负面记录或评价")
     ),
     "interactions_90d": lambda v, r: (
-        f"{_n(v)} interactions with us in the last 90 days",
-        f"近 90 天与我们沟通 {_n(v)} 次",
+        f"{_count(v, 'interaction')} with us in the last 90 days",
+        (f"近 90 天未与我们沟通" if v == 0 else f"近 90 天与我们沟通 {_n(v)} 次"),
     ),
     "days_since_interaction": lambda v, r: (
         None if _missing(v) else (f"no contact for {_n(v)} days", f"已 {_n(v)} 天没有沟通")
@@ -240,20 +256,26 @@ TEMPLATES: dict[str, Template] = {
             f"近 90 天联系到的决策人仅占决策权重 {v * 100:.0f}%",
         )
     ),
-    "contacts": lambda v, r: (f"{_n(v)} contacts on file", f"登记联系人 {_n(v)} 位"),
+    "contacts": lambda v, r: (f"{_count(v, 'contact')} on file", f"登记联系人 {_n(v)} 位"),
     "tenure_days": lambda v, r: (f"customer for {_n(v)} days", f"成为客户 {_n(v)} 天"),
-    "frequency": lambda v, r: (f"{_n(v)} orders so far", f"累计 {_n(v)} 单"),
+    "frequency": lambda v, r: (f"{_count(v, 'order')} so far", f"累计 {_n(v)} 单"),
     "monetary": lambda v, r: (f"total spend {_n(v)}", f"累计消费 {_n(v)}"),
     "avg_order_value": lambda v, r: (f"average order {_n(v)}", f"平均客单价 {_n(v)}"),
-    "orders_30d": lambda v, r: (f"{_n(v)} orders in the last 30 days", f"近 30 天下单 {_n(v)} 次"),
-    "orders_90d": lambda v, r: (f"{_n(v)} orders in the last 90 days", f"近 90 天下单 {_n(v)} 次"),
+    "orders_30d": lambda v, r: (
+        f"{_count(v, 'order')} in the last 30 days",
+        _zh_orders("近 30 天", v),
+    ),
+    "orders_90d": lambda v, r: (
+        f"{_count(v, 'order')} in the last 90 days",
+        _zh_orders("近 90 天", v),
+    ),
     "orders_180d": lambda v, r: (
-        f"{_n(v)} orders in the last 180 days",
-        f"近 180 天下单 {_n(v)} 次",
+        f"{_count(v, 'order')} in the last 180 days",
+        _zh_orders("近 180 天", v),
     ),
     "orders_prev_90d": lambda v, r: (
-        f"{_n(v)} orders in the quarter before last",
-        f"上一季度下单 {_n(v)} 次",
+        f"{_count(v, 'order')} in the quarter before last",
+        _zh_orders("上一季度", v),
     ),
     "amount_90d": lambda v, r: (f"spent {_n(v)} in the last 90 days", f"近 90 天消费 {_n(v)}"),
     "amount_prev_90d": lambda v, r: (
