@@ -162,7 +162,7 @@ TEMPLATES: dict[str, Template] = {
     ),
     "interactions_180d": lambda v, r: (
         f"{_count(v, 'interaction')} with us in the last 180 days",
-        (f"近 180 天未与我们沟通" if v == 0 else f"近 180 天与我们沟通 {_n(v)} 次"),
+        ("近 180 天未与我们沟通" if v == 0 else f"近 180 天与我们沟通 {_n(v)} 次"),
     ),
     "orders_qoq_change": _qoq(
         "order frequency", "订单频率", "orders_prev_90d", "orders_90d", False
@@ -235,7 +235,7 @@ TEMPLATES: dict[str, Template] = {
     ),
     "interactions_90d": lambda v, r: (
         f"{_count(v, 'interaction')} with us in the last 90 days",
-        (f"近 90 天未与我们沟通" if v == 0 else f"近 90 天与我们沟通 {_n(v)} 次"),
+        ("近 90 天未与我们沟通" if v == 0 else f"近 90 天与我们沟通 {_n(v)} 次"),
     ),
     "days_since_interaction": lambda v, r: (
         None if _missing(v) else (f"no contact for {_n(v)} days", f"已 {_n(v)} 天没有沟通")
