@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,11 +42,22 @@ ModelOption = Annotated[
 LangOption = Annotated[str, typer.Option("--lang", help="Language of the reasons: en or zh.")]
 
 
-def _metrics_line(name: str, m: dict[str, Any]) -> str:
-    return (
-        f"{name:<20} ROC-AUC {m['roc_auc']:.3f}  PR-AUC {m['pr_auc']:.3f}  Brier {m['brier']:.4f}  "
-        f"lift@10% {m['lift_top10']:.2f}  capture@10% {m['capture_top10']:.1%}"
-    )
+def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
+    """Out-of-fold metrics per model as a small frame for the terminal."""
+    import pandas as pd
+
+    rows = [
+        {
+            "model": "keepwise" if name == "model" else name.replace("_", " "),
+            "ROC-AUC": round(m["roc_auc"], 3),
+            "PR-AUC": round(m["pr_auc"], 3),
+            "Brier": round(m["brier"], 4),
+            "lift top 10%": round(m["lift_top10"], 2),
+            "capture top 10%": round(m["capture_top10"], 3),
+        }
+        for name, m in metrics.items()
+    ]
+    return pd.DataFrame(rows)
 
 
 @churn_app.command("fit")
@@ -76,6 +88,14 @@ def fit_command(
     id_column: Annotated[
         str | None,
         typer.Option("--id", help="Customer id column of --table (default: found automatically)."),
+    ] = None,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--exclude",
+            help="A --table column not to learn from, e.g. one filled in after the churn "
+            "(churn reason, churn score); repeat for more.",
+        ),
     ] = None,
     sheet: Annotated[
         str | None,
@@ -139,8 +159,10 @@ def fit_command(
         tiers = RiskTiers(
             "share" if tiers_by_share else "threshold", medium=tier_medium, high=tier_high
         )
-        if positive is not None and table is None:
-            raise ConfigError("--positive goes with --table and --target (snapshot mode)")
+        if (positive is not None or exclude) and table is None:
+            raise ConfigError(
+                "--positive and --exclude go with --table and --target (snapshot mode)"
+            )
         if table is not None:
             if target is None:
                 raise ConfigError("--table needs --target: the name of the churn column")
@@ -156,6 +178,7 @@ def fit_command(
                     target=target,
                     id_column=id_column,
                     positive=positive,
+                    exclude=tuple(exclude or ()),
                     sheet=sheet,
                     tiers=tiers,
                     calibration=calibration,
@@ -185,6 +208,18 @@ def fit_command(
             raise ConfigError(
                 "give either --table FILE --target COL (snapshot table) or --data DATA (transactions)"
             )
+        for leak in meta.get("near_perfect_columns") or []:
+            err_console.print(
+                escape(
+                    f"warning: column {leak['column']!r} tells churners apart almost perfectly "
+                    f"on its own (ROC-AUC {leak['auc']:.3f}). If it is filled in after the churn "
+                    f"(a churn reason, label, score or date), the model leans on something no "
+                    f"customer still to be scored has: fit again with --exclude "
+                    f"{shlex.quote(leak['column'])}"
+                ),
+                style="yellow",
+                highlight=False,
+            )
         if as_json:
             typer.echo(dump_json(meta))
             return
@@ -200,9 +235,12 @@ def fit_command(
                 highlight=False,
             )
         console.print(f"training rows: {tw.get('rows', '?'):,}  features: {len(meta['features'])}")
-        for name, m in meta["metrics"].items():
-            console.print(escape(_metrics_line(name, m)), highlight=False)
-        console.print("(out-of-fold cross-validated metrics on the training data)")
+        render_frame(
+            _metrics_table(meta["metrics"]),
+            OutputFormat.table,
+            None,
+            title="out-of-fold cross-validated metrics on the training data",
+        )
 
 
 class _null:

@@ -81,10 +81,20 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     positive
         The target value that means churn, when it cannot be told from the values themselves
         (see :func:`~keepwise.analytics.churn._encode.parse_target`).
+    exclude
+        Columns never used as features (e.g. ones recorded after the churn: a churn reason,
+        a churn score, a closing date).
     tiers
         :class:`RiskTiers` (default: thresholds 0.2 and 0.5).
     calibration, random_state
         Passed to :class:`ChurnClassifier`.
+
+    Attributes
+    ----------
+    leaks_
+        Features that tell the target apart almost perfectly on their own
+        (:data:`LEAK_AUC`), each ``{"column", "auc"}``: often a column filled in after the
+        churn, which no customer still to be scored has. ``keepwise churn fit`` warns of them.
     """
 
     def __init__(
@@ -93,6 +103,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         target: str,
         id_column: str | None = None,
         positive: str | None = None,
+        exclude: tuple[str, ...] | list[str] = (),
         tiers: RiskTiers | None = None,
         calibration: Literal["sigmoid", "isotonic"] = "sigmoid",
         max_levels: int = 30,
@@ -101,6 +112,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         self.target = target
         self.id_column = id_column
         self.positive = positive
+        self.exclude = exclude
         self.tiers = tiers
         self.calibration = calibration
         self.max_levels = max_levels
@@ -123,7 +135,8 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         df = df.loc[keep]
         y = y[keep]
         self.rows_without_target_ = int((~keep).sum())
-        exclude = tuple(c for c in (target, id_col) if c)
+        left_out = tuple(_find_column(df, c, "--exclude") for c in self.exclude)
+        exclude = tuple(c for c in (target, id_col, *left_out) if c)
         self.encoder_ = TableEncoder(max_levels=self.max_levels, exclude=exclude).fit(df)
         if id_col is None:
             ids = [
@@ -134,6 +147,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         self.target_column_ = target
         self.id_column_ = id_col
         X = self.encoder_.transform(df)
+        self.leaks_ = find_leaks(X, y.to_numpy(), self.encoder_.categorical_features())
         self.classifier_ = ChurnClassifier(
             categorical_features=self.encoder_.categorical_features(),
             tiers=self.tiers,
@@ -268,6 +282,8 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
             "target_values": getattr(self, "target_labels_", {}),
             "positive": getattr(self, "positive", None),
             "id_column": self.id_column_,
+            "excluded": list(getattr(self, "exclude", ())),
+            "near_perfect_columns": getattr(self, "leaks_", []),
             "features": clf.feature_names_in_,
             "column_types": {s.name: s.kind for s in self.encoder_.specs_},
             "training_window": {
@@ -280,6 +296,41 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
             "n_trees": clf.n_trees_,
             "random_state": self.random_state,
         }
+
+
+#: A single column whose ROC-AUC against the target reaches this is reported as a likely leak.
+LEAK_AUC = 0.99
+
+
+def find_leaks(
+    X: pd.DataFrame, y: np.ndarray, categorical: list[str] | tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Columns that tell churners apart almost perfectly on their own (ROC-AUC >= LEAK_AUC
+    either way; a blank counts as its own value, a category scores by its churn rate).
+
+    A real churn driver rarely does that; a column written down *after* the churn (churn
+    reason, churn label, a cancellation date, a model's churn flag) does, and the model would
+    lean on it while no customer still to be scored has it.
+    """
+    from sklearn.metrics import roc_auc_score
+
+    out = []
+    for name in X.columns:
+        v = X[name].to_numpy(dtype=float)
+        blank = np.isnan(v)
+        if name in categorical:
+            codes = np.where(blank, -1.0, v)
+            rate = pd.Series(y).groupby(codes).mean()
+            score = rate.reindex(codes).to_numpy()
+        elif blank.all():
+            continue
+        else:  # blanks below every value, then both directions via max(auc, 1 - auc)
+            score = np.where(blank, np.nanmin(v) - 1.0, v)
+        auc = float(roc_auc_score(y, score))
+        auc = max(auc, 1.0 - auc)
+        if auc >= LEAK_AUC:
+            out.append({"column": str(name), "auc": round(auc, 4)})
+    return out
 
 
 def fit_snapshot_file(

@@ -147,7 +147,7 @@ def test_cli_fit_predict_messy_csv(tmp_path: Path, make_messy) -> None:  # type:
         ],
     )
     assert r.exit_code == 0, r.output
-    assert "ROC-AUC" in r.output and "logistic_baseline" in r.output
+    assert "ROC-AUC" in r.output and "keepwise" in r.output and "baseline" in r.output
     r = runner.invoke(
         app,
         [
@@ -222,3 +222,55 @@ def test_cli_predict_says_which_columns_are_missing(tmp_path: Path, make_messy) 
     assert r.exit_code == 0, r.output
     assert "are not in" in r.output and "read as blank: Discount" in r.output
     assert len(pd.read_csv(out)) == 600
+
+
+def test_cli_warns_of_columns_filled_in_after_the_churn(tmp_path: Path, make_messy) -> None:  # type: ignore[no-untyped-def]
+    """IBM Telco's long export carries 'Churn Reason' (blank for customers who stayed) and
+    'Churn Score': the fit names them and --exclude leaves them out."""
+    df = make_messy(1000, seed=5)
+    churned = df["Churn"] == "Yes"
+    rng = np.random.default_rng(0)
+    df["Churn Reason"] = np.where(
+        churned, rng.choice(["Competitor offered more data", "价格太高", "Moved"], len(df)), ""
+    )
+    df["Churn Score"] = np.where(
+        churned, rng.integers(65, 100, len(df)), rng.integers(5, 60, len(df))
+    )
+    df.to_csv(tmp_path / "telco.csv", index=False)
+    runner = CliRunner()
+    base = ["churn", "fit", "--table", str(tmp_path / "telco.csv"), "--target", "Churn"]
+    r = runner.invoke(app, [*base, "--model", str(tmp_path / "a.kwm")])
+    assert r.exit_code == 0, r.output
+    flat = " ".join(r.output.split())
+    for column in ("Churn Reason", "Churn Score"):
+        assert f"column '{column}' tells churners apart almost perfectly" in flat, r.output
+        assert f"--exclude '{column}'" in flat
+    meta = read_metadata(tmp_path / "a.kwm")
+    assert {leak["column"] for leak in meta["near_perfect_columns"]} == {
+        "Churn Reason",
+        "Churn Score",
+    }
+    r = runner.invoke(
+        app,
+        [
+            *base,
+            "--exclude",
+            "churn reason",  # names match up to case, as --target does
+            "--exclude",
+            "Churn Score",
+            "--model",
+            str(tmp_path / "b.kwm"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "almost perfectly" not in r.output
+    meta = read_metadata(tmp_path / "b.kwm")
+    assert "Churn Reason" not in meta["features"] and "Churn Score" not in meta["features"]
+    assert meta["near_perfect_columns"] == [] and meta["excluded"] == [
+        "churn reason",
+        "Churn Score",
+    ]
+    # an ordinary table raises no warning
+    assert SnapshotChurnModel(target="Churn").fit(make_messy(800, seed=6)).leaks_ == []
+    r = runner.invoke(app, [*base, "--exclude", "Nope", "--model", str(tmp_path / "c.kwm")])
+    assert r.exit_code != 0 and "Nope" in r.output and "Traceback" not in r.output
