@@ -27,8 +27,14 @@ def _count(v: Any, one: str, many: str | None = None) -> str:
     return f"{_n(n)} {one if n == 1 else many}"
 
 
-def _zh_orders(when: str, v: Any) -> str:
-    return f"{when}未下单" if v == v and round(float(v)) == 0 else f"{when}下单 {_n(v)} 次"
+def _orders_in(when_en: str, when_zh: str) -> Template:
+    """``no orders in the last 90 days`` / ``近 90 天未下单``, ``3 orders ...`` / ``... 下单 3 次``."""
+
+    def t(v: float, row: Mapping[str, Any]) -> tuple[str, str]:
+        zh = f"{when_zh}未下单" if v == v and round(float(v)) == 0 else f"{when_zh}下单 {_n(v)} 次"
+        return f"{_count(v, 'order')} {when_en}", zh
+
+    return t
 
 
 def _missing(v: Any) -> bool:
@@ -261,22 +267,10 @@ TEMPLATES: dict[str, Template] = {
     "frequency": lambda v, r: (f"{_count(v, 'order')} so far", f"累计 {_n(v)} 单"),
     "monetary": lambda v, r: (f"total spend {_n(v)}", f"累计消费 {_n(v)}"),
     "avg_order_value": lambda v, r: (f"average order {_n(v)}", f"平均客单价 {_n(v)}"),
-    "orders_30d": lambda v, r: (
-        f"{_count(v, 'order')} in the last 30 days",
-        _zh_orders("近 30 天", v),
-    ),
-    "orders_90d": lambda v, r: (
-        f"{_count(v, 'order')} in the last 90 days",
-        _zh_orders("近 90 天", v),
-    ),
-    "orders_180d": lambda v, r: (
-        f"{_count(v, 'order')} in the last 180 days",
-        _zh_orders("近 180 天", v),
-    ),
-    "orders_prev_90d": lambda v, r: (
-        f"{_count(v, 'order')} in the quarter before last",
-        _zh_orders("上一季度", v),
-    ),
+    "orders_30d": _orders_in("in the last 30 days", "近 30 天"),
+    "orders_90d": _orders_in("in the last 90 days", "近 90 天"),
+    "orders_180d": _orders_in("in the last 180 days", "近 180 天"),
+    "orders_prev_90d": _orders_in("in the quarter before last", "上一季度"),
     "amount_90d": lambda v, r: (f"spent {_n(v)} in the last 90 days", f"近 90 天消费 {_n(v)}"),
     "amount_prev_90d": lambda v, r: (
         f"spent {_n(v)} in the quarter before last",
