@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from pathlib import Path
 from typing import Annotated, Any
@@ -272,6 +273,7 @@ def predict_command(
 
     with user_errors():
         fitted, meta = load_model(model, kind="snapshot")
+        fitted.classifier_.n_jobs = os.cpu_count() or 1  # scoring may use every core
         df = read_table(table, sheet=sheet, want_column=meta.get("id_column"))
         missing = fitted.missing_columns(df)
         if missing:
@@ -396,6 +398,7 @@ def score_command(
 
     with user_errors():
         fitted, meta = load_model(model, kind="transaction")
+        fitted.classifier_.n_jobs = os.cpu_count() or 1  # scoring may use every core
         url = _store_url(db)
         ds = load_dataset(data or url)
         with err_console.status("scoring", spinner="dots"):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from keepwise.errors import NotFoundError, Problem, ValidationError
@@ -157,9 +158,10 @@ def _with_header(raw: pd.DataFrame, where: str, *, strict: bool = True) -> pd.Da
         seen[n] = seen.get(n, 0) + 1
         unique.append(n if seen[n] == 1 else f"{n}.{seen[n] - 1}")
     body.columns = unique
-    rows = [int(i) + 1 for i in body.index]
+    rows = np.asarray(body.index, dtype=np.int64) + 1
     body = body.reset_index(drop=True)
-    # where each row is in the file, for error messages (header = row 1 in a plain CSV)
+    # where each row is in the file, for error messages (header = row 1 in a plain CSV); an
+    # array, not a list: pandas deep-copies attrs on every operation on the frame
     body.attrs["source"] = where
     body.attrs["rows"] = rows
     return body

@@ -301,7 +301,7 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
             )
         return pd.DataFrame(raw, index=X.index, columns=[*self.feature_names_in_, "_bias"])
 
-    shap_max_rows = 50_000
+    shap_max_rows = 20_000
 
     def _path_tables(self) -> tuple[np.ndarray, np.ndarray, float]:
         """(leaf table, first row of each tree in it, bias): row ``offset[t] + leaf`` holds

@@ -128,7 +128,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
             target,
             positive=self.positive,
             file=_source(df),
-            rows=list(rows) if rows is not None and len(rows) == len(df) else None,
+            rows=[int(r) for r in rows] if rows is not None and len(rows) == len(df) else None,
         )
         self.target_labels_ = target_labels(df[target], y)
         keep = y.notna().to_numpy()

@@ -140,4 +140,4 @@ def test_read_table_keeps_inner_blank_rows_and_file_row_numbers(tmp_path) -> Non
     path.write_text("\n\nid,plan,Churn\n001,x,Yes\n,,\n\n002,z,No\n,,\n\n", encoding="utf-8")
     df = read_table(path)
     assert df["id"].tolist() == ["001", None, "002"]  # as pandas reads it, trailing blanks cut
-    assert df.attrs["rows"] == [4, 5, 7] and df.attrs["source"] == str(path)
+    assert df.attrs["rows"].tolist() == [4, 5, 7] and df.attrs["source"] == str(path)
