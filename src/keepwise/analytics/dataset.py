@@ -75,6 +75,7 @@ _TYPES: dict[str, dict[str, dt.DataType]] = {
         "direction": dt.string,
         "duration_minutes": dt.float64,
         "handled_by": dt.string,
+        "note": dt.string,
     },
     "tickets": {
         "external_id": dt.string,

@@ -130,3 +130,18 @@ def test_cli_fit_evaluate_score_store_history(
                 checked += 1
     assert checked > 20
     assert scores["reasons"].str.len().gt(0).mean() > 0.95
+
+
+def test_store_and_folder_give_the_same_features(demo_dir: Path, sqlite_url: str) -> None:
+    """Interaction notes reach the sentiment features from the store as from the files."""
+    from keepwise.analytics.churn.features import features_frame
+    from keepwise.demo.loader import load_demo
+
+    load_demo(sqlite_url, demo_dir)
+    folder, store = load_dataset(demo_dir), load_dataset(sqlite_url)
+    assert store.interactions is not None and "note" in store.interactions.columns
+    cutoff = "2026-01-01"
+    a = features_frame(folder, cutoff).set_index("customer_id")
+    b = features_frame(store, cutoff).set_index("customer_id")
+    assert a["negative_texts_90d"].sum() > 0
+    pd.testing.assert_frame_equal(a[b.columns], b, check_dtype=False)
