@@ -25,7 +25,7 @@ import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
 
-from keepwise.errors import ConfigError, NotFoundError, SchemaError
+from keepwise.errors import ConfigError, NotFoundError, Problem, SchemaError, ValidationError
 
 Backend = Literal["duckdb", "pyspark"]
 TABLE_NAMES = ("orders", "customers", "interactions", "tickets", "feedback", "contacts")
@@ -195,6 +195,7 @@ def load_dataset(
     if con is None:
         con = spark_backend() if backend == "pyspark" else duckdb_backend()
     tables: dict[str, ibis.Table] = {}
+    origins: dict[str, Path] = {}
     if isinstance(source, Mapping):
         described = "frames"
         for name, frame in source.items():
@@ -208,6 +209,8 @@ def load_dataset(
             described = str(Path(text).resolve())
             for name, path in _folder_files(Path(text)).items():
                 tables[name] = _read_file(con, backend, name, path)
+                if backend == "duckdb":
+                    origins[name] = path
         elif text is not None and "://" not in text and not text.endswith(".db"):
             raise NotFoundError(f"no such folder or store: {text}")
         else:
@@ -220,7 +223,7 @@ def load_dataset(
         raise NotFoundError(
             f"{described}: no orders table (orders.csv or orders.parquet is required)"
         )
-    normalised = {name: _normalise(name, t) for name, t in tables.items()}
+    normalised = {name: _normalise(name, t, origins.get(name)) for name, t in tables.items()}
     orders_all = normalised["orders"]
     orders = orders_all.filter(orders_all.status == "completed") if completed_only else orders_all
     return Dataset(
@@ -505,7 +508,7 @@ def _join_tags(value: Any) -> Any:
 # -- normalisation -----------------------------------------------------------------------
 
 
-def _normalise(name: str, table: ibis.Table) -> ibis.Table:
+def _normalise(name: str, table: ibis.Table, origin: Path | None = None) -> ibis.Table:
     renames = {new: old for old, new in _ALIASES.get(name, {}).items() if old in table.columns}
     renames = {new: old for new, old in renames.items() if new not in table.columns}
     if renames:
@@ -525,11 +528,42 @@ def _normalise(name: str, table: ibis.Table) -> ibis.Table:
         if current.type() == kind or (kind.is_timestamp() and current.type().is_timestamp()):
             continue
         casts[column] = _cast(current, kind)
+        if origin is not None and current.type().is_string() and not kind.is_string():
+            _check_convertible(table, column, kind, origin)
     if casts:
         table = table.mutate(**casts)
     if name == "orders" and "status" not in table.columns:
         table = table.mutate(status=ibis.literal("completed"))
     return table
+
+
+def _check_convertible(table: ibis.Table, column: str, kind: dt.DataType, origin: Path) -> None:
+    """A file column read as text must convert to ``kind`` (a number, a date) everywhere;
+    else a :class:`ValidationError` names the file, the rows (as a spreadsheet numbers them),
+    the column and the values, instead of the engine's conversion error at some later query."""
+    text = table[column].strip()
+    bad = table.filter(text.notnull() & (text != "") & text.try_cast(kind).isnull())
+    total = int(bad.count().to_pyarrow().as_py())
+    if not total:
+        return
+    values = [str(v) for v in bad.select(v=text).limit(5).to_pyarrow()["v"].to_pylist()]
+    rows: list[int | None] = [None] * len(values)
+    if origin.suffix == ".csv":  # the error path only: find the rows in the file
+        import pandas as pd
+
+        raw = pd.read_csv(origin, usecols=[column], dtype=str, keep_default_na=False)
+        cells = raw[column].str.strip()
+        rows = [int(cells.index[cells == v][0]) + 2 if (cells == v).any() else None for v in values]
+    what = "a number" if kind.is_numeric() else "a date"
+    raise ValidationError(
+        [
+            Problem(str(origin), r, column, v, f"not {what}")
+            for r, v in zip(rows, values, strict=True)
+        ],
+        total,
+        summary=f"{origin}: column {column!r} must hold {what} in every row; "
+        f"{total:,} row(s) do not, e.g. {values[0]!r}",
+    )
 
 
 def _cast(column: Any, kind: dt.DataType) -> Any:
