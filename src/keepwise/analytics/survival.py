@@ -24,7 +24,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 from keepwise.analytics.dataset import Dataset
-from keepwise.errors import ConvergenceError, NotFittedError, SchemaError
+from keepwise.errors import ConfigError, ConvergenceError, NotFittedError, SchemaError
 
 try:
     from typing import Self
@@ -83,6 +83,13 @@ def lifetimes_table(ds: Dataset, *, as_of: Any = None, inactivity_days: int = 18
                 "customer_id_right"
             )
     df = t.to_pandas().sort_values("customer_id", ignore_index=True)
+    if df.empty:
+        from keepwise.analytics.churn.labels import data_end, data_start
+
+        raise ConfigError(
+            f"no customer had ordered by {as_of}: the orders run from {data_start(ds)} to "
+            f"{data_end(ds)}"
+        )
     df["duration_days"] = df["duration_days"].astype(float)
     return df
 
@@ -107,11 +114,14 @@ def kaplan_meier(
     """
     from lifelines import KaplanMeierFitter
 
-    for col in (duration_col, event_col, *([by] if by else [])):
+    for col in (duration_col, event_col):
         if col not in table.columns:
             raise SchemaError(
                 col, None, f"column not found; have {', '.join(map(str, table.columns))}"
             )
+    if by is not None and (by not in table.columns or by in (duration_col, event_col)):
+        choices = [c for c in table.columns if c not in (duration_col, event_col, "customer_id")]
+        raise SchemaError(by, None, f"not a segment column; use one of {', '.join(choices)}")
     groups = (
         [("all", table)]
         if by is None
@@ -180,9 +190,14 @@ class CoxModel(BaseEstimator):  # type: ignore[misc]
             if covariates is not None
             else [c for c in table.columns if c not in (duration_col, event_col, "customer_id")]
         )
-        missing = [c for c in cols if c not in table.columns]
-        if missing:
-            raise SchemaError(missing[0], None, "covariate not found")
+        if self.penalizer < 0:
+            raise ConfigError(f"the penalizer must be 0 or more, not {self.penalizer}")
+        choices = [c for c in table.columns if c not in (duration_col, event_col, "customer_id")]
+        wrong = [c for c in cols if c not in choices]
+        if wrong:
+            raise SchemaError(
+                wrong[0], None, f"not a covariate; use one of {', '.join(map(str, choices))}"
+            )
         X = pd.DataFrame(index=table.index)
         for c in cols:
             s = table[c]

@@ -145,3 +145,47 @@ def test_store_and_folder_give_the_same_features(demo_dir: Path, sqlite_url: str
     b = features_frame(store, cutoff).set_index("customer_id")
     assert a["negative_texts_90d"].sum() > 0
     pd.testing.assert_frame_equal(a[b.columns], b, check_dtype=False)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["fit", "--horizon", "5y"], "horizon does not fit in the order history"),
+        (["fit", "--cutoff", "2010-01-01"], "is not after the first order"),
+        (["evaluate", "--train-cutoffs", "0"], "--train-cutoffs must be at least 1"),
+        (["evaluate", "--cutoff", "2023-09-01"], "no training cutoff fits"),
+    ],
+)
+def test_cli_says_what_is_wrong_with_horizon_and_cutoffs(
+    demo_dir: Path, tmp_path: Path, args: list[str], message: str
+) -> None:
+    extra = ["--model", str(tmp_path / "m.kwm")] if args[0] == "fit" else []
+    r = CliRunner().invoke(app, ["churn", *args, "--data", str(demo_dir), *extra])
+    assert r.exit_code != 0 and "Traceback" not in r.output
+    assert message in " ".join(r.output.split()), r.output
+
+
+def test_score_as_of_with_nobody_active_is_a_clear_error(demo_dir: Path, tmp_path: Path) -> None:
+    model = tmp_path / "m.kwm"
+    runner = CliRunner()
+    r = runner.invoke(app, ["churn", "fit", "--data", str(demo_dir), "--model", str(model)])
+    assert r.exit_code == 0, r.output
+    for when in ("2001-01-01", "2040-01-01"):
+        r = runner.invoke(
+            app,
+            [
+                "churn",
+                "score",
+                "--model",
+                str(model),
+                "--data",
+                str(demo_dir),
+                "--as-of",
+                when,
+                "--no-store",
+                "--out",
+                str(tmp_path / "s.csv"),
+            ],
+        )
+        assert r.exit_code != 0 and "Traceback" not in r.output
+        assert f"nobody to score as of {when}" in " ".join(r.output.split()), r.output

@@ -79,6 +79,14 @@ def data_end(ds: Dataset) -> date:
     return require_date(value, "cutoff")
 
 
+def data_start(ds: Dataset) -> date:
+    """Date of the first completed order."""
+    value = ds.orders.ordered_at.min().to_pyarrow().as_py()
+    if value is None:
+        raise ConfigError("the data has no completed orders")
+    return require_date(value, "cutoff")
+
+
 def label_cutoffs(
     ds: Dataset,
     *,
@@ -89,7 +97,9 @@ def label_cutoffs(
 ) -> list[date]:
     """Cutoffs with complete horizons, oldest first: ``latest`` (default data end - horizon) and
     ``count - 1`` earlier ones every ``step_days`` (default the horizon)."""
-    end = data_end(ds)
+    if count < 1:
+        raise ConfigError(f"need at least one cutoff, not {count}")
+    start, end = data_start(ds), data_end(ds)
     last = (
         require_date(latest, "cutoff") if latest is not None else end - timedelta(days=horizon_days)
     )
@@ -98,5 +108,17 @@ def label_cutoffs(
             f"cutoff {last} + horizon {horizon_days} days is after the last order ({end}); "
             f"use a cutoff on or before {end - timedelta(days=horizon_days)}"
         )
+    if last <= start:
+        if latest is None:
+            raise ConfigError(
+                f"a {horizon_days}-day horizon does not fit in the order history "
+                f"({start} to {end}, {(end - start).days} days): use a shorter --horizon"
+            )
+        raise ConfigError(
+            f"cutoff {last} is not after the first order ({start}); the orders run from "
+            f"{start} to {end}: use a cutoff between {start + timedelta(days=1)} and "
+            f"{end - timedelta(days=horizon_days)}"
+        )
     step = step_days or horizon_days
-    return sorted(last - timedelta(days=step * k) for k in range(count))
+    # a cutoff on or before the first order has nobody to learn from
+    return sorted(c for c in (last - timedelta(days=step * k) for k in range(count)) if c > start)

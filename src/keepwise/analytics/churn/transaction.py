@@ -25,14 +25,20 @@ from keepwise.analytics.churn.features import (
     churn_features,
     features_frame,
 )
-from keepwise.analytics.churn.labels import churn_labels, data_end, label_cutoffs, parse_horizon
+from keepwise.analytics.churn.labels import (
+    churn_labels,
+    data_end,
+    data_start,
+    label_cutoffs,
+    parse_horizon,
+)
 from keepwise.analytics.churn.model import ChurnClassifier
 from keepwise.analytics.churn.reasons import Reason, join_reasons, top_reasons
 from keepwise.analytics.churn.templates import TOPICS, describe_feature
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
 from keepwise.analytics.dataset import Dataset, load_dataset
 from keepwise.analytics.periods import require_date
-from keepwise.errors import NotFittedError, SchemaError
+from keepwise.errors import ConfigError, NotFittedError
 
 try:
     from typing import Self
@@ -185,7 +191,10 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
     def fit_frame(self, frame: pd.DataFrame) -> Self:
         """Fit on a :func:`labelled_frame` (features, ``cutoff``, ``churned``)."""
         if frame.empty:
-            raise SchemaError("customer_id", None, "no customers active at the training cutoffs")
+            raise ConfigError(
+                f"no customer ordered in the {self.active_days} days before any training cutoff: "
+                "nothing to learn from; use a later --cutoff"
+            )
         X = self._encode(frame, fit=True)
         y = frame["churned"].to_numpy()
         min_child = self.min_child_samples
@@ -245,6 +254,11 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         ``reasons_json`` (list of dicts with feature, value, impact, en, zh), highest risk first."""
         when = require_date(as_of, "as_of") if as_of is not None else data_end(ds)
         feats = self.features_at(ds, when)
+        if feats.empty:
+            raise ConfigError(
+                f"nobody to score as of {when}: no customer ordered in the {self.active_days} "
+                f"days before it; the orders run from {data_start(ds)} to {data_end(ds)}"
+            )
         p, tiers, reasons = self.score_features(feats, top=top)
         out = pd.DataFrame(
             {
@@ -337,6 +351,8 @@ def backtest(
     keepwise (calibrated LightGBM), its logistic-regression baseline and a recency rule
     (score = days since last order).
     """
+    if n_train_cutoffs < 1:
+        raise ConfigError(f"--train-cutoffs must be at least 1, not {n_train_cutoffs}")
     cutoffs = label_cutoffs(
         ds,
         horizon_days=horizon_days,
@@ -347,6 +363,12 @@ def backtest(
     step = step_days or horizon_days
     val = cutoffs[-1]
     train_cuts = [c for c in cutoffs[:-1] if (val - c).days >= max(horizon_days, step)]
+    if not train_cuts:
+        raise ConfigError(
+            f"no training cutoff fits: training cutoffs lie at least {max(horizon_days, step)} "
+            f"days before the validation cutoff {val}, and the orders start on "
+            f"{data_start(ds)}; use a later --cutoff or a shorter --horizon"
+        )
     model = TransactionChurnModel(horizon_days=horizon_days, **kwargs)
     frame = labelled_frame(
         ds,

@@ -116,3 +116,27 @@ def test_cli_survival_on_demo(tmp_path: Path) -> None:
     assert "hazard_ratio" in r.output
     r = runner.invoke(app, ["survival", "km", "--data", str(tmp_path / "demo"), "--by", "nope"])
     assert r.exit_code != 0 and "nope" in r.output
+
+
+def test_survival_user_mistakes_are_clear_errors(tmp_path: Path) -> None:
+    orders = pd.DataFrame(
+        {
+            "customer_id": ["A", "A", "B", "C"],
+            "ordered_at": ["2025-01-01", "2025-01-11", "2025-01-01", "2025-09-01"],
+            "amount": [5.0, 6.0, 7.0, 8.0],
+        }
+    )
+    folder = tmp_path / "data"
+    folder.mkdir()
+    orders.to_csv(folder / "orders.csv", index=False)
+    runner = CliRunner()
+    cases = [
+        (["km", "--as-of", "2001-01-01"], "no customer had ordered by 2001-01-01"),
+        (["km", "--by", "churned"], "not a segment column; use one of first_amount"),
+        (["cox", "--covariate", "duration_days"], "not a covariate; use one of first_amount"),
+        (["cox", "--penalizer", "-1"], "the penalizer must be 0 or more"),
+    ]
+    for args, message in cases:
+        r = runner.invoke(app, ["survival", *args, "--data", str(folder)])
+        assert r.exit_code != 0 and "Traceback" not in r.output, r.output
+        assert message in " ".join(r.output.split()), r.output
