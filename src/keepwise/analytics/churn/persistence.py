@@ -70,22 +70,38 @@ def read_metadata(path: str | Path) -> dict[str, Any]:
         Not a keepwise model file, or written by a newer incompatible format.
     """
     p = Path(path)
+    if p.is_dir():
+        raise NotFoundError(f"{p} is a folder, not a model file (give the .kwm file)")
     if not p.is_file():
         raise NotFoundError(f"model file not found: {p}")
     if not zipfile.is_zipfile(p):
         raise ModelVersionError(
             f"{p} is not a keepwise model file (expected a zip written by 'keepwise churn fit')"
         )
-    with zipfile.ZipFile(p) as zf:
-        if _META not in zf.namelist():
-            raise ModelVersionError(f"{p} is not a keepwise model file: it has no {_META}")
-        meta: dict[str, Any] = json.loads(zf.read(_META).decode("utf-8"))
+    try:
+        with zipfile.ZipFile(p) as zf:
+            names = zf.namelist()
+            text = zf.read(_META) if _META in names else None
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise ModelVersionError(f"{p} is damaged: it cannot be read as a zip ({exc})") from None
+    if text is None:
+        raise ModelVersionError(f"{p} is not a keepwise model file: it has no {_META}")
+    try:
+        meta = json.loads(text.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise ModelVersionError(f"{p} is damaged: its {_META} cannot be read ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ModelVersionError(f"{p} is damaged: its {_META} is not an object")
     fmt = meta.get("format_version")
     if not isinstance(fmt, int) or fmt > FORMAT_VERSION:
         raise ModelVersionError(
             f"{p} was saved by keepwise {meta.get('keepwise_version', '?')} in model format {fmt}; "
             f"this keepwise {_keepwise_version()} reads model format {FORMAT_VERSION} at most. "
             "Upgrade keepwise (pip install -U keepwise) or refit the model with this version."
+        )
+    if meta.get("kind") not in ("snapshot", "transaction"):
+        raise ModelVersionError(
+            f"{p} is damaged or not a keepwise model file: its {_META} names no model kind"
         )
     return meta
 
@@ -105,6 +121,19 @@ def load_model(path: str | Path, *, kind: str | None = None) -> tuple[Any, dict[
         raise ModelVersionError(
             f"{path} is a {meta.get('kind')!r} churn model; this command needs a {kind!r} model"
         )
-    with zipfile.ZipFile(path) as zf:
-        model = joblib.load(io.BytesIO(zf.read(_BLOB)))
+    try:
+        with zipfile.ZipFile(path) as zf:
+            model = joblib.load(io.BytesIO(zf.read(_BLOB)))
+    except KeyError:
+        raise ModelVersionError(f"{path} is damaged: it has no {_BLOB}") from None
+    except Exception as exc:  # a truncated or altered pickle raises anything
+        raise ModelVersionError(
+            f"{path} is damaged: its {_BLOB} cannot be loaded ({type(exc).__name__}: {exc}); "
+            "fit the model again"
+        ) from None
+    expected = {"snapshot": "SnapshotChurnModel", "transaction": "TransactionChurnModel"}
+    if type(model).__name__ != expected[meta["kind"]]:
+        raise ModelVersionError(
+            f"{path} is damaged: it holds a {type(model).__name__}, not a {expected[meta['kind']]}"
+        )
     return model, meta

@@ -19,7 +19,7 @@ from keepwise.analytics.churn import (
     save_model,
 )
 from keepwise.cli import app
-from keepwise.errors import ModelVersionError, NotFittedError
+from keepwise.errors import KeepwiseError, ModelVersionError, NotFittedError
 
 
 def test_fit_predict_without_target(messy: pd.DataFrame) -> None:
@@ -125,6 +125,45 @@ def test_newer_model_format_is_refused(tmp_path: Path) -> None:
     junk.write_text("hello")
     with pytest.raises(ModelVersionError, match="not a keepwise model file"):
         load_model(junk)
+
+
+def test_damaged_model_files_are_named_not_tracebacks(messy: pd.DataFrame, tmp_path: Path) -> None:
+    good = tmp_path / "good.kwm"
+    model = SnapshotChurnModel(target="Churn").fit(messy.head(300))
+    save_model(model, good, kind="snapshot", metadata=model.metadata())
+    with zipfile.ZipFile(good) as zf:
+        meta_text, blob = zf.read("meta.json"), zf.read("model.joblib")
+
+    def write(name: str, **members: bytes) -> Path:
+        path = tmp_path / name
+        with zipfile.ZipFile(path, "w") as zf:
+            for member, data in members.items():
+                zf.writestr(member.replace("_", "."), data)
+        return path
+
+    cases = {
+        write("no_blob.kwm", meta_json=meta_text): "damaged: it has no model.joblib",
+        write(
+            "bad_blob.kwm", meta_json=meta_text, model_joblib=b"garbage"
+        ): "damaged: its model.joblib cannot be loaded",
+        write(
+            "bad_meta.kwm", meta_json=b"{oops", model_joblib=blob
+        ): "damaged: its meta.json cannot be read",
+        write(
+            "no_kind.kwm", meta_json=json.dumps({"format_version": 1}).encode(), model_joblib=blob
+        ): "names no model kind",
+        write("empty.kwm"): "it has no meta.json",
+        tmp_path: "is a folder, not a model file",
+    }
+    runner = CliRunner()
+    for path, message in cases.items():
+        with pytest.raises(KeepwiseError, match=message):
+            load_model(path, kind="snapshot")
+        r = runner.invoke(
+            app, ["churn", "predict", "--model", str(path), "--table", str(tmp_path / "x.csv")]
+        )
+        assert r.exit_code != 0 and "Traceback" not in r.output
+        assert message in " ".join(r.output.split()), r.output
 
 
 # --------------------------------------------------------------------- CLI
