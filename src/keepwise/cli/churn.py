@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -40,7 +41,14 @@ def register(app: typer.Typer) -> None:
 ModelOption = Annotated[
     Path, typer.Option("--model", "-m", help="Model file (written by fit, read by predict/score).")
 ]
-LangOption = Annotated[str, typer.Option("--lang", help="Language of the reasons: en or zh.")]
+
+
+class Lang(StrEnum):
+    en = "en"
+    zh = "zh"
+
+
+LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the reasons: en or zh.")]
 
 
 def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
@@ -106,7 +114,8 @@ def fit_command(
         str | None,
         typer.Option(
             "--data",
-            help="Transaction mode: a store URL or a folder of orders/customers/... files.",
+            help="Transaction mode: a store URL or a folder of orders/customers/... files "
+            "(default: the --db store).",
         ),
     ] = None,
     horizon: Annotated[
@@ -151,8 +160,10 @@ def fit_command(
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the model metadata as JSON.")
     ] = False,
+    db: DbOption = None,
 ) -> None:
-    """Fit a churn model from a snapshot table (--table, --target) or from transactions (--data)."""
+    """Fit a churn model from a snapshot table (--table, --target) or from transactions
+    (--data, default: the --db store)."""
     from keepwise.analytics.churn import RiskTiers, save_model
     from keepwise.errors import ConfigError
 
@@ -188,7 +199,7 @@ def fit_command(
             meta = save_model(
                 fitted, model, kind="snapshot", metadata={**fitted.metadata(), "source": str(table)}
             )
-        elif data is not None:
+        else:
             from keepwise.analytics.churn.transaction import fit_transaction_model
 
             with (
@@ -197,7 +208,7 @@ def fit_command(
                 else _null()
             ):
                 tx_model = fit_transaction_model(
-                    data,
+                    data or _store_url(db),
                     horizon=horizon,
                     cutoff=cutoff,
                     tiers=tiers,
@@ -205,10 +216,6 @@ def fit_command(
                     random_state=seed,
                 )
             meta = save_model(tx_model, model, kind="transaction", metadata=tx_model.metadata())
-        else:
-            raise ConfigError(
-                "give either --table FILE --target COL (snapshot table) or --data DATA (transactions)"
-            )
         for leak in meta.get("near_perfect_columns") or []:
             err_console.print(
                 escape(
@@ -265,8 +272,8 @@ def predict_command(
         ),
     ] = Path("preds.csv"),
     sheet: Annotated[str | None, typer.Option("--sheet", help="Sheet of an XLSX --table.")] = None,
-    lang: LangOption = "en",
-    top: Annotated[int, typer.Option("--top", help="Reasons per customer.")] = 3,
+    lang: LangOption = Lang.en,
+    top: Annotated[int, typer.Option("--top", min=1, max=10, help="Reasons per customer.")] = 3,
 ) -> None:
     """Score a snapshot table with a model from `keepwise churn fit --table`."""
     from keepwise.analytics.churn import load_model, read_table
@@ -285,7 +292,7 @@ def predict_command(
                 highlight=False,
                 soft_wrap=True,
             )
-        preds = fitted.predict_frame(df, lang=lang, top=top)
+        preds = fitted.predict_frame(df, lang=lang.value, top=top)
         out.parent.mkdir(parents=True, exist_ok=True)
         preds.to_csv(out, index=False, encoding="utf-8")
         counts = preds["risk_tier"].value_counts()
@@ -366,6 +373,16 @@ _METRIC_LABELS = {
 }
 
 
+def _store_exists(url: str) -> bool:
+    """True unless ``url`` is a SQLite file that does not exist (never creates it)."""
+    from sqlalchemy.engine import make_url
+
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
+        return Path(u.database).is_file()
+    return True
+
+
 def _store_url(db: str | None) -> str:
     from keepwise.store import normalize_url
 
@@ -388,21 +405,29 @@ def score_command(
     no_store: Annotated[
         bool, typer.Option("--no-store", help="Do not write to the store (with --out).")
     ] = False,
-    lang: LangOption = "en",
+    lang: LangOption = Lang.en,
     db: DbOption = None,
 ) -> None:
     """Score every active customer: probability, tier and reasons, written to the store with history."""
     from keepwise.analytics.churn import load_model
     from keepwise.analytics.churn.scoring import write_churn_scores
     from keepwise.analytics.dataset import load_dataset
+    from keepwise.errors import ConfigError
 
     with user_errors():
+        if no_store and out is None:
+            raise ConfigError("--no-store needs --out FILE: otherwise the scores go nowhere")
         fitted, meta = load_model(model, kind="transaction")
         fitted.classifier_.n_jobs = os.cpu_count() or 1  # scoring may use every core
         url = _store_url(db)
+        if data is not None and not no_store and not _store_exists(url):
+            raise ConfigError(
+                f"scores are written to the store, and there is no store at {url}: give --db "
+                "with your store, or --no-store --out FILE to write them to a CSV file only"
+            )
         ds = load_dataset(data or url)
         with err_console.status("scoring", spinner="dots"):
-            scores = fitted.score_frame(ds, as_of=as_of, lang=lang)
+            scores = fitted.score_frame(ds, as_of=as_of, lang=lang.value)
         if out is not None:
             scores.drop(columns=["reasons_json"]).to_csv(out, index=False, encoding="utf-8")
         written = 0

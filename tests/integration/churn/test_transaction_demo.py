@@ -189,3 +189,27 @@ def test_score_as_of_with_nobody_active_is_a_clear_error(demo_dir: Path, tmp_pat
         )
         assert r.exit_code != 0 and "Traceback" not in r.output
         assert f"nobody to score as of {when}" in " ".join(r.output.split()), r.output
+
+
+def test_cli_fit_reads_the_db_store_and_score_needs_somewhere_to_write(
+    demo_dir: Path, sqlite_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from keepwise.demo.loader import load_demo
+
+    load_demo(sqlite_url, demo_dir)
+    runner = CliRunner()
+    model = tmp_path / "m.kwm"
+    r = runner.invoke(app, ["churn", "fit", "--db", sqlite_url, "--model", str(model)])
+    assert r.exit_code == 0, r.output
+    monkeypatch.chdir(tmp_path)  # no store here
+    base = ["churn", "score", "--model", str(model), "--data", str(demo_dir)]
+    r = runner.invoke(app, base)
+    assert r.exit_code != 0 and "--no-store --out FILE" in " ".join(r.output.split())
+    assert not (tmp_path / "keepwise.db").exists()  # no empty store left behind
+    r = runner.invoke(app, [*base, "--no-store"])
+    assert r.exit_code != 0 and "--no-store needs --out" in r.output
+    r = runner.invoke(app, [*base, "--no-store", "--out", "s.csv", "--lang", "fr"])
+    assert r.exit_code != 0 and "'fr' is not one of 'en', 'zh'" in r.output
+    r = runner.invoke(app, [*base, "--no-store", "--out", "s.csv", "--lang", "zh"])
+    assert r.exit_code == 0, r.output
+    assert pd.read_csv(tmp_path / "s.csv")["reasons"].str.contains("天|单|次").mean() > 0.9
