@@ -118,8 +118,13 @@ def test_cli_fit_evaluate_score_store_history(
         for reason in json.loads(raw):
             if reason["feature"] == "recency_days":
                 days = round(float(last_age[external_id]))
-                assert f"no order for {days} days" in reason["en"], reason
-                assert f"已 {days} 天未下单" in reason["zh"], reason
+                unit = "day" if days == 1 else "days"
+                if reason["impact"] > 0:
+                    assert f"no order for {days} {unit}" in reason["en"], reason
+                    assert f"已 {days} 天未下单" in reason["zh"], reason
+                else:  # a recent order lowers the risk: said as a fact, not a warning
+                    assert reason["en"].startswith(f"last order {days} {unit} ago"), reason
+                    assert reason["zh"].startswith(f"最近一次下单在 {days} 天前"), reason
                 checked += 1
             if reason["feature"] == "orders_90d":
                 n = int(n90.get(external_id, 0))

@@ -6,6 +6,7 @@ salesperson can act on. Features pushing the risk *down* get a short "(lowers ri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -16,6 +17,32 @@ Template = Callable[[float, Mapping[str, Any]], "tuple[str, str] | None"]
 
 def _n(v: Any) -> str:
     return fmt_number(round(float(v)) if v == v else v)
+
+
+def _hours(v: Any) -> str:
+    """Hours with one decimal below 10 (0.5, 2.3), whole above."""
+    return f"{float(v):.1f}" if v == v and abs(float(v)) < 10 else _n(v)
+
+
+_ONE_UNIT = re.compile(r"(?<![\d.,])1(\.0)? (day|hour|point|order|ticket|contact|interaction)s\b")
+
+
+def _singular(text: str) -> str:
+    """``1 days`` -> ``1 day`` (and ``1.0 hours`` -> ``1 hour``) in an English sentence."""
+    return _ONE_UNIT.sub(r"1 \2", text)
+
+
+def _last_order(row: Mapping[str, Any]) -> tuple[str, str] | None:
+    """Recency said as a fact that lowers risk: the last order is recent."""
+    days, usual = row.get("recency_days"), row.get("mean_interval_days")
+    if _missing(days):
+        return None
+    if _missing(usual):
+        return (f"last order {_n(days)} days ago", f"最近一次下单在 {_n(days)} 天前")
+    return (
+        f"last order {_n(days)} days ago, usual interval {_n(usual)} days",
+        f"最近一次下单在 {_n(days)} 天前，通常间隔 {_n(usual)} 天",
+    )
 
 
 def _count(v: Any, one: str, many: str | None = None) -> str:
@@ -126,8 +153,8 @@ def _activity_overdue(v: float, row: Mapping[str, Any]) -> tuple[str, str] | Non
 def _silence(what_en: str, what_zh: str, days_key: str) -> Template:
     def t(v: float, row: Mapping[str, Any]) -> tuple[str, str] | None:
         days = row.get(days_key)
-        if _missing(v) or _missing(days):
-            return None
+        if _missing(v) or _missing(days) or v < 0.5:
+            return None  # under half an order/contact was due: the silence says nothing
         return (
             f"quiet for {_n(days)} days: at its usual pace about {v:.1f} {what_en} would have come",
             f"已沉寂 {_n(days)} 天，按往常节奏应有约 {v:.1f} {what_zh}",
@@ -152,8 +179,8 @@ TEMPLATES: dict[str, Template] = {
         None
         if _missing(v)
         else (
-            f"{_n(v)} days to the anniversary of the first order (yearly renewal date)",
-            f"距首单周年日（年度续约日）还有 {_n(v)} 天",
+            f"{_n(v)} days to the anniversary of the first order",
+            f"距首单周年日还有 {_n(v)} 天",
         )
     ),
     "days_since_ticket": lambda v, r: (
@@ -184,16 +211,16 @@ TEMPLATES: dict[str, Template] = {
         None
         if _missing(v)
         else (
-            f"a ticket waited {_n(v)} hours for a first response",
-            f"有工单等待首次响应 {_n(v)} 小时",
+            f"a ticket waited {_hours(v)} hours for a first response",
+            f"有工单等待首次响应 {_hours(v)} 小时",
         )
     ),
     "mean_response_hours_90d": lambda v, r: (
         None
         if _missing(v)
         else (
-            f"tickets waited {_n(v)} hours on average for a first response",
-            f"工单平均等待首次响应 {_n(v)} 小时",
+            f"tickets waited {_hours(v)} hours on average for a first response",
+            f"工单平均等待首次响应 {_hours(v)} 小时",
         )
     ),
     "open_tickets": lambda v, r: (
@@ -340,15 +367,18 @@ def describe_feature(
         shown = row.get(feature)
         shown = "unknown" if _missing(shown) else str(shown)
         text: tuple[str, str] | None = (f"{en}: {shown}", f"{zh}：{shown}")
+    elif impact < 0 and feature in ("recency_days", "overdue_ratio"):
+        text = _last_order(row)  # "no order for 23 days" would read as a warning
     elif feature in TEMPLATES:
         text = TEMPLATES[feature](value, row)
     else:
         text = (f"{feature} = {fmt_number(value)}", f"{feature} 为 {fmt_number(value)}")
     if text is None:
         return None
+    en = _singular(text[0])
     if impact < 0:
-        return (text[0] + " (lowers risk)", text[1] + "（降低风险）")
-    return text
+        return (en + " (lowers risk)", text[1] + "（降低风险）")
+    return (en, text[1])
 
 
 #: Features that say the same thing share a topic: a customer gets one reason per topic.
@@ -362,6 +392,7 @@ TOPICS: dict[str, str] = {
             "days_since_activity",
             "activity_overdue",
             "activity_silence",
+            "mean_interval_days",  # the recency sentence names the usual interval
         ),
         "recency",
     ),
