@@ -139,24 +139,31 @@ def fit_command(
         str, typer.Option("--calibration", help="sigmoid or isotonic.")
     ] = "sigmoid",
     tier_medium: Annotated[
-        float,
+        float | None,
         typer.Option(
             "--tier-medium",
-            help="Probability (or share with --tiers-by-share) for the medium tier.",
+            help="Probability threshold of the medium tier (default 0.2), or with "
+            "--tiers-by-share the share of customers in it (default 0.25).",
         ),
-    ] = 0.2,
+    ] = None,
     tier_high: Annotated[
-        float,
+        float | None,
         typer.Option(
-            "--tier-high", help="Probability (or share with --tiers-by-share) for the high tier."
+            "--tier-high",
+            help="Probability threshold of the high tier (default 0.5), or with "
+            "--tiers-by-share the share of customers in it (default 0.15).",
         ),
-    ] = 0.5,
+    ] = None,
     tiers_by_share: Annotated[
-        bool,
+        bool | None,
         typer.Option(
-            "--tiers-by-share", help="Read --tier-medium/--tier-high as shares of customers."
+            "--tiers-by-share/--tiers-by-threshold",
+            help="Tiers by share of customers (default with --data: the top 15% high, the next "
+            "25% medium, a list a team can work through) or by probability threshold (default "
+            "with --table).",
+            show_default=False,
         ),
-    ] = False,
+    ] = None,
     as_json: Annotated[
         bool, typer.Option("--json", help="Print the model metadata as JSON.")
     ] = False,
@@ -168,8 +175,12 @@ def fit_command(
     from keepwise.errors import ConfigError
 
     with user_errors():
+        by_share = tiers_by_share if tiers_by_share is not None else table is None
+        medium, high = (0.25, 0.15) if by_share else (0.2, 0.5)
         tiers = RiskTiers(
-            "share" if tiers_by_share else "threshold", medium=tier_medium, high=tier_high
+            "share" if by_share else "threshold",
+            medium=medium if tier_medium is None else tier_medium,
+            high=high if tier_high is None else tier_high,
         )
         if (positive is not None or exclude) and table is None:
             raise ConfigError(
@@ -243,6 +254,22 @@ def fit_command(
                 highlight=False,
             )
         console.print(f"training rows: {tw.get('rows', '?'):,}  features: {len(meta['features'])}")
+        if meta.get("training_cutoffs"):
+            console.print(
+                f"cutoffs {', '.join(meta['training_cutoffs'])}; horizon {meta['horizon_days']} "
+                f"days; churn rate {tw.get('churn_rate', float('nan')):.1%}",
+                highlight=False,
+            )
+        medium_at, high_at = meta["tier_thresholds"]
+        console.print(
+            f"risk tiers: high from probability {high_at:.3f}, medium from {medium_at:.3f}"
+            + (
+                f" ({tiers.high:.0%} and {tiers.medium:.0%} of the training customers)"
+                if tiers.method == "share"
+                else ""
+            ),
+            highlight=False,
+        )
         render_frame(
             _metrics_table(meta["metrics"]),
             OutputFormat.table,
