@@ -86,6 +86,12 @@ def _numeric(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
+#: Transaction-mode tiers unless told otherwise: the top 15% high, the next 25% medium. A
+#: 90-day churn rate above 50% is common without contracts, so probability thresholds would
+#: put most customers in "high".
+DEFAULT_TIERS = RiskTiers("share", medium=0.25, high=0.15)
+
+
 class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
     """Churn model learned from a company's transactions and service history.
 
@@ -100,7 +106,9 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         Population: customers with an order in the ``active_days`` before a cutoff.
     exclude_features
         Feature columns not given to the model.
-    tiers, calibration, random_state
+    tiers
+        :class:`RiskTiers`; default :data:`DEFAULT_TIERS` (by share: 15% high, 25% medium).
+    calibration, random_state
         As in :class:`ChurnClassifier`.
     learning_rate, num_leaves, min_child_samples
         LightGBM settings of the classifier. Transaction training rows are the same customers
@@ -205,7 +213,7 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
             learning_rate=self.learning_rate,
             num_leaves=self.num_leaves,
             min_child_samples=min_child,
-            tiers=self.tiers,
+            tiers=self.tiers if self.tiers is not None else DEFAULT_TIERS,
             calibration=self.calibration,
             random_state=self.random_state,
         ).fit(X, y, groups=frame["customer_id"].to_numpy())
