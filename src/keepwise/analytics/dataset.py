@@ -212,6 +212,11 @@ def load_dataset(
                 if backend == "duckdb":
                     origins[name] = path
         elif text is not None and "://" not in text and not text.endswith(".db"):
+            if Path(text).is_file():
+                raise NotFoundError(
+                    f"{text} is a file: give the folder that holds orders.csv (and customers.csv, "
+                    f"interactions.csv ...), here {Path(text).parent}, or a store URL"
+                )
             raise NotFoundError(f"no such folder or store: {text}")
         else:
             from keepwise.store import normalize_url

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shlex
+from datetime import UTC, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -182,6 +183,8 @@ def fit_command(
             medium=medium if tier_medium is None else tier_medium,
             high=high if tier_high is None else tier_high,
         )
+        if table is not None and data is not None:
+            raise ConfigError("give --table (a snapshot table) or --data (transactions), not both")
         if (positive is not None or exclude) and table is None:
             raise ConfigError(
                 "--positive and --exclude go with --table and --target (snapshot mode)"
@@ -360,7 +363,7 @@ def evaluate_command(
         with err_console.status("backtesting", spinner="dots"):
             report = backtest(
                 ds,
-                horizon_days=parse_horizon(horizon),
+                horizon_days=parse_horizon(horizon, "--horizon"),
                 n_train_cutoffs=train_cutoffs,
                 validation_cutoff=cutoff,
                 random_state=seed,
@@ -398,6 +401,13 @@ _METRIC_LABELS = {
     "lift_top10": "lift top 10%",
     "capture_top10": "capture top 10%",
 }
+
+
+def _date(value: str | None, option: str) -> Any:
+    """A date option checked up front, so a mistake names the option (``--as-of``)."""
+    from keepwise.analytics.periods import require_date
+
+    return None if value is None else require_date(value, option)
 
 
 def _store_exists(url: str) -> bool:
@@ -444,6 +454,7 @@ def score_command(
     with user_errors():
         if no_store and out is None:
             raise ConfigError("--no-store needs --out FILE: otherwise the scores go nowhere")
+        as_of_day = _date(as_of, "--as-of")
         fitted, meta = load_model(model, kind="transaction")
         fitted.classifier_.n_jobs = os.cpu_count() or 1  # scoring may use every core
         url = _store_url(db)
@@ -454,19 +465,31 @@ def score_command(
             )
         ds = load_dataset(data or url)
         with err_console.status("scoring", spinner="dots"):
-            scores = fitted.score_frame(ds, as_of=as_of, lang=lang.value)
+            scores = fitted.score_frame(ds, as_of=as_of_day, lang=lang.value)
+        scored_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         if out is not None:
-            scores.drop(columns=["reasons_json"]).to_csv(out, index=False, encoding="utf-8")
+            scores.drop(columns=["reasons_json"]).assign(
+                model_version=meta["model_version"], scored_at=scored_at.isoformat(sep=" ")
+            ).to_csv(out, index=False, encoding="utf-8")
         written = 0
         if not no_store:
             written = write_churn_scores(
-                url, scores, horizon_days=fitted.horizon_days, model_version=meta["model_version"]
+                url,
+                scores,
+                horizon_days=fitted.horizon_days,
+                model_version=meta["model_version"],
+                scored_at=scored_at,
             )
         counts = scores["risk_tier"].value_counts()
         console.print(
             f"scored {len(scores):,} customers as of {scores['cutoff'].iloc[0] if len(scores) else '-'}: "
             f"high {counts.get('high', 0):,}, medium {counts.get('medium', 0):,}, low {counts.get('low', 0):,}; "
-            f"{written:,} rows written to the store (model {meta['model_version']})"
+            + (
+                "not written to the store (--no-store)"
+                if no_store
+                else f"{written:,} rows written to the store"
+            )
+            + f" (model {meta['model_version']})"
         )
 
 
@@ -508,8 +531,8 @@ def km_command(
     with user_errors():
         table = lifetimes_table(
             load_dataset(data or _store_url(db)),
-            as_of=as_of,
-            inactivity_days=parse_horizon(inactivity),
+            as_of=_date(as_of, "--as-of"),
+            inactivity_days=parse_horizon(inactivity, "--inactivity"),
         )
         summary, curve = kaplan_meier(table, by=by)
         render_frame(
@@ -545,7 +568,8 @@ def cox_command(
 
     with user_errors():
         table = lifetimes_table(
-            load_dataset(data or _store_url(db)), inactivity_days=parse_horizon(inactivity)
+            load_dataset(data or _store_url(db)),
+            inactivity_days=parse_horizon(inactivity, "--inactivity"),
         )
         cols = covariates or [
             c

@@ -159,6 +159,11 @@ def test_store_and_folder_give_the_same_features(demo_dir: Path, sqlite_url: str
         (["fit", "--cutoff", "2010-01-01"], "is not after the first order"),
         (["evaluate", "--train-cutoffs", "0"], "--train-cutoffs must be at least 1"),
         (["evaluate", "--cutoff", "2023-09-01"], "no training cutoff fits"),
+        (["evaluate", "--horizon", "90x"], "--horizon '90x': use days like 90d"),
+        (
+            ["fit", "--table", "t.csv", "--target", "Churn"],
+            "give --table (a snapshot table) or --data",
+        ),
     ],
 )
 def test_cli_says_what_is_wrong_with_horizon_and_cutoffs(
@@ -175,6 +180,27 @@ def test_score_as_of_with_nobody_active_is_a_clear_error(demo_dir: Path, tmp_pat
     runner = CliRunner()
     r = runner.invoke(app, ["churn", "fit", "--data", str(demo_dir), "--model", str(model)])
     assert r.exit_code == 0, r.output
+    r = runner.invoke(
+        app,
+        [
+            "churn",
+            "score",
+            "--model",
+            str(model),
+            "--data",
+            str(demo_dir / "orders.csv"),
+            "--as-of",
+            "2026-13-01",
+            "--no-store",
+            "--out",
+            str(tmp_path / "s.csv"),
+        ],
+    )
+    assert r.exit_code != 0 and "--as-of must be a date" in r.output, r.output
+    r = runner.invoke(app, ["churn", "evaluate", "--data", str(demo_dir / "orders.csv")])
+    assert r.exit_code != 0 and "is a file: give the folder that holds orders.csv" in " ".join(
+        r.output.split()
+    )
     for when in ("2001-01-01", "2040-01-01"):
         r = runner.invoke(
             app,
@@ -219,7 +245,18 @@ def test_cli_fit_reads_the_db_store_and_score_needs_somewhere_to_write(
     assert r.exit_code != 0 and "'fr' is not one of 'en', 'zh'" in r.output
     r = runner.invoke(app, [*base, "--no-store", "--out", "s.csv", "--lang", "zh"])
     assert r.exit_code == 0, r.output
+    assert "not written to the store (--no-store)" in " ".join(r.output.split())
     scores = pd.read_csv(tmp_path / "s.csv")
+    assert list(scores.columns) == [
+        "customer_id",
+        "cutoff",
+        "churn_probability",
+        "risk_tier",
+        "reasons",
+        "model_version",
+        "scored_at",
+    ]
+    assert scores["model_version"].str.startswith("transaction-").all()
     assert scores["reasons"].str.contains("天|单|次").mean() > 0.9
     high = (scores["risk_tier"] == "high").mean()
     assert 0.05 < high < 0.35, high  # tiers by share by default: about 15% high, not most

@@ -23,8 +23,9 @@ from keepwise.analytics.periods import require_date
 from keepwise.errors import ConfigError
 
 
-def parse_horizon(value: str | int) -> int:
-    """Horizon in days from ``90``, ``"90d"``, ``"12w"``, ``"3m"`` (30-day months) or ``"1y"``."""
+def parse_horizon(value: str | int, name: str = "horizon") -> int:
+    """Horizon in days from ``90``, ``"90d"``, ``"12w"``, ``"3m"`` (30-day months) or ``"1y"``;
+    ``name`` is what error messages call it (e.g. ``--inactivity``)."""
     if isinstance(value, int):
         days = value
     else:
@@ -36,10 +37,10 @@ def parse_horizon(value: str | int) -> int:
             )
         except ValueError:
             raise ConfigError(
-                f"horizon {value!r}: use days like 90d, weeks like 12w or months like 3m"
+                f"{name} {value!r}: use days like 90d, weeks like 12w or months like 3m"
             ) from None
     if days <= 0:
-        raise ConfigError(f"horizon must be positive, got {value!r}")
+        raise ConfigError(f"{name} must be positive, got {value!r}")
     return days
 
 
