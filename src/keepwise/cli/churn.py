@@ -44,6 +44,10 @@ ModelOption = Annotated[
 ]
 
 
+#: Below this many training rows `churn fit` warns that its figures are unreliable.
+MIN_TRAINING_ROWS = 200
+
+
 class Lang(StrEnum):
     en = "en"
     zh = "zh"
@@ -230,6 +234,15 @@ def fit_command(
                     random_state=seed,
                 )
             meta = save_model(tx_model, model, kind="transaction", metadata=tx_model.metadata())
+        rows = int((meta.get("training_window") or {}).get("rows") or 0)
+        if rows < MIN_TRAINING_ROWS:
+            err_console.print(
+                f"warning: only {rows:,} training rows: with under {MIN_TRAINING_ROWS} the model "
+                "and its cross-validated figures are unreliable"
+                + ("; use a later --cutoff" if table is None else ""),
+                style="yellow",
+                highlight=False,
+            )
         for leak in meta.get("near_perfect_columns") or []:
             err_console.print(
                 escape(
@@ -464,6 +477,18 @@ def score_command(
                 "with your store, or --no-store --out FILE to write them to a CSV file only"
             )
         ds = load_dataset(data or url)
+        if as_of_day is not None:
+            from keepwise.analytics.churn.labels import data_end
+
+            last = data_end(ds)
+            if (as_of_day - last).days > 30:
+                err_console.print(
+                    f"warning: --as-of {as_of_day} is {(as_of_day - last).days} days after the "
+                    f"last order in the data ({last}): every customer looks quieter than they "
+                    "are unless the data is complete up to that date",
+                    style="yellow",
+                    highlight=False,
+                )
         with err_console.status("scoring", spinner="dots"):
             scores = fitted.score_frame(ds, as_of=as_of_day, lang=lang.value)
         scored_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)

@@ -201,6 +201,24 @@ def test_score_as_of_with_nobody_active_is_a_clear_error(demo_dir: Path, tmp_pat
     assert r.exit_code != 0 and "is a file: give the folder that holds orders.csv" in " ".join(
         r.output.split()
     )
+    r = runner.invoke(
+        app,
+        [
+            "churn",
+            "score",
+            "--model",
+            str(model),
+            "--data",
+            str(demo_dir),
+            "--as-of",
+            "2026-12-31",
+            "--no-store",
+            "--out",
+            str(tmp_path / "s.csv"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "days after the last order in the data" in " ".join(r.output.split())
     for when in ("2001-01-01", "2040-01-01"):
         r = runner.invoke(
             app,

@@ -313,3 +313,22 @@ def test_cli_warns_of_columns_filled_in_after_the_churn(tmp_path: Path, make_mes
     assert SnapshotChurnModel(target="Churn").fit(make_messy(800, seed=6)).leaks_ == []
     r = runner.invoke(app, [*base, "--exclude", "Nope", "--model", str(tmp_path / "c.kwm")])
     assert r.exit_code != 0 and "Nope" in r.output and "Traceback" not in r.output
+
+
+def test_cli_warns_when_there_are_few_training_rows(tmp_path: Path, make_messy) -> None:  # type: ignore[no-untyped-def]
+    make_messy(120, seed=7).to_csv(tmp_path / "small.csv", index=False)
+    r = CliRunner().invoke(
+        app,
+        [
+            "churn",
+            "fit",
+            "--table",
+            str(tmp_path / "small.csv"),
+            "--target",
+            "Churn",
+            "--model",
+            str(tmp_path / "s.kwm"),
+        ],
+    )
+    assert r.exit_code == 0, r.output
+    assert "only 120 training rows" in " ".join(r.output.split())
