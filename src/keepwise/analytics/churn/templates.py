@@ -29,7 +29,7 @@ _ONE_UNIT = re.compile(r"(?<![\d.,])1(\.0)? (day|hour|point|order|ticket|contact
 
 def _singular(text: str) -> str:
     """``1 days`` -> ``1 day`` (and ``1.0 hours`` -> ``1 hour``) in an English sentence."""
-    return _ONE_UNIT.sub(r"1 \2", text)
+    return _ONE_UNIT.sub(r"1 \2", text) if "1" in text else text
 
 
 def _last_order(row: Mapping[str, Any]) -> tuple[str, str] | None:
