@@ -403,6 +403,19 @@ class TableEncoder:
                 out[spec.name] = codes
         return pd.DataFrame(out, index=df.index, columns=self.features_)
 
+    def unparsed(self, df: pd.DataFrame) -> dict[str, pd.Series]:
+        """Per numeric column that has them: the cells holding text that is not a number
+        (``abc``), others None. Empty when every numeric cell is a number or blank."""
+        out: dict[str, pd.Series] = {}
+        for spec in self.specs_:
+            if spec.kind != "numeric" or spec.name not in df.columns:
+                continue
+            text = _as_text(df[spec.name])
+            bad = text.notna() & parse_numbers(df[spec.name]).isna()
+            if bad.any():
+                out[spec.name] = text.where(bad, None)
+        return out
+
     def categorical_features(self) -> list[str]:
         return [s.name for s in self.specs_ if s.kind == "categorical"]
 

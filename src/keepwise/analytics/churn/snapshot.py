@@ -67,6 +67,10 @@ def _source(df: pd.DataFrame) -> str:
     return str(df.attrs.get("source", "table"))
 
 
+#: Prefix of the columns that carry a numeric cell's unparsed text to the reason writer.
+_RAW = "\x00raw:"
+
+
 class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     """Churn model for a one-row-per-customer table.
 
@@ -178,10 +182,13 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     def explain(self, df: pd.DataFrame, *, top: int = 3) -> list[list[Reason]]:
         """The top drivers of each row's risk, with the row's own values."""
         self._check()
-        X = self.encoder_.transform(self._align(df))
+        df = self._align(df)
+        X = self.encoder_.transform(df)
         contrib = self.classifier_.contributions(X)
         lowering = self.classifier_.churn_probability(X) < self.classifier_.tier_thresholds_[0]
-        return top_reasons(contrib, X, self._describer(), top=top, lowering=lowering)
+        return top_reasons(
+            contrib, self._with_raw(X, df), self._describer(), top=top, lowering=lowering
+        )
 
     def predict_frame(self, df: pd.DataFrame, *, lang: str = "en", top: int = 3) -> pd.DataFrame:
         """``id``, ``churn_probability``, ``risk_tier`` and ``reasons`` for every row of ``df``.
@@ -195,7 +202,9 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         p = self.classifier_.churn_probability(X)
         contrib = self.classifier_.contributions(X)
         lowering = p < self.classifier_.tier_thresholds_[0]
-        reasons = top_reasons(contrib, X, self._describer(), top=top, lowering=lowering)
+        reasons = top_reasons(
+            contrib, self._with_raw(X, df), self._describer(), top=top, lowering=lowering
+        )
         return pd.DataFrame(
             {
                 "id": self._ids(df),
@@ -242,6 +251,14 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         df = self._align(df)
         return [name for name in self.encoder_.features_ if name not in df.columns]
 
+    def _with_raw(self, X: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+        """``X`` plus, for numeric columns holding text that is not a number (``abc``), that
+        text in a ``_RAW``-prefixed column, so a reason shows it rather than "blank"."""
+        unparsed = self.encoder_.unparsed(df)
+        if not unparsed:
+            return X
+        return X.assign(**{_RAW + k: v.to_numpy() for k, v in unparsed.items()})
+
     def _describer(self) -> Any:
         specs = {s.name: s for s in self.encoder_.specs_}
         enc = self.encoder_
@@ -259,6 +276,12 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
                     "blank"
                     if value != value
                     else str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(value))).date())
+                )
+            elif value != value and isinstance(row.get(_RAW + feature), str):
+                raw = row.get(_RAW + feature)
+                return (
+                    f"{feature} = {raw!r} (not a number, read as blank) {en_dir}",
+                    f"{feature} 为“{raw}”（不是数字，按空白处理），{zh_dir}",
                 )
             else:
                 shown = fmt_number(value, percent=spec.is_percent)

@@ -332,3 +332,22 @@ def test_cli_warns_when_there_are_few_training_rows(tmp_path: Path, make_messy) 
     )
     assert r.exit_code == 0, r.output
     assert "only 120 training rows" in " ".join(r.output.split())
+
+
+def test_text_in_a_numeric_column_is_shown_not_called_blank(messy: pd.DataFrame) -> None:
+    model = SnapshotChurnModel(target="Churn").fit(messy)
+    numeric = next(s.name for s in model.encoder_.specs_ if s.kind == "numeric")
+    rows = messy.head(3).copy()
+    rows[numeric] = rows[numeric].astype(object)
+    rows.iloc[0, rows.columns.get_loc(numeric)] = "abc"
+    rows.iloc[1, rows.columns.get_loc(numeric)] = ""
+    unparsed = model.encoder_.unparsed(rows)
+    assert list(unparsed) == [numeric] and unparsed[numeric].tolist() == ["abc", None, None]
+    describe = model._describer()
+    raw = {"\x00raw:" + numeric: "abc"}
+    en, zh = describe(numeric, float("nan"), raw, 0.4)
+    assert en == f"{numeric} = 'abc' (not a number, read as blank) raises churn risk"
+    assert zh == f"{numeric} 为“abc”（不是数字，按空白处理），推高流失风险"
+    en, _ = describe(numeric, float("nan"), {}, 0.4)  # a real blank stays "blank"
+    assert en.startswith(f"{numeric} = blank")
+    assert len(model.predict_frame(rows)) == 3
