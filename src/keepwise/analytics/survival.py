@@ -84,12 +84,9 @@ def lifetimes_table(ds: Dataset, *, as_of: Any = None, inactivity_days: int = 18
             )
     df = t.to_pandas().sort_values("customer_id", ignore_index=True)
     if df.empty:
-        from keepwise.analytics.churn.labels import data_end, data_start
+        from keepwise.analytics.churn.labels import history
 
-        raise ConfigError(
-            f"no customer had ordered by {as_of}: the orders run from {data_start(ds)} to "
-            f"{data_end(ds)}"
-        )
+        raise ConfigError(f"no customer had ordered by {as_of}: the orders run from {history(ds)}")
     df["duration_days"] = df["duration_days"].astype(float)
     return df
 

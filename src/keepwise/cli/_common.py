@@ -155,11 +155,11 @@ def render_frame(
         name: max([*(cell_len(w) for w in name.split()), *(cell_len(v) for v in values)])
         for name, values in cells.items()
     }
-    target = console if out is None else None
-    # text folds onto more lines, so for laying columns out it counts as at most 30 cells wide
+    # a file gets one table at its full width; the terminal gets groups of columns that fit,
+    # where text (which folds onto more lines) counts as at most 30 cells wide
     room_needed = {n: w if n in numeric else min(w, 30) for n, w in widths.items()}
-    groups = _column_groups(
-        list(cells), room_needed, target.width if target else sum(widths.values()) * 4
+    groups = (
+        _column_groups(list(cells), room_needed, console.width) if out is None else [list(cells)]
     )
     tables = []
     for i, group in enumerate(groups):
@@ -179,14 +179,13 @@ def render_frame(
         for r in range(len(shown)):
             table.add_row(*(cells[name][r] for name in group))
         tables.append(table)
-    if target is not None:
+    if out is None:
         for table in tables:
-            target.print(table)
+            console.print(table)
     else:
-        with out.open("w", encoding="utf-8") as fh:  # type: ignore[union-attr]
-            file_console = Console(file=fh, width=sum(widths.values()) + 3 * len(widths) + 1)
-            for table in tables:
-                file_console.print(table)
+        with out.open("w", encoding="utf-8") as fh:
+            full_width = sum(widths.values()) + 3 * len(widths) + 1
+            Console(file=fh, width=full_width).print(tables[0])
 
 
 def _column_groups(names: list[str], widths: dict[str, int], room: int) -> list[list[str]]:

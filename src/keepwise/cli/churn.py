@@ -56,22 +56,22 @@ class Lang(StrEnum):
 LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the reasons: en or zh.")]
 
 
-def _metrics_table(metrics: dict[str, dict[str, Any]]) -> Any:
-    """Out-of-fold metrics per model as a small frame for the terminal."""
-    import pandas as pd
+#: Terminal headers of metric tables (csv/json keep the field names).
+_METRIC_LABELS = {
+    "base_rate": "churn rate",
+    "roc_auc": "ROC-AUC",
+    "pr_auc": "PR-AUC",
+    "brier": "Brier",
+    "lift_top10": "lift top 10%",
+    "capture_top10": "capture top 10%",
+}
 
-    rows = [
-        {
-            "model": "keepwise" if name == "model" else name.replace("_", " "),
-            "ROC-AUC": round(m["roc_auc"], 3),
-            "PR-AUC": round(m["pr_auc"], 3),
-            "Brier": round(m["brier"], 4),
-            "lift top 10%": round(m["lift_top10"], 2),
-            "capture top 10%": round(m["capture_top10"], 3),
-        }
-        for name, m in metrics.items()
-    ]
-    return pd.DataFrame(rows)
+
+def _metrics_view(frame: Any) -> Any:
+    """A ``model`` + metrics frame for the terminal: readable headers and model names."""
+    view = frame.round(4).rename(columns=_METRIC_LABELS)
+    view["model"] = view["model"].map(lambda m: "keepwise" if m == "model" else m.replace("_", " "))
+    return view
 
 
 @churn_app.command("fit")
@@ -286,8 +286,16 @@ def fit_command(
             ),
             highlight=False,
         )
+        import pandas as pd
+
         render_frame(
-            _metrics_table(meta["metrics"]),
+            _metrics_view(
+                pd.DataFrame(meta["metrics"])
+                .T.rename_axis("model")
+                .reset_index()[
+                    ["model", "roc_auc", "pr_auc", "brier", "lift_top10", "capture_top10"]
+                ]
+            ),
             OutputFormat.table,
             None,
             title="out-of-fold cross-validated metrics on the training data",
@@ -396,24 +404,13 @@ def evaluate_command(
             f"validation cutoff {report.validation_cutoff} ({report.validation_rows:,} customers); "
             f"horizon {report.horizon_days} days"
         )
-        metrics = report.metrics_frame().round(4).rename(columns=_METRIC_LABELS)
-        metrics["model"] = metrics["model"].str.replace("_", " ")
-        render_frame(metrics, fmt, out, title="out-of-time validation")
+        render_frame(
+            _metrics_view(report.metrics_frame()), fmt, out, title="out-of-time validation"
+        )
         render_frame(
             report.calibration.round(4), fmt, out, title="calibration (deciles of predicted risk)"
         )
         render_frame(report.top_features.head(10).round(4), fmt, out, title="top features (gain)")
-
-
-#: Terminal headers of the backtest table (csv/json keep the field names).
-_METRIC_LABELS = {
-    "base_rate": "churn rate",
-    "roc_auc": "ROC-AUC",
-    "pr_auc": "PR-AUC",
-    "brier": "Brier",
-    "lift_top10": "lift top 10%",
-    "capture_top10": "capture top 10%",
-}
 
 
 def _date(value: str | None, option: str) -> Any:

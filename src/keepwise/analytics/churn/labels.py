@@ -80,12 +80,20 @@ def data_end(ds: Dataset) -> date:
     return require_date(value, "cutoff")
 
 
-def data_start(ds: Dataset) -> date:
-    """Date of the first completed order."""
-    value = ds.orders.ordered_at.min().to_pyarrow().as_py()
-    if value is None:
+def data_span(ds: Dataset) -> tuple[date, date]:
+    """Dates of the first and the last completed order, in one query."""
+    o = ds.orders
+    row = o.aggregate(first=o.ordered_at.min(), last=o.ordered_at.max()).to_pyarrow()
+    first, last = row["first"][0].as_py(), row["last"][0].as_py()
+    if first is None:
         raise ConfigError("the data has no completed orders")
-    return require_date(value, "cutoff")
+    return require_date(first, "cutoff"), require_date(last, "cutoff")
+
+
+def history(ds: Dataset) -> str:
+    """``"2023-07-02 to 2026-06-30"``: the order history, for error messages."""
+    start, end = data_span(ds)
+    return f"{start} to {end}"
 
 
 def label_cutoffs(
@@ -100,7 +108,7 @@ def label_cutoffs(
     ``count - 1`` earlier ones every ``step_days`` (default the horizon)."""
     if count < 1:
         raise ConfigError(f"need at least one cutoff, not {count}")
-    start, end = data_start(ds), data_end(ds)
+    start, end = data_span(ds)
     last = (
         require_date(latest, "cutoff") if latest is not None else end - timedelta(days=horizon_days)
     )

@@ -28,7 +28,8 @@ from keepwise.analytics.churn.features import (
 from keepwise.analytics.churn.labels import (
     churn_labels,
     data_end,
-    data_start,
+    data_span,
+    history,
     label_cutoffs,
     parse_horizon,
 )
@@ -265,7 +266,7 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         if feats.empty:
             raise ConfigError(
                 f"nobody to score as of {when}: no customer ordered in the {self.active_days} "
-                f"days before it; the orders run from {data_start(ds)} to {data_end(ds)}"
+                f"days before it; the orders run from {history(ds)}"
             )
         p, tiers, reasons = self.score_features(feats, top=top)
         out = pd.DataFrame(
@@ -375,7 +376,7 @@ def backtest(
         raise ConfigError(
             f"no training cutoff fits: training cutoffs lie at least {max(horizon_days, step)} "
             f"days before the validation cutoff {val}, and the orders start on "
-            f"{data_start(ds)}; use a later --cutoff or a shorter --horizon"
+            f"{data_span(ds)[0]}; use a later --cutoff or a shorter --horizon"
         )
     model = TransactionChurnModel(horizon_days=horizon_days, **kwargs)
     frame = labelled_frame(
