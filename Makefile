@@ -5,29 +5,44 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 KW := $(VENV)/bin/keepwise
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | sha1sum | cut -c1-12)
+LOCK := requirements/lock.txt
+# Everything keepwise can use: the product's extras, Spark, the benchmark baselines and the test tools.
+EXTRAS := all,spark,bench,dev
+UV_VERSION := 0.13.9
+comma := ,
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | sha1sum | cut -c1-12)
 ARGS ?=
 PYTEST_ARGS ?=
 
 export SPARK_LOCAL_IP ?= 127.0.0.1
 export PYSPARK_PYTHON ?= $(abspath $(PY))
 
-.PHONY: help venv sysdeps demo test bench lint typecheck clean
+.PHONY: help venv lock sysdeps demo test bench lint typecheck clean
 
 help:
 	@echo "make demo [ARGS=--no-serve]   build the demo company (and serve the dashboard)"
 	@echo "make test                     run the test suite (CI=true: nothing may skip)"
 	@echo "make bench                    run the benchmarks against their baselines"
 	@echo "make lint                     ruff (lint and format) and mypy --strict"
+	@echo "make lock [ARGS=...]          refresh requirements/lock.txt (see requirements/README.md)"
 
-$(STAMP): pyproject.toml
+# Installs the exact versions pinned in $(LOCK) (pip constraints), never whatever is newest today.
+$(STAMP): pyproject.toml $(LOCK)
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
-	$(PIP) install --quiet -e '.[dev,spark,bench]'
+	$(PIP) install --quiet -c $(LOCK) -e '.[$(EXTRAS)]'
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
 venv: $(STAMP)
+
+# Re-resolve the pins: every package to its newest release allowed by pyproject.toml, unless ARGS
+# says otherwise (e.g. ARGS="--upgrade-package scikit-learn"). Then run `make test`.
+lock:
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet 'uv==$(UV_VERSION)'
+	$(VENV)/bin/uv pip compile pyproject.toml $(foreach e,$(subst $(comma), ,$(EXTRAS)),--extra $(e)) \
+	  --universal --python-version 3.11 --no-header $(or $(ARGS),--upgrade) -o $(LOCK)
 
 # Debian packages the tests need (Java for Spark, Chromium and CJK fonts for browser tests).
 sysdeps:

@@ -222,7 +222,14 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
         self.booster_ = self._train(X, yv, self.n_trees_, rng)
         self.baseline_ = self._baseline().fit(X, yv)
         tiers = self.tiers or RiskTiers()
-        self.tier_thresholds_ = tiers.thresholds(oof_p)
+        # Shares are counted on what the final model predicts for the training rows: the
+        # out-of-fold probabilities come from weaker fold models, whose spread is narrower, so
+        # their quantiles put too few customers in the top tiers once the full model scores.
+        self.tier_thresholds_ = tiers.thresholds(
+            self._calibrate(self.booster_.predict(X, raw_score=True))
+            if tiers.method == "share"
+            else None
+        )
         self.metrics_ = {
             "model": churn_metrics(yv, oof_p),
             "logistic_baseline": churn_metrics(yv, oof_base),

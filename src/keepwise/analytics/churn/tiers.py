@@ -25,8 +25,10 @@ class RiskTiers:
     method
         ``"threshold"``: ``medium`` and ``high`` are probability thresholds (p >= high → high,
         p >= medium → medium). ``"share"``: ``high`` is the share of customers put in the high
-        tier and ``medium`` the share put in medium, counted on the training predictions; the
-        thresholds found are then fixed in the model so that scoring one customer is stable.
+        tier and ``medium`` the share put in medium, counted on the fitted model's predictions
+        for the training rows; the thresholds found are then fixed in the model so that scoring
+        one customer is stable (new customers from the same population fall into the tiers in
+        about these shares).
     """
 
     method: Literal["threshold", "share"] = "threshold"
