@@ -280,7 +280,7 @@ def warnings(
                 raise ConfigError(f"--severity must be one of {', '.join(order)}, got {severity!r}")
             frame = frame[frame["severity"].map(order.index) >= order.index(severity)]
         if save:
-            from keepwise.store.warning_records import save_warnings
+            from keepwise.store.warnings import save_warnings
 
             report = save_warnings(data, frame)
             err_console.print(

@@ -37,7 +37,7 @@ def score_demo(
     from keepwise.analytics.churn.transaction import fit_transaction_model
     from keepwise.analytics.dataset import load_dataset
     from keepwise.analytics.warnings import evaluate_warnings
-    from keepwise.store.warning_records import save_warnings
+    from keepwise.store.warnings import save_warnings
 
     def say(what: str) -> None:
         if step is not None:

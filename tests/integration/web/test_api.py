@@ -356,7 +356,7 @@ def test_at_risk_frame_decodes_json_per_row(web) -> None:
     """The cached risk frame keeps tags and reasons as JSON text; rows and the tag filter decode
     them (SQLite and PostgreSQL)."""
     from keepwise.models import User
-    from keepwise.store.insights import at_risk_customers
+    from keepwise.store.risk import at_risk_customers
 
     with session_scope(web.url) as session:
         admin = session.execute(select(User).where(User.username == "admin")).scalar_one()

@@ -150,7 +150,7 @@ def test_dashboard_rfm_segment_filter(admin: TestClient, seeded: str) -> None:
     """The RFM filter: its choices in the page's language, the body scoped to one segment (its
     customers' whole-store segments, the risk KPIs of its customers), unknown keys ignored."""
     from keepwise.analytics.rfm import SEGMENTS
-    from keepwise.store.insights import risk_summary
+    from keepwise.store.risk import risk_summary
 
     shell = soup(admin.get("/"))
     options = shell.find(id="f-rfm").find_all("option")
@@ -205,7 +205,7 @@ def test_dashboard_rfm_segment_without_customers(
 def test_at_risk_rfm_segment_filter(admin: TestClient, seeded: str) -> None:
     """The at-risk list filtered by RFM segment, through htmx (the list alone comes back) and
     as a full page (the choice kept in the form, the pager and the bulk form)."""
-    from keepwise.store.insights import at_risk_customers
+    from keepwise.store.risk import at_risk_customers
 
     key, members = _largest_rfm_segment(seeded)
     with store.session_scope(seeded) as session:
@@ -319,7 +319,7 @@ def test_customer_360_counts_first_and_matches_the_timeline(seeded: str) -> None
     from sqlalchemy import func
 
     from keepwise.models import Contact, Customer, Interaction
-    from keepwise.store.insights import customer_360, customer_timeline
+    from keepwise.store.customer360 import customer_360, customer_timeline
 
     with store.session_scope(seeded) as session:
         admin = session.execute(select(User).where(User.username == "admin")).scalar_one()

@@ -364,7 +364,7 @@ def test_saved_warnings_keep_both_languages(sqlite_url: str) -> None:
 
     from keepwise import store
     from keepwise.models import Customer, Warning
-    from keepwise.store.warning_records import save_warnings
+    from keepwise.store.warnings import save_warnings
 
     with store.session_scope(sqlite_url) as session:
         session.add(Customer(external_id="C1", name="甲"))

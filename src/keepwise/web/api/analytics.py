@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
 
-from keepwise.store import insights
+from keepwise.store import dashboard as dashboard_store
+from keepwise.store import risk
+from keepwise.store import warnings as warning_store
 from keepwise.store.paging import Page, check_paging
 from keepwise.web import reports
 from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, list_body
@@ -113,7 +115,7 @@ def scores(
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
     """Each customer's newest score with its reasons, its 12-month value and expected loss."""
-    result = insights.at_risk_customers(
+    result = risk.at_risk_customers(
         session, user, tiers=tier, sort=sort, page=page, per_page=per_page
     )
     return list_body(request, result)
@@ -130,7 +132,7 @@ def warnings(
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
-    result = insights.list_warnings(
+    result = warning_store.list_warnings(
         session,
         user,
         status=status or None,
@@ -160,5 +162,5 @@ def dashboard(
         "group_name": group_name,
         "kind": kind,
     }
-    summary = insights.dashboard_summary(session, user, period=period, filters=filters)
+    summary = dashboard_store.dashboard_summary(session, user, period=period, filters=filters)
     return {"ok": True, **summary}

@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
+from keepwise.store import customer360, scores
 from keepwise.store import customers as customer_store
-from keepwise.store import insights
 from keepwise.web.api._common import (
     DEFAULT_PER_PAGE,
     ERRORS,
@@ -118,7 +118,7 @@ def delete_customer(
     "/{external_id}/scores", response_model=list[ScoreHistoryItem], summary="Churn score history"
 )
 def customer_scores(session: SessionDep, user: CurrentUser, external_id: str) -> Any:
-    return insights.customer_scores(session, user, external_id)
+    return scores.customer_scores(session, user, external_id)
 
 
 @router.get(
@@ -132,7 +132,7 @@ def customer_timeline(
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
-    result = insights.customer_timeline(session, user, external_id, page=page, per_page=per_page)
+    result = customer360.customer_timeline(session, user, external_id, page=page, per_page=per_page)
     return list_body(request, result)
 
 
@@ -141,7 +141,7 @@ def customer_timeline(
 )
 def customer_overview(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
     """What the customer 360 page shows, except the timeline (see ``/timeline``)."""
-    info = insights.customer_360(session, user, external_id)
+    info = customer360.customer_360(session, user, external_id)
     return {
         "ok": True,
         **info,

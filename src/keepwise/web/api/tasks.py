@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 
-from keepwise.store import insights
+from keepwise.store import risk, tasks
 from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, list_body
 from keepwise.web.api.schemas import FollowUpCreate, ListResponse, ScorePublic, TaskPublic
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
@@ -49,7 +49,7 @@ def at_risk(
         "group_name": group_name,
         "q": q,
     }
-    result = insights.at_risk_customers(
+    result = risk.at_risk_customers(
         session,
         user,
         tiers=tier or ("high", "medium"),
@@ -74,9 +74,7 @@ def list_tasks(
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
-    result = insights.list_tasks(
-        session, user, status=status, mine=mine, page=page, per_page=per_page
-    )
+    result = tasks.list_tasks(session, user, status=status, mine=mine, page=page, per_page=per_page)
     return list_body(request, result)
 
 
@@ -89,7 +87,7 @@ def list_tasks(
 def assign_follow_ups(
     request: Request, session: SessionDep, user: CurrentUser, body: FollowUpCreate
 ) -> Any:
-    return insights.assign_follow_ups(
+    return tasks.assign_follow_ups(
         session,
         user,
         body.customer_ids,

@@ -3,7 +3,7 @@
 ``router`` holds every page route; ``create_app`` includes it. One module per page:
 :mod:`.dashboard`, :mod:`.at_risk`, :mod:`.customers`, :mod:`.customer`, :mod:`.analysis`, :mod:`.importer`
 and :mod:`.prefs` (language switch). Routes hold no SQL: they call
-:mod:`keepwise.store.insights` and :mod:`keepwise.analytics`.
+:mod:`keepwise.store` read models (risk, dashboard, customer360, tasks) and :mod:`keepwise.analytics`.
 """
 
 from __future__ import annotations

@@ -10,8 +10,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
 
 from keepwise.errors import KeepwiseError
-from keepwise.store.insights import assign_follow_ups, at_risk_customers
 from keepwise.store.paging import sees_all_customers
+from keepwise.store.risk import at_risk_customers
+from keepwise.store.tasks import assign_follow_ups
 from keepwise.web.deps import PageUser, SessionDep
 from keepwise.web.i18n import gettext, ngettext
 from keepwise.web.pages import _analytics

@@ -10,8 +10,9 @@ from urllib.parse import quote, urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from keepwise.store.insights import assign_follow_ups, customer_360, customer_timeline
+from keepwise.store.customer360 import customer_360, customer_timeline
 from keepwise.store.paging import Page, query_problem
+from keepwise.store.tasks import assign_follow_ups
 from keepwise.web.deps import PageUser, SessionDep
 from keepwise.web.i18n import gettext
 from keepwise.web.pages import _analytics

@@ -145,7 +145,7 @@ def _risk_summary(
     rfm: str,
 ) -> dict[str, Any]:
     """Current risk tiers and revenue at risk from the store's churn scores."""
-    from keepwise.store.insights import risk_summary
+    from keepwise.store.risk import risk_summary
 
     risk = risk_summary(session, user, filters=filters or None, customer_ids=members)
     tiers = risk.get("by_tier") or {}

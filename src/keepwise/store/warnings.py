@@ -1,4 +1,4 @@
-"""Write early warnings (from :mod:`keepwise.analytics.warnings`) into the store's ``warnings`` table."""
+"""Early warnings in the store: saved once each from :mod:`keepwise.analytics.warnings`, listed per user."""
 
 from __future__ import annotations
 
@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
-from keepwise.models import Customer, Warning
+from keepwise.models import Customer, User, Warning
 from keepwise.store.db import normalize_url, require_current, session_scope
+from keepwise.store.paging import DEFAULT_PER_PAGE, Page, check_paging, customer_scope
 
-__all__ = ["SaveReport", "save_warnings"]
+__all__ = ["SaveReport", "list_warnings", "save_warnings", "warning_dict"]
 
 _CHUNK = 500
 
@@ -101,3 +103,54 @@ def save_warnings(url: str | None, frame: Any) -> SaveReport:
             session.execute(sa.insert(Warning), new)
         inserted = len(new)
     return SaveReport(inserted=inserted, skipped=skipped, unknown_customers=unknown)
+
+
+def warning_dict(
+    w: Warning, customer_external_id: str, customer_name: str | None
+) -> dict[str, Any]:
+    return {
+        "id": w.id,
+        "customer_id": customer_external_id,
+        "customer_name": customer_name,
+        "rule": w.rule,
+        "observed": w.observed,
+        "threshold": w.threshold,
+        "at": w.at,
+        "severity": w.severity,
+        "action": w.action,
+        "message": w.message,
+        "message_zh": w.message_zh,
+        "status": w.status,
+    }
+
+
+def list_warnings(
+    session: Session,
+    user: User,
+    *,
+    status: str | None = "open",
+    severity: str | None = None,
+    customer_id: str | None = None,
+    page: int = 1,
+    per_page: int = DEFAULT_PER_PAGE,
+) -> Page[dict[str, Any]]:
+    """Early warnings on customers ``user`` may see, newest first."""
+    check_paging(page, per_page)
+    stmt = sa.select(Warning, Customer.external_id, Customer.name).join(
+        Customer, Customer.id == Warning.customer_id
+    )
+    stmt = stmt.where(customer_scope(user))
+    if status:
+        stmt = stmt.where(Warning.status == status)
+    if severity:
+        stmt = stmt.where(Warning.severity == severity)
+    if customer_id:
+        stmt = stmt.where(Customer.external_id == customer_id)
+    total = session.execute(sa.select(sa.func.count()).select_from(stmt.subquery())).scalar_one()
+    rows = session.execute(
+        stmt.order_by(Warning.at.desc(), Warning.id.desc())
+        .limit(per_page)
+        .offset((page - 1) * per_page)
+    ).all()
+    items = [warning_dict(w, ext, name) for w, ext, name in rows]
+    return Page(items, int(total), page, per_page)
