@@ -158,7 +158,7 @@ def demo(
 
 def _demo_admin(url: str) -> tuple[str, str]:
     """Create (or reset) the demo's admin account; return its user name and new password."""
-    from keepwise.web.accounts import ensure_demo_admin
+    from keepwise.accounts import ensure_demo_admin
 
     return ensure_demo_admin(url)
 

@@ -75,7 +75,7 @@ def user_add(
     db: DbOption = None,
 ) -> None:
     """Add a user (asks for the password twice, or reads one line with --password-stdin)."""
-    from keepwise.web import accounts
+    from keepwise import accounts
 
     with user_errors():
         password = _read_password(password_stdin)
@@ -88,7 +88,7 @@ def user_add(
 @user_app.command("list")
 def user_list(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """List users with their roles and whether they can sign in."""
-    from keepwise.web import accounts
+    from keepwise import accounts
 
     with user_errors():
         users = accounts.list_users(db)
@@ -124,7 +124,7 @@ def user_list(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> No
 @user_app.command("disable")
 def user_disable(username: str, db: DbOption = None) -> None:
     """Stop a user from signing in (and revoke their API tokens)."""
-    from keepwise.web import accounts
+    from keepwise import accounts
 
     with user_errors():
         accounts.set_user_active(db, username, False)
@@ -134,7 +134,7 @@ def user_disable(username: str, db: DbOption = None) -> None:
 @user_app.command("enable")
 def user_enable(username: str, db: DbOption = None) -> None:
     """Let a disabled user sign in again."""
-    from keepwise.web import accounts
+    from keepwise import accounts
 
     with user_errors():
         accounts.set_user_active(db, username, True)
@@ -150,7 +150,7 @@ def user_password(
     db: DbOption = None,
 ) -> None:
     """Set a new password for a user."""
-    from keepwise.web import accounts
+    from keepwise import accounts
 
     with user_errors():
         accounts.set_password(db, username, _read_password(password_stdin))
@@ -164,7 +164,7 @@ def user_token(
     db: DbOption = None,
 ) -> None:
     """Create an API token for a user and print it once (only its hash is kept)."""
-    from keepwise.web import accounts
+    from keepwise import accounts
 
     with user_errors():
         token = accounts.create_token(db, username, name)
