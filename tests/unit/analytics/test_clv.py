@@ -27,6 +27,7 @@ from keepwise.analytics.clv import (
 )
 from keepwise.cli import app
 from keepwise.errors import ConfigError, ConvergenceError, NotFittedError, SchemaError
+from keepwise.i18n import gettext
 
 T = pd.Timestamp
 
@@ -282,7 +283,9 @@ def test_tiers() -> None:
     got = assign_tiers(values)
     assert got["tier"].tolist() == ["strategic", "strategic", "key", "standard", "unprofitable", ""]
     assert got.loc["a", "tier_action"] == "dedicated success manager"
-    assert got.loc["a", "tier_zh"] == "战略客户"
+    assert got.loc["a", "tier_name"] == "strategic customer"
+    assert gettext(got.loc["a", "tier_name"], "zh_CN") == "战略客户"
+    assert gettext(got.loc["a", "tier_action"], "zh_CN") == "专属客户成功经理"
     custom = parse_tiers("100=gold, 10=silver")
     assert custom[:2] == (Tier(100, "gold"), Tier(10, "silver"))
     assert assign_tiers(pd.Series([150, 50, 1]), custom)["tier"].tolist() == [
@@ -407,7 +410,7 @@ def test_customer_value_years_from_model(tmp_path: Path, rfm: pd.DataFrame) -> N
     np.testing.assert_allclose(
         weighted["formula_clv"], weighted["annual_amount"] * weighted["expected_years"]
     )
-    assert list(plain.columns[-3:]) == ["tier", "tier_zh", "tier_action"]
+    assert list(plain.columns[-3:]) == ["tier", "tier_name", "tier_action"]
 
 
 def test_docstring_examples() -> None:
