@@ -457,7 +457,7 @@ def score_command(
 ) -> None:
     """Score every active customer: probability, tier and reasons, written to the store with history."""
     from keepwise.analytics.churn import load_model
-    from keepwise.analytics.churn.scoring import write_churn_scores
+    from keepwise.store.scores import write_churn_scores
     from keepwise.analytics.dataset import load_dataset
     from keepwise.errors import ConfigError
 
