@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shlex
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -23,6 +22,7 @@ from keepwise.cli._common import (
     render_frame,
     user_errors,
 )
+from keepwise.cli._lang import Lang, LangOption
 
 churn_app = typer.Typer(
     help="Churn risk: fit, evaluate and score models; explain each customer's risk.",
@@ -46,14 +46,6 @@ ModelOption = Annotated[
 
 #: Below this many training rows `churn fit` warns that its figures are unreliable.
 MIN_TRAINING_ROWS = 200
-
-
-class Lang(StrEnum):
-    en = "en"
-    zh = "zh"
-
-
-LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the reasons: en or zh.")]
 
 
 #: Terminal headers of metric tables (csv/json keep the field names).
@@ -343,7 +335,7 @@ def predict_command(
                 highlight=False,
                 soft_wrap=True,
             )
-        preds = fitted.predict_frame(df, lang=lang.value, top=top)
+        preds = fitted.predict_frame(df, lang=lang.locale, top=top)
         out.parent.mkdir(parents=True, exist_ok=True)
         preds.to_csv(out, index=False, encoding="utf-8")
         counts = preds["risk_tier"].value_counts()
@@ -457,9 +449,9 @@ def score_command(
 ) -> None:
     """Score every active customer: probability, tier and reasons, written to the store with history."""
     from keepwise.analytics.churn import load_model
-    from keepwise.store.scores import write_churn_scores
     from keepwise.analytics.dataset import load_dataset
     from keepwise.errors import ConfigError
+    from keepwise.store.scores import write_churn_scores
 
     with user_errors():
         if no_store and out is None:
@@ -487,7 +479,7 @@ def score_command(
                     highlight=False,
                 )
         with err_console.status("scoring", spinner="dots"):
-            scores = fitted.score_frame(ds, as_of=as_of_day, lang=lang.value)
+            scores = fitted.score_frame(ds, as_of=as_of_day, lang=lang.locale)
         scored_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         if out is not None:
             scores.drop(columns=["reasons_json"]).assign(

@@ -22,6 +22,7 @@ from keepwise.cli._common import (
     user_errors,
     working,
 )
+from keepwise.cli._lang import Lang, LangOption, localized
 
 StartOption = Annotated[
     str | None, typer.Option("--start", help="First period: the one containing this date.")
@@ -391,6 +392,7 @@ def rfm(
     ] = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    lang: LangOption = Lang.en,
 ) -> None:
     """RFM scores 1-5, rule flags and named segments (Champions 冠军客户, At Risk 风险客户, ...)."""
     from keepwise.analytics.config import RFMConfig
@@ -411,7 +413,7 @@ def rfm(
         ds = _load(data)
         df = rfm_report(ds, as_of=as_of, config=config)
     if summary:
-        table = segment_summary(df)
+        table = localized(segment_summary(df), lang, names=["segment_name"])
         render_frame(
             table,
             fmt,
@@ -419,7 +421,6 @@ def rfm(
             title="RFM segments",
             columns=[
                 "segment_name",
-                "segment_name_zh",
                 "customers",
                 "share",
                 "recency_days_mean",
@@ -433,7 +434,7 @@ def rfm(
     if top is not None:
         df = df.head(top)
     render_frame(
-        df,
+        localized(df, lang, names=["segment_name"]),
         fmt,
         out,
         title="RFM",
@@ -445,7 +446,6 @@ def rfm(
             "rfm_code",
             "rule_code",
             "segment_name",
-            "segment_name_zh",
         ],
         empty="no customer has an order on or before the as-of date",
     )

@@ -26,6 +26,7 @@ from keepwise.cli._common import (
     user_errors,
     working,
 )
+from keepwise.cli._lang import Lang, LangOption, localized, localized_records
 
 # Columns shown by ``--format table`` (CSV and JSON carry every column).
 CLV_TABLE_VIEW = [
@@ -38,9 +39,11 @@ CLV_TABLE_VIEW = [
     "expected_avg_spend",
     "clv",
     "formula_clv",
-    "tier",
+    "tier_name",
 ]
 WARNINGS_TABLE_VIEW = ["customer_id", "rule", "observed", "threshold", "at", "severity", "message"]
+#: CLV columns holding English catalog keys, written in the --lang language.
+TIER_TEXTS = ("tier_name", "tier_action")
 POTENTIAL_TABLE_VIEW = [
     "customer_id",
     "name",
@@ -180,6 +183,7 @@ def clv(
     ] = 0,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    lang: LangOption = Lang.en,
 ) -> None:
     """Customer lifetime value: BG/NBD + Gamma-Gamma fit, P(alive), expected purchases, CLV and tiers."""
     with user_errors():
@@ -209,12 +213,16 @@ def clv(
             payload = result.to_dict()
             if params:
                 payload.pop("customers")
+            else:
+                payload["customers"] = localized_records(
+                    payload["customers"], lang, names=TIER_TEXTS
+                )
             _write(dump_json(payload), out)
             return
         if params:
             render_frame(result.params_frame(), fmt, out, title="BG/NBD and Gamma-Gamma parameters")
             return
-        frame = result.customers.reset_index()
+        frame = localized(result.customers.reset_index(), lang, names=TIER_TEXTS)
         if fmt is OutputFormat.table and out is None:
             render_frame(
                 result.params_frame(), fmt, None, title="BG/NBD and Gamma-Gamma parameters"
@@ -250,6 +258,7 @@ def warnings(
     ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    lang: LangOption = Lang.en,
 ) -> None:
     """Early warnings with evidence (customer, rule, observed value, threshold, date), or scores."""
     with user_errors(), working("evaluating warning rules..."):
@@ -291,7 +300,12 @@ def warnings(
                     else ""
                 )
             )
-        frame = _iso_dates(frame.reset_index(drop=True), "at")
+        frame = localized(
+            _iso_dates(frame.reset_index(drop=True), "at"),
+            lang,
+            messages=["message"],
+            names=["action"],  # the default rules' actions are in the catalogs
+        )
         render_frame(
             frame,
             fmt,

@@ -366,6 +366,19 @@ def test_cli_clv_json(tmp_path: Path, rfm: pd.DataFrame) -> None:
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(out)
     assert len(frame) == 5 and frame["clv"].is_monotonic_decreasing
+    # tier names and actions in the chosen language; the tier key stays
+    assert {c["tier_name"] for c in payload["customers"]} <= {t.label for t in DEFAULT_TIERS}
+    res = runner.invoke(app, ["clv", "--data", str(tmp_path), "-f", "json", "--lang", "zh"])
+    chinese = json.loads(res.stdout)["customers"]
+    assert [c["tier"] for c in chinese] == [c["tier"] for c in payload["customers"]]
+    labels = {
+        "strategic": "战略客户",
+        "key": "重点客户",
+        "standard": "普通客户",
+        "unprofitable": "亏损客户",
+    }
+    assert all(c["tier_name"] == labels[c["tier"]] for c in chinese)
+    assert "标准服务" in {c["tier_action"] for c in chinese}
 
 
 def test_cli_clv_errors(tmp_path: Path) -> None:

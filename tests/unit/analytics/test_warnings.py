@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import numpy as np
@@ -268,6 +269,19 @@ def test_cli_warnings_json(tmp_path: Path) -> None:
     drop = next(r for r in records if r["customer_id"] == "A" and r["rule"] == "order_drop")
     assert drop["observed"] == pytest.approx(-0.3) and drop["threshold"] == -0.3
     assert drop["at"] == "2024-06-30" and drop["action"] == "health diagnosis"
+    assert drop["message"] == (
+        "order amount 700.00 in 2024Q2 vs 1,000.00 the quarter before (-30%); "
+        "start a health diagnosis"
+    )
+    chinese = runner.invoke(
+        app,
+        ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "-f", "csv", "--lang", "zh"],
+    )
+    assert chinese.exit_code == 0, chinese.output
+    rows = pd.read_csv(io.StringIO(chinese.stdout))
+    said = rows.loc[(rows["customer_id"] == "A") & (rows["rule"] == "order_drop"), "message"]
+    assert said.tolist() == ["2024Q2 订单金额 700.00，上季度 1,000.00（环比 -30%），启动健康诊断"]
+    assert set(rows["rule"]) == {r["rule"] for r in records}  # keys stay keys
     res = runner.invoke(
         app,
         [
