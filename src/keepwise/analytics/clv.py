@@ -27,7 +27,7 @@ import pandas as pd
 
 from keepwise.analytics._bgnbd import TIME_UNIT_DAYS, BetaGeoModel, GammaGammaModel, validate_rfm
 from keepwise.analytics.periods import require_date
-from keepwise.errors import ConfigError, SchemaError
+from keepwise.errors import N_, ConfigError, SchemaError
 
 __all__ = [
     "BetaGeoModel",
@@ -242,19 +242,28 @@ def formula_clv(
 
 @dataclass(frozen=True)
 class Tier:
-    """A value tier: customers with value ``>= min_value`` (and below the next tier up)."""
+    """A value tier: customers with value ``>= min_value`` (and below the next tier up).
+
+    ``name`` is the key; ``label`` (default: the name) and ``action`` are English catalog keys,
+    rendered in the reader's language by :func:`keepwise.i18n.gettext`.
+    """
 
     min_value: float
     name: str
-    label_zh: str = ""
+    label: str = ""
     action: str = ""
 
 
 DEFAULT_TIERS: tuple[Tier, ...] = (
-    Tier(5_000_000, "strategic", "战略客户", "dedicated success manager"),
-    Tier(1_000_000, "key", "重点客户", "named account manager, quarterly business review"),
-    Tier(0, "standard", "普通客户", "standard service"),
-    Tier(-math.inf, "unprofitable", "亏损客户", "review cost to serve"),
+    Tier(5_000_000, "strategic", N_("strategic customer"), N_("dedicated success manager")),
+    Tier(
+        1_000_000,
+        "key",
+        N_("key customer"),
+        N_("named account manager, quarterly business review"),
+    ),
+    Tier(0, "standard", N_("standard customer"), N_("standard service")),
+    Tier(-math.inf, "unprofitable", N_("unprofitable customer"), N_("review cost to serve")),
 )
 
 
@@ -283,7 +292,8 @@ def assign_tiers(values: pd.Series, tiers: Sequence[Tier] = DEFAULT_TIERS) -> pd
     Returns
     -------
     pandas.DataFrame
-        Same index as ``values``: ``tier``, ``tier_zh``, ``tier_action`` (empty for NaN values).
+        Same index as ``values``: ``tier`` (the name), ``tier_name`` (its label) and
+        ``tier_action``, both English catalog keys (empty for NaN values).
     """
     ordered = sorted(tiers, key=lambda t: t.min_value, reverse=True)
     if not ordered:
@@ -296,8 +306,9 @@ def assign_tiers(values: pd.Series, tiers: Sequence[Tier] = DEFAULT_TIERS) -> pd
     def pick(attr: str) -> list[str]:
         return [str(getattr(ordered[i], attr)) if i >= 0 else "" for i in idx]
 
+    labels = [(ordered[i].label or ordered[i].name) if i >= 0 else "" for i in idx]
     return pd.DataFrame(
-        {"tier": pick("name"), "tier_zh": pick("label_zh"), "tier_action": pick("action")},
+        {"tier": pick("name"), "tier_name": labels, "tier_action": pick("action")},
         index=values.index,
     )
 
@@ -378,7 +389,7 @@ def customer_value(
         ``customers`` is indexed by ``customer_id`` with ``frequency``, ``recency``, ``T``,
         ``monetary_value``, ``p_alive``, ``expected_purchases``, ``expected_avg_spend``,
         ``clv`` (discounted, model-based), ``annual_amount``, ``expected_years``,
-        ``acquisition_cost``, ``maintenance_cost``, ``formula_clv``, ``tier``, ``tier_zh``,
+        ``acquisition_cost``, ``maintenance_cost``, ``formula_clv``, ``tier``, ``tier_name``,
         ``tier_action``.
     """
     if tier_on not in ("clv", "formula_clv"):

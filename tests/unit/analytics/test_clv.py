@@ -27,6 +27,7 @@ from keepwise.analytics.clv import (
 )
 from keepwise.cli import app
 from keepwise.errors import ConfigError, ConvergenceError, NotFittedError, SchemaError
+from keepwise.i18n import gettext
 
 T = pd.Timestamp
 
@@ -282,7 +283,9 @@ def test_tiers() -> None:
     got = assign_tiers(values)
     assert got["tier"].tolist() == ["strategic", "strategic", "key", "standard", "unprofitable", ""]
     assert got.loc["a", "tier_action"] == "dedicated success manager"
-    assert got.loc["a", "tier_zh"] == "战略客户"
+    assert got.loc["a", "tier_name"] == "strategic customer"
+    assert gettext(got.loc["a", "tier_name"], "zh_CN") == "战略客户"
+    assert gettext(got.loc["a", "tier_action"], "zh_CN") == "专属客户成功经理"
     custom = parse_tiers("100=gold, 10=silver")
     assert custom[:2] == (Tier(100, "gold"), Tier(10, "silver"))
     assert assign_tiers(pd.Series([150, 50, 1]), custom)["tier"].tolist() == [
@@ -363,6 +366,19 @@ def test_cli_clv_json(tmp_path: Path, rfm: pd.DataFrame) -> None:
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(out)
     assert len(frame) == 5 and frame["clv"].is_monotonic_decreasing
+    # tier names and actions in the chosen language; the tier key stays
+    assert {c["tier_name"] for c in payload["customers"]} <= {t.label for t in DEFAULT_TIERS}
+    res = runner.invoke(app, ["clv", "--data", str(tmp_path), "-f", "json", "--lang", "zh"])
+    chinese = json.loads(res.stdout)["customers"]
+    assert [c["tier"] for c in chinese] == [c["tier"] for c in payload["customers"]]
+    labels = {
+        "strategic": "战略客户",
+        "key": "重点客户",
+        "standard": "普通客户",
+        "unprofitable": "亏损客户",
+    }
+    assert all(c["tier_name"] == labels[c["tier"]] for c in chinese)
+    assert "标准服务" in {c["tier_action"] for c in chinese}
 
 
 def test_cli_clv_errors(tmp_path: Path) -> None:
@@ -407,7 +423,7 @@ def test_customer_value_years_from_model(tmp_path: Path, rfm: pd.DataFrame) -> N
     np.testing.assert_allclose(
         weighted["formula_clv"], weighted["annual_amount"] * weighted["expected_years"]
     )
-    assert list(plain.columns[-3:]) == ["tier", "tier_zh", "tier_action"]
+    assert list(plain.columns[-3:]) == ["tier", "tier_name", "tier_action"]
 
 
 def test_docstring_examples() -> None:

@@ -27,15 +27,9 @@ from keepwise.analytics.churn._encode import (
     target_labels,
 )
 from keepwise.analytics.churn.model import ChurnClassifier
-from keepwise.analytics.churn.reasons import (
-    Reason,
-    direction_words,
-    fmt_number,
-    join_reasons,
-    top_reasons,
-)
+from keepwise.analytics.churn.reasons import Reason, join_reasons, readable, top_reasons
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
-from keepwise.errors import NotFittedError, Problem, ValidationError
+from keepwise.errors import N_, Message, NotFittedError, Problem, ValidationError
 
 try:
     from typing import Self
@@ -193,7 +187,9 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     def predict_frame(self, df: pd.DataFrame, *, lang: str = "en", top: int = 3) -> pd.DataFrame:
         """``id``, ``churn_probability``, ``risk_tier`` and ``reasons`` for every row of ``df``.
 
-        The target column is not needed (and is ignored when present).
+        ``reasons`` is the row's reasons in the language ``lang`` (``"en"``, ``"zh"``), rendered
+        from the catalogs; :meth:`explain` gives them as messages. The target column is not
+        needed (and is ignored when present).
         """
         self._check()
         df = self._align(df)
@@ -263,35 +259,57 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         specs = {s.name: s for s in self.encoder_.specs_}
         enc = self.encoder_
 
-        def describe(feature: str, value: Any, row: Any, impact: float) -> tuple[str, str]:
+        def number(v: Any, percent: bool) -> Any:
+            shown = readable(v)
+            return Message(N_("%(number)s%%"), {"number": shown}) if percent else shown
+
+        def describe(feature: str, value: Any, row: Any, impact: float) -> Message:
             spec = specs[feature]
-            en_dir, zh_dir = direction_words(impact)
-            typical_en = typical_zh = ""
+            raises = impact > 0
+            shown: Any
+            typical: Any = None
             if spec.kind == "boolean":
-                shown = "blank" if value != value else ("Yes" if value >= 0.5 else "No")
+                shown = Message(
+                    N_("blank") if value != value else N_("Yes") if value >= 0.5 else N_("No")
+                )
             elif spec.kind == "categorical":
                 shown = enc.level_name(feature, value)
+                if value != value or shown == enc.OTHER:  # not the customer's own text
+                    shown = Message(N_("blank") if value != value else N_("(other)"))
             elif spec.kind == "datetime":
                 shown = (
-                    "blank"
+                    Message(N_("blank"))
                     if value != value
                     else str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(value))).date())
                 )
             elif value != value and isinstance(row.get(_RAW + feature), str):
-                raw = row.get(_RAW + feature)
-                return (
-                    f"{feature} = {raw!r} (not a number, read as blank) {en_dir}",
-                    f"{feature} 为“{raw}”（不是数字，按空白处理），{zh_dir}",
+                return Message(
+                    N_("%(feature)s = '%(raw)s' (not a number, read as blank) raises churn risk")
+                    if raises
+                    else N_(
+                        "%(feature)s = '%(raw)s' (not a number, read as blank) lowers churn risk"
+                    ),
+                    {"feature": feature, "raw": row.get(_RAW + feature)},
                 )
+            elif value != value:
+                shown = Message(N_("blank"))
             else:
-                shown = fmt_number(value, percent=spec.is_percent)
-                if spec.median is not None and value == value:
-                    typical = fmt_number(spec.median, percent=spec.is_percent)
-                    if typical != shown:
-                        typical_en, typical_zh = f" (typical {typical})", f"（通常为 {typical}）"
-            return (
-                f"{feature} = {shown}{typical_en} {en_dir}",
-                f"{feature} 为 {shown}{typical_zh}，{zh_dir}",
+                shown = number(value, spec.is_percent)
+                if spec.median is not None and readable(spec.median) != readable(value):
+                    typical = number(spec.median, spec.is_percent)
+            params = {"feature": feature, "value": shown}
+            if typical is not None:
+                return Message(
+                    N_("%(feature)s = %(value)s (typical %(typical)s) raises churn risk")
+                    if raises
+                    else N_("%(feature)s = %(value)s (typical %(typical)s) lowers churn risk"),
+                    {**params, "typical": typical},
+                )
+            return Message(
+                N_("%(feature)s = %(value)s raises churn risk")
+                if raises
+                else N_("%(feature)s = %(value)s lowers churn risk"),
+                params,
             )
 
         return describe

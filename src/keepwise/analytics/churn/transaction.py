@@ -259,8 +259,10 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
     def score_frame(
         self, ds: Dataset, *, as_of: Any = None, top: int = 3, lang: str = "en"
     ) -> pd.DataFrame:
-        """``customer_id``, ``cutoff``, ``churn_probability``, ``risk_tier``, ``reasons`` (text) and
-        ``reasons_json`` (list of dicts with feature, value, impact, en, zh), highest risk first."""
+        """``customer_id``, ``cutoff``, ``churn_probability``, ``risk_tier``, ``reasons`` (text in
+        the language ``lang``, ``"en"`` or ``"zh"``) and ``reasons_json`` (per customer a list of
+        :meth:`Reason.to_dict`: feature, value, impact and the message as catalog key and
+        parameters, what the store keeps), highest risk first."""
         when = require_date(as_of, "as_of") if as_of is not None else data_end(ds)
         feats = self.features_at(ds, when)
         if feats.empty:

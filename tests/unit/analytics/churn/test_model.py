@@ -17,8 +17,9 @@ from keepwise.analytics.churn import (
     calibration_table,
     churn_metrics,
 )
-from keepwise.analytics.churn.scoring import write_churn_scores
-from keepwise.errors import ConfigError, NotFoundError, SchemaError
+from keepwise.analytics.churn.reasons import Reason
+from keepwise.errors import ConfigError, NotFoundError, SchemaError, plural_message
+from keepwise.store.scores import write_churn_scores
 
 
 def _data(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -103,15 +104,13 @@ def test_write_scores_keeps_history(db_url: str) -> None:
                 ),
                 {"e": cid, "t": datetime(2026, 1, 1)},
             )
-    reasons = [
-        {
-            "feature": "recency_days",
-            "value": 120.0,
-            "impact": 0.8,
-            "en": "no order for 120 days",
-            "zh": "已 120 天未下单",
-        }
-    ]
+    reason = Reason(
+        "recency_days",
+        120.0,
+        0.8,
+        plural_message("no order for %(n)s day", "no order for %(n)s days", 120),
+    )
+    reasons = [reason]  # Reason objects or their dicts (score_frame's reasons_json) both do
     scores = pd.DataFrame(
         {
             "customer_id": ["A1", "B2"],
@@ -149,7 +148,8 @@ def test_write_scores_keeps_history(db_url: str) -> None:
         ("B2", 0.2, "m2"),
     ]
     stored = rows[0][3] if isinstance(rows[0][3], list) else json.loads(rows[0][3])
-    assert stored == reasons
+    assert stored == [reason.to_dict()]
+    assert Reason.from_dict(stored[0]).text("zh") == "已 120 天未下单"
     assert str(rows[0][4]) == "2026-03-31"
     with pytest.raises(NotFoundError, match="not in the store"):
         write_churn_scores(
