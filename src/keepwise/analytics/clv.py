@@ -318,7 +318,7 @@ class ClvResult:
         """Both models' parameters: ``model``, ``param``, ``coef``, ``se``, ``lower``, ``upper``."""
         parts = []
         for name, model in (("bgnbd", self.bgnbd), ("gamma_gamma", self.gamma_gamma)):
-            s = model.summary.reset_index(names="param")
+            s = model.summary_.reset_index(names="param")
             s.insert(0, "model", name)
             parts.append(s)
         return pd.concat(parts, ignore_index=True)

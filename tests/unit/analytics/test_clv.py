@@ -148,7 +148,7 @@ def test_bgnbd_matches_lifetimes(rfm: pd.DataFrame) -> None:
     assert ours.expected_purchases_new_customer(horizon=26) == pytest.approx(
         ref.expected_number_of_purchases_up_to_time(26), rel=1e-4
     )
-    s = ours.summary
+    s = ours.summary_
     assert list(s.columns) == ["coef", "se", "lower", "upper"]
     assert (s["lower"] < s["coef"]).all() and (s["coef"] < s["upper"]).all()
     assert math.isfinite(ours.log_likelihood_) and ours.log_likelihood_ < 0

@@ -40,7 +40,7 @@ def fitted() -> tuple[ChurnClassifier, pd.DataFrame, np.ndarray]:
 
 def test_contributions_sum_to_margin_both_methods(fitted) -> None:  # type: ignore[no-untyped-def]
     clf, X, _ = fitted
-    margin = clf.decision_function(X)
+    margin = clf.margin(X)
     shap = clf.contributions(X, method="shap")
     path = clf.contributions(X, method="path")
     np.testing.assert_allclose(shap.sum(axis=1), margin, atol=1e-8)
@@ -62,7 +62,7 @@ def test_oof_metrics_and_calibration(fitted) -> None:  # type: ignore[no-untyped
     assert clf.calibration_table_["observed_rate"].is_monotonic_increasing or m["roc_auc"] > 0.7
     p = clf.churn_probability(X)
     assert abs(p.mean() - y.mean()) < 0.03  # calibrated on average
-    assert list(clf.summary.index) == ["model", "logistic_baseline"]
+    assert list(clf.summary_.index) == ["model", "logistic_baseline"]
     assert set(clf.feature_importance["feature"].iloc[:2]) == {"a", "b"}
 
 

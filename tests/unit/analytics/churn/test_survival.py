@@ -18,8 +18,8 @@ from keepwise.errors import NotFittedError
 @pytest.mark.datasets
 def test_cox_reproduces_rossi(datasets_dir: Path) -> None:
     rossi = pd.read_csv(datasets_dir / "lifelines" / "rossi.csv")
-    model = CoxModel().fit(rossi, duration_col="week", event_col="arrest")
-    coef = model.summary.set_index("covariate")["coef"]
+    model = CoxModel(duration_col="week", event_col="arrest").fit(rossi)
+    coef = model.summary_.set_index("covariate")["coef"]
     published = {
         "fin": -0.379,
         "age": -0.057,
@@ -31,7 +31,7 @@ def test_cox_reproduces_rossi(datasets_dir: Path) -> None:
     }
     for name, value in published.items():
         assert coef[name] == pytest.approx(value, abs=0.0015), name
-    hr = model.summary.set_index("covariate")["hazard_ratio"]
+    hr = model.summary_.set_index("covariate")["hazard_ratio"]
     assert hr["fin"] == pytest.approx(np.exp(-0.379), abs=0.002)
     assert model.concordance_index == pytest.approx(0.64, abs=0.01)
 
@@ -74,7 +74,7 @@ def test_lifetimes_from_orders() -> None:
     assert t.loc["C", "churned"] == 0 and t.loc["C", "duration_days"] == pytest.approx(122.0)
     assert t.loc["A", "first_amount"] == 5.0
     with pytest.raises(NotFittedError):
-        _ = CoxModel().summary
+        _ = CoxModel().summary_
 
 
 def test_cli_survival_on_demo(tmp_path: Path) -> None:
