@@ -314,10 +314,10 @@ class CoxModel(Estimator):
         return self.concordance_index_
 
     def predict_partial_hazard(self, X: pd.DataFrame) -> pd.Series:
-        """Each customer's hazard relative to the reference customer (every numeric covariate
-        at its training mean, every categorical one at its reference level): above 1 means a
-        higher churn hazard. A Series ``partial_hazard`` indexed by customer id (the
-        ``customer_id`` column, else the index)."""
+        """Each customer's churn hazard relative to the average training customer,
+        ``exp((x − x̄)·β)`` (lifelines' centring): above 1 means a higher hazard, and the ratio
+        of two customers' values is their hazard ratio. A Series ``partial_hazard`` indexed by
+        customer id (the ``customer_id`` column, else the index)."""
         self._check_is_fitted()
         hazard = self.fitter_.predict_partial_hazard(self._features(X))
         return pd.Series(

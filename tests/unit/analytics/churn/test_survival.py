@@ -33,7 +33,15 @@ def test_cox_reproduces_rossi(datasets_dir: Path) -> None:
         assert coef[name] == pytest.approx(value, abs=0.0015), name
     hr = model.summary_.set_index("covariate")["hazard_ratio"]
     assert hr["fin"] == pytest.approx(np.exp(-0.379), abs=0.002)
-    assert model.concordance_index == pytest.approx(0.64, abs=0.01)
+    assert model.concordance_index_ == pytest.approx(0.64, abs=0.01)
+    # per-row predictions: the ratio of two partial hazards is exp(Δx · β)
+    ph = model.predict_partial_hazard(rossi)
+    assert ph.index.equals(rossi.index) and (ph > 0).all()
+    delta = rossi.loc[0, list(coef.index)] - rossi.loc[1, list(coef.index)]
+    assert ph[0] / ph[1] == pytest.approx(np.exp(float(delta @ coef)), rel=1e-9)
+    year = model.predict_survival(rossi, days=52)
+    half = model.predict_survival(rossi, days=26)
+    assert year.between(0, 1).all() and (year <= half).all() and (half < 1).any()
 
 
 @pytest.mark.datasets
