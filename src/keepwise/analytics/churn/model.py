@@ -540,3 +540,33 @@ class ChurnClassifier(Estimator):
         ax.set_ylabel("observed churn rate")
         ax.set_title(f"{type(self).__name__} calibration (out of fold)")
         return ax
+
+
+class ClassifierModel(Estimator):
+    """What the snapshot and transaction models share: a fitted :class:`ChurnClassifier` in
+    ``classifier_``, whose metrics are the ``summary_`` and whose calibration is the plot, and
+    per-customer labels and tiers from per-customer probabilities."""
+
+    classifier_: ChurnClassifier
+
+    def _check(self) -> None:
+        self._check_is_fitted()
+
+    def _summary(self) -> pd.DataFrame:
+        """The classifier's out-of-fold metrics: one row per model, one column per metric."""
+        return self.classifier_.summary_
+
+    def plot(self, ax: Any = None) -> Any:
+        """The classifier's calibration diagram (see :meth:`ChurnClassifier.plot`)."""
+        self._check_is_fitted()
+        return self.classifier_.plot(ax)
+
+    @staticmethod
+    def _labels(p: pd.Series) -> pd.Series:
+        """1 (churns: P(churn) > 0.5) or 0, on the index of ``p``."""
+        return (p > 0.5).astype(int).rename("churned")
+
+    def _tiers(self, p: pd.Series) -> pd.Series:
+        """The risk tier of each probability, on the index of ``p``."""
+        tiers = assign_tiers(p.to_numpy(), self.classifier_.tier_thresholds_)
+        return pd.Series(tiers, index=p.index, name="risk_tier")

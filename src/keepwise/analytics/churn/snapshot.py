@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from keepwise.analytics._base import Estimator, instance_of, interval, one_of
+from keepwise.analytics._base import instance_of, interval, one_of
 from keepwise.analytics.churn._encode import (
     _CUSTOMER_ID_NAME,
     _ID_NAME,
@@ -28,7 +28,7 @@ from keepwise.analytics.churn._encode import (
     parse_target,
     target_labels,
 )
-from keepwise.analytics.churn.model import ChurnClassifier
+from keepwise.analytics.churn.model import ChurnClassifier, ClassifierModel
 from keepwise.analytics.churn.reasons import (
     Reason,
     direction_words,
@@ -73,7 +73,7 @@ def _source(df: pd.DataFrame) -> str:
 _RAW = "\x00raw:"
 
 
-class SnapshotChurnModel(Estimator):
+class SnapshotChurnModel(ClassifierModel):
     """Churn model for a one-row-per-customer table.
 
     ``fit(table)`` learns the column types (:class:`TableEncoder`) and a
@@ -215,18 +215,6 @@ class SnapshotChurnModel(Estimator):
         self.n_rows_ = int(len(df))
         return self
 
-    def _check(self) -> None:
-        self._check_is_fitted()
-
-    def _summary(self) -> pd.DataFrame:
-        """The classifier's out-of-fold metrics: one row per model, one column per metric."""
-        return self.classifier_.summary_
-
-    def plot(self, ax: Any = None) -> Any:
-        """The classifier's calibration diagram (see :meth:`ChurnClassifier.plot`)."""
-        self._check_is_fitted()
-        return self.classifier_.plot(ax)
-
     # ------------------------------------------------------------------ predict
     def _per_customer(self, df: pd.DataFrame, values: Any, name: str) -> pd.Series:
         ids = self._ids(df)
@@ -244,14 +232,11 @@ class SnapshotChurnModel(Estimator):
 
     def predict(self, df: pd.DataFrame) -> pd.Series:
         """1 (churns: P(churn) > 0.5) or 0 per customer, a Series indexed by customer id."""
-        p = self.churn_probability(df)
-        return (p > 0.5).astype(int).rename("churned")
+        return self._labels(self.churn_probability(df))
 
     def predict_tier(self, df: pd.DataFrame) -> pd.Series:
         """Risk tier (``low``, ``medium``, ``high``) per customer, a Series indexed by customer id."""
-        p = self.churn_probability(df)
-        tiers = assign_tiers(p.to_numpy(), self.classifier_.tier_thresholds_)
-        return pd.Series(tiers, index=p.index, name="risk_tier")
+        return self._tiers(self.churn_probability(df))
 
     def _ids(self, df: pd.DataFrame) -> pd.Series:
         if self.id_column_ and self.id_column_ in df.columns:

@@ -17,7 +17,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from keepwise.analytics._base import Estimator, instance_of, interval, one_of
+from keepwise.analytics._base import instance_of, interval, one_of
 from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
 from keepwise.analytics.churn.features import (
@@ -34,7 +34,7 @@ from keepwise.analytics.churn.labels import (
     label_cutoffs,
     parse_horizon,
 )
-from keepwise.analytics.churn.model import ChurnClassifier
+from keepwise.analytics.churn.model import ChurnClassifier, ClassifierModel
 from keepwise.analytics.churn.reasons import Reason, join_reasons, top_reasons
 from keepwise.analytics.churn.templates import TOPICS, describe_feature
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
@@ -94,7 +94,7 @@ def _numeric(df: pd.DataFrame) -> pd.DataFrame:
 DEFAULT_TIERS = RiskTiers("share", medium=0.25, high=0.15)
 
 
-class TransactionChurnModel(Estimator):
+class TransactionChurnModel(ClassifierModel):
     """Churn model learned from a company's transactions and service history.
 
     ``fit(data)`` takes the company's history (a :class:`Dataset`, a DataFrame of orders, a
@@ -281,18 +281,6 @@ class TransactionChurnModel(Estimator):
         }
         return self
 
-    def _check(self) -> None:
-        self._check_is_fitted()
-
-    def _summary(self) -> pd.DataFrame:
-        """The classifier's out-of-fold metrics: one row per model, one column per metric."""
-        return self.classifier_.summary_
-
-    def plot(self, ax: Any = None) -> Any:
-        """The classifier's calibration diagram (see :meth:`ChurnClassifier.plot`)."""
-        self._check_is_fitted()
-        return self.classifier_.plot(ax)
-
     # ------------------------------------------------------------------ scoring
     def churn_probability(self, X: DataLike, *, as_of: Any = None) -> pd.Series:
         """P(no completed order within ``horizon_days`` after ``as_of``) for each customer
@@ -307,14 +295,12 @@ class TransactionChurnModel(Estimator):
     def predict(self, X: DataLike, *, as_of: Any = None) -> pd.Series:
         """1 (churns: P(churn) > 0.5) or 0 per customer active at ``as_of``, a Series indexed
         by ``customer_id``."""
-        return (self.churn_probability(X, as_of=as_of) > 0.5).astype(int).rename("churned")
+        return self._labels(self.churn_probability(X, as_of=as_of))
 
     def predict_tier(self, X: DataLike, *, as_of: Any = None) -> pd.Series:
         """Risk tier (``low``, ``medium``, ``high``) per customer active at ``as_of``, a Series
         indexed by ``customer_id``."""
-        p = self.churn_probability(X, as_of=as_of)
-        tiers = assign_tiers(p.to_numpy(), self.classifier_.tier_thresholds_)
-        return pd.Series(tiers, index=p.index, name="risk_tier")
+        return self._tiers(self.churn_probability(X, as_of=as_of))
 
     def features_at(self, ds: DataLike, as_of: Any = None) -> pd.DataFrame:
         """Features of the customers active at ``as_of`` (default: the last order date)."""
