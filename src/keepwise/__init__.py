@@ -19,7 +19,6 @@ those names raise :class:`MissingExtraError` (an ``ImportError``) saying so.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from typing import TYPE_CHECKING, Any
 
 from keepwise.errors import (
@@ -90,19 +89,13 @@ _EXPORTS: dict[str, tuple[str, tuple[str | None, tuple[str, ...]]]] = {
     "SnapshotChurnModel": ("keepwise.analytics.churn.snapshot", _ML_MODEL),
     "TransactionChurnModel": ("keepwise.analytics.churn.transaction", _ML_MODEL),
 }
-_PACKAGES = {"sklearn": "scikit-learn", "lightgbm": "LightGBM"}
 
 
 def _missing_module(name: str) -> str | None:
     """The first module ``name`` needs that is not installed (looked up, not imported)."""
-    for module in _EXPORTS[name][1][1]:
-        try:
-            found = importlib.util.find_spec(module) is not None
-        except (ImportError, ValueError):
-            found = False
-        if not found:
-            return module
-    return None
+    from keepwise.extras import installed
+
+    return next((m for m in _EXPORTS[name][1][1] if not installed(m)), None)
 
 
 def __getattr__(name: str) -> Any:
@@ -110,11 +103,10 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(f"module 'keepwise' has no attribute {name!r}")
     module, (extra, _) = _EXPORTS[name]
     missing = _missing_module(name)
-    if missing is not None:
-        raise MissingExtraError(
-            f"{name} needs {_PACKAGES.get(missing, missing)}, which is not installed: "
-            f"install keepwise[{extra}] (pip install 'keepwise[{extra}]')"
-        )
+    if missing is not None and extra is not None:
+        from keepwise.extras import missing_extra
+
+        raise missing_extra(name, extra, missing)
     value = getattr(importlib.import_module(module), name)
     globals()[name] = value
     return value

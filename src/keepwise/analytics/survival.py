@@ -307,12 +307,6 @@ class CoxModel(Estimator):
             }
         )
 
-    @property
-    def concordance_index(self) -> float:
-        """Harrell's C on the training table (kept for callers of the old name)."""
-        self._check_is_fitted()
-        return self.concordance_index_
-
     def predict_partial_hazard(self, X: pd.DataFrame) -> pd.Series:
         """Each customer's churn hazard relative to the average training customer,
         ``exp((x − x̄)·β)`` (lifelines' centring): above 1 means a higher hazard, and the ratio
