@@ -254,7 +254,41 @@ class SchemaError(KeepwiseError, ValueError):
 
 
 class NotFittedError(KeepwiseError, ValueError, AttributeError):
-    """An estimator was used before ``fit``."""
+    """An estimator was used before ``fit``.
+
+    When scikit-learn has been imported, the error raised is also an instance of
+    ``sklearn.exceptions.NotFittedError``, so code written for scikit-learn catches it too
+    (keepwise itself never imports scikit-learn for this).
+    """
+
+    def __new__(cls, *args: object, **kwargs: object) -> NotFittedError:
+        if cls is NotFittedError:
+            cls = _sklearn_not_fitted() or cls
+        return super().__new__(cls, *args, **kwargs)
+
+    def __reduce__(self) -> tuple[type[NotFittedError], tuple[object, ...]]:
+        return NotFittedError, self.args
+
+
+_SKLEARN_NOT_FITTED: list[type[NotFittedError]] = []
+
+
+def _sklearn_not_fitted() -> type[NotFittedError] | None:
+    """:class:`NotFittedError` that is also scikit-learn's, once scikit-learn is imported."""
+    if _SKLEARN_NOT_FITTED:
+        return _SKLEARN_NOT_FITTED[0]
+    import sys
+
+    exceptions = sys.modules.get("sklearn.exceptions")
+    if exceptions is None:
+        return None
+    both = type(
+        "NotFittedError",
+        (NotFittedError, exceptions.NotFittedError),
+        {"__module__": __name__, "__doc__": NotFittedError.__doc__},
+    )
+    _SKLEARN_NOT_FITTED.append(both)
+    return both
 
 
 class ConvergenceError(KeepwiseError, RuntimeError):

@@ -8,9 +8,9 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.activity import day_number
 from keepwise.analytics.config import RFMConfig
-from keepwise.analytics.dataset import Dataset
 from keepwise.analytics.periods import to_date
 from keepwise.errors import N_
 
@@ -176,14 +176,19 @@ def _segment(r: Any, f: Any, m: Any, bins: int) -> Any:
     )
 
 
-def rfm_report(ds: Dataset, *, as_of: Any = None, config: RFMConfig = RFMConfig()) -> pd.DataFrame:
+def rfm_report(ds: DataLike, *, as_of: Any = None, config: RFMConfig = RFMConfig()) -> pd.DataFrame:
     """:func:`rfm_scores` on a dataset, with dates and the segments' names.
 
-    Columns: :data:`RFM_COLUMNS` plus ``segment_name`` (English; a catalog key that
-    :func:`keepwise.i18n.gettext` translates); sorted by ``weighted_score`` (descending), then
+    ``ds`` is a :class:`~keepwise.analytics.dataset.Dataset`, a DataFrame of orders
+    (``customer_id``, ``ordered_at``, ``amount``) or anything else
+    :func:`~keepwise.analytics.as_dataset` takes. Columns: :data:`RFM_COLUMNS` plus
+    ``segment_name`` (English; a catalog key that :func:`keepwise.i18n.gettext` translates);
+    sorted by ``weighted_score`` (descending), then
     ``customer_id``.
     """
     from keepwise.analytics.metrics import data_dates
+
+    ds = as_dataset(ds)
 
     as_of_d = to_date(as_of) or data_dates(ds)[1]
     df = rfm_scores(ds.orders, ds.customers, as_of=as_of_d, config=config).to_pandas()

@@ -502,6 +502,9 @@ def warning_scores(data: Any, *, as_of: Any, config: ScoreConfig | None = None) 
         score (highest first). Customers come from the customers table when there is one,
         else from every customer with an interaction or a satisfaction score.
     """
+    from keepwise.analytics._inputs import as_tables
+
+    data = as_tables(data)  # a DataFrame of orders, a dict of frames ... become a Dataset
     cfg = config or ScoreConfig()
     day = require_date(as_of, "as_of")
     end = _end_ts(day)
@@ -707,14 +710,17 @@ def evaluate_warnings(
 ) -> pd.DataFrame:
     """Evaluate a rule set (default: the packaged one) on a dataset.
 
-    ``data`` is a :class:`~keepwise.analytics.dataset.Dataset` or any object with
+    ``data`` is a :class:`~keepwise.analytics.dataset.Dataset`, any object with
     ``orders``, ``tickets``, ``interactions``, ``feedback`` (and optional ``customers``)
-    Ibis tables. ``as_of`` defaults to today.
+    Ibis tables, or what :func:`~keepwise.analytics.as_dataset` takes (a dict of
+    DataFrames ...). ``as_of`` defaults to today.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`WARNING_COLUMNS`.
     """
+    from keepwise.analytics._inputs import as_tables
+
     day = require_date(as_of, "as_of") if as_of is not None else _dt.date.today()
-    return (rules or default_rules()).evaluate(data, as_of=day)
+    return (rules or default_rules()).evaluate(as_tables(data), as_of=day)

@@ -89,6 +89,25 @@ def test_reproducible_with_seed(messy: pd.DataFrame) -> None:
     np.testing.assert_array_equal(a, b)
 
 
+def test_labels_as_y_and_per_customer_predictions(messy: pd.DataFrame) -> None:
+    """fit(table, y) is fit(table with its churn column); predictions are Series by id."""
+    with_column = SnapshotChurnModel(target="Churn", random_state=2).fit(messy)
+    with_y = SnapshotChurnModel(random_state=2).fit(messy.drop(columns="Churn"), messy["Churn"])
+    p = with_y.churn_probability(messy)
+    pd.testing.assert_series_equal(p, with_column.churn_probability(messy))
+    assert p.name == "churn_probability" and p.index.name == "Customer ID"
+    assert p.index.tolist() == messy["Customer ID"].tolist()
+    tiers = with_y.predict_tier(messy)
+    frame = with_y.predict_frame(messy)
+    assert tiers.tolist() == frame["risk_tier"].tolist()
+    assert with_y.predict(messy).tolist() == (p > 0.5).astype(int).tolist()
+    assert list(with_y.summary_.index) == ["model", "logistic_baseline"]
+    with pytest.raises(KeepwiseError, match="needs the churn labels"):
+        SnapshotChurnModel().fit(messy)
+    with pytest.raises(KeepwiseError, match="3 labels for 1500 rows"):
+        SnapshotChurnModel().fit(messy, ["Yes", "No", "Yes"])
+
+
 def test_not_fitted() -> None:
     with pytest.raises(NotFittedError):
         SnapshotChurnModel(target="Churn").predict_frame(pd.DataFrame({"a": [1]}))
