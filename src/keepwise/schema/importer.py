@@ -30,7 +30,7 @@ from keepwise.models import TABLES
 from keepwise.schema.fields import TableContract, get_contract
 from keepwise.schema.mapping import ColumnPlan, check_mapping, load_mapping
 from keepwise.schema.readers import Chunk
-from keepwise.schema.typed import TypedChunk, TypedReader, stored_values
+from keepwise.schema.typed import TypedChunk, TypedReader, extra_attributes, stored_values
 from keepwise.settings import get_settings
 from keepwise.store import load
 from keepwise.store.db import current_revision, get_engine, head_revision, normalize_url, upgrade
@@ -404,7 +404,7 @@ class _Import:
         ):
             update.append("currency")
         if self.contract.name == "customers":
-            attributes = self._attributes(parsed.frame)
+            attributes = extra_attributes(self.plan, parsed.frame)
             if attributes is not None:
                 columns["attributes"] = attributes
                 update.append("attributes")
@@ -413,22 +413,6 @@ class _Import:
         return [
             dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)
         ], update
-
-    def _attributes(self, frame: pd.DataFrame) -> pd.Series | None:
-        from keepwise.schema.coerce import parse_text
-
-        named = [p for p in self.plan.extras if self.plan.headers[p]]
-        if not named:
-            return None
-        cells = pd.DataFrame({self.plan.headers[p]: parse_text(frame[p]) for p in named})
-        return pd.Series(
-            [
-                {k: v for k, v in row.items() if v is not None} or None
-                for row in cells.to_dict("records")
-            ],
-            index=frame.index,
-            dtype=object,
-        )
 
 
 def _has_rows(conn: Connection, table: Table) -> bool:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from keepwise.errors import N_, Message, ValidationError
 from keepwise.schema._validate import ProblemLog, coerce_chunk
-from keepwise.schema.coerce import _as_strings
+from keepwise.schema.coerce import _as_strings, parse_text
 from keepwise.schema.contract import TableContract
 from keepwise.schema.mapping import ColumnPlan, header_score, match_columns
 from keepwise.schema.readers import Chunk, TableReader, open_table
@@ -224,6 +224,24 @@ def stored_values(
         currency = currency.where(currency.notna(), chunk.symbol_currency)
         out["currency"] = currency.where(currency.notna(), default_currency).astype(object)
     return out
+
+
+def extra_attributes(plan: ColumnPlan, frame: pd.DataFrame) -> pd.Series | None:
+    """A customers file's other named columns, one ``{header: text}`` dict per row (None when
+    all are empty): what the store keeps in ``customers.attributes``. None without such columns.
+    """
+    named = [p for p in plan.extras if plan.headers[p]]
+    if not named:
+        return None
+    cells = pd.DataFrame({plan.headers[p]: parse_text(frame[p]) for p in named})
+    return pd.Series(
+        [
+            {k: v for k, v in row.items() if v is not None} or None
+            for row in cells.to_dict("records")
+        ],
+        index=frame.index,
+        dtype=object,
+    )
 
 
 def drop_blank_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
