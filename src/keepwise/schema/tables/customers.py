@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from keepwise.models import CUSTOMER_KINDS, CUSTOMER_STATUSES
 from keepwise.schema.contract import CUSTOMER_REF_ALIASES, Field, TableContract, frozen
+
+#: Allowed values, as stored (tests/integration/importer/test_contract_agrees.py checks the store).
+CUSTOMER_KINDS = ("B2C", "B2B")
+CUSTOMER_STATUSES = ("active", "churned", "prospect", "paused")
 
 CUSTOMERS = TableContract(
     "customers",

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from keepwise.models import FEEDBACK_KINDS
 from keepwise.schema.contract import Field, TableContract, customer_ref, frozen, record_id
+
+#: Allowed values, as stored (tests/integration/importer/test_contract_agrees.py checks the store).
+FEEDBACK_KINDS = ("nps", "csat", "survey")
 
 FEEDBACK = TableContract(
     "feedback",

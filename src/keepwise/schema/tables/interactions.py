@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from keepwise.models import DIRECTIONS, INTERACTION_CHANNELS
 from keepwise.schema.contract import Field, TableContract, customer_ref, frozen, record_id
+
+#: Allowed values, as stored (tests/integration/importer/test_contract_agrees.py checks the store).
+INTERACTION_CHANNELS = ("call", "email", "visit", "meeting", "chat", "wechat")
+DIRECTIONS = ("inbound", "outbound")
 
 INTERACTIONS = TableContract(
     "interactions",
