@@ -55,6 +55,16 @@ def _same(parsed: object, allowed: object) -> None:
         assert allowed == parsed
 
 
+def test_whitespace_is_what_python_strips() -> None:
+    import sys
+
+    from keepwise.schema.fastpath import WHITESPACE
+
+    everything = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
+    assert everything == WHITESPACE
+    assert ("x" + WHITESPACE + "x").split() == ["x", "x"]  # split() agrees with strip()
+
+
 def _csv(tmp_path: Path, text: str, name: str = "f.csv", encoding: str = "utf-8") -> Path:
     path = tmp_path / name
     path.write_bytes(text.encode(encoding))
