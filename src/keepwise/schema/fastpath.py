@@ -117,7 +117,7 @@ def plan_scan(
     for pos, (c, kind) in enumerate(zip(columns, kinds, strict=True)):
         if pos not in mapped:
             if kind == "str":  # a cell of spaces makes a row blank to the parser, not here
-                doubts.append(f"{c} <> '' AND regexp_full_match({c}, {_literal(_WS_CLASS + '+')})")
+                doubts.append(_all_spaces(c))
             continue
         f = by_name[mapped[pos]]
         value, doubt, simple = _field(f, c, kind, now)
@@ -266,6 +266,27 @@ def _readable(f: Field, kind: str) -> bool:
     return False
 
 
+def _to_strip(c: str) -> str:
+    """A cell the parser would strip. Cheap tests first: an ASCII first or last character up
+    to the space (a few non-whitespace control characters go to the parser too, harmlessly);
+    text with other characters than ASCII is matched exactly."""
+    edges = _literal("^" + _WS_CLASS + "|" + _WS_CLASS + "$")
+    return (
+        f"{c} <> '' AND CASE WHEN {c} < '!' OR {c}[-1] < '!' THEN TRUE "
+        f"WHEN strlen({c}) = length({c}) THEN FALSE ELSE regexp_matches({c}, {edges}) END"
+    )
+
+
+def _all_spaces(c: str) -> str:
+    """A cell of whitespace only (a blank cell to the parser). A cell starting with a printable
+    ASCII character is none."""
+    spaces = _literal(_WS_CLASS + "+")
+    return (
+        f"{c} <> '' AND CASE WHEN {c} >= '!' AND {c} < '\x7f' THEN FALSE "
+        f"ELSE regexp_full_match({c}, {spaces}) END"
+    )
+
+
 def _blank(column: str, kind: str) -> str:
     """An empty cell (cells of spaces are left to the parser: see the doubts)."""
     if kind == "str":
@@ -289,7 +310,7 @@ def _field(
     doubts: list[str] = []
     if kind == "str":
         # The parser strips every cell as Python does; a cell to strip goes to the parser.
-        doubts.append(f"regexp_matches({c}, {_literal('^' + _WS_CLASS + '|' + _WS_CLASS + '$')})")
+        doubts.append(_to_strip(c))
         present = f"{c} <> ''"
         if f.required:
             doubts.append(f"{c} IS NULL OR {c} = ''")
@@ -300,7 +321,8 @@ def _field(
     if f.type in ("id", "ref", "text", "tags"):
         value = f"NULLIF({c}, '')"
         if f.max_length:
-            doubts.append(f"length({c}) > {f.max_length}")
+            # characters, as Python counts them (bytes first: never fewer than characters)
+            doubts.append(f"strlen({c}) > {f.max_length} AND length({c}) > {f.max_length}")
         if f.type == "tags":
             split = _literal(_WS_CLASS + "*[;；|、,，]" + _WS_CLASS + "*")
             parts = f"regexp_split_to_array({c}, {split})"
@@ -329,7 +351,8 @@ def _field(
             return number, doubts, simple
         rounded = f"round_even({number} * 100, 0) / 100"
         if kind == "float":
-            simple = (f"NOT isnan({c}) AND {c} = {rounded}", f"CAST({c} AS DOUBLE)")
+            done = f"round_even(CAST({c} AS DOUBLE) * 100, 0) / 100"
+            simple = (f"NOT isnan({c}) AND {c} = {done}", f"CAST({c} AS DOUBLE)")
         return rounded, doubts, simple
     if f.type in ("date", "datetime"):
         if kind == "str":
