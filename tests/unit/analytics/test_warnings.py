@@ -247,7 +247,10 @@ def test_default_rule_set_is_packaged() -> None:
 
 
 def _write_folder(folder: Path) -> None:
-    for name, frame in _frames().items():
+    """The frames as a folder of files, which must be importable: interactions need a channel."""
+    frames = _frames()
+    frames["interactions"] = frames["interactions"].assign(channel="call")
+    for name, frame in frames.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
 
 
