@@ -7,10 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from keepwise.store import risk, tasks
+from keepwise.web.analytics import rfm_members
 from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, list_body
 from keepwise.web.api.schemas import FollowUpCreate, ListResponse, ScorePublic, TaskPublic
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
-from keepwise.web.reports import rfm_members
 
 router = APIRouter(tags=["tasks"], responses=ERRORS)
 
