@@ -244,6 +244,9 @@ def cached(url: str, key: Hashable, compute: Callable[[Dataset | None], T]) -> T
     slot = (url, key)
     hit = _results.get(slot)
     if hit is not None and hit[0] is copy:
+        with _guard:
+            if slot in _results:
+                _results.move_to_end(slot)  # recently used: evicted last
         return hit[1]
     with copy.lock:
         hit = _results.get(slot)
