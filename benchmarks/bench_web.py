@@ -474,7 +474,7 @@ def main(quick: bool = False) -> None:
             f"store: {n_customers:,} customers, {n_orders:,} orders, {n_customers:,} churn scores "
             f"built in {time.perf_counter() - started:.1f} s"
         )
-        from keepwise.web.accounts import create_user
+        from keepwise.accounts import create_user
 
         create_user(url, "admin", PASSWORD, role="admin")
         asyncio.run(_bench(url, n_customers, quick))

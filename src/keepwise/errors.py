@@ -41,6 +41,11 @@ class ConflictError(KeepwiseError, ValueError):
     """The change would clash with an existing record (a duplicate ``external_id`` or username)."""
 
 
+class MissingExtraError(KeepwiseError, ImportError):
+    """A feature needs an optional extra (``pip install 'keepwise[web]'``, ...) that is not
+    installed; the message names the extra. See :mod:`keepwise.extras`."""
+
+
 def N_(message: str) -> str:
     """Mark ``message`` as a message template for the web catalogs (``pybabel extract -k N_``);
     returns it unchanged."""

@@ -1,4 +1,9 @@
-"""The ``keepwise`` command line (Typer). Commands are thin: parse, call the library, render."""
+"""The ``keepwise`` command line (Typer). Commands are thin: parse, call the library, render.
+
+Command modules import only Typer and the CLI's own helpers at import time (the library,
+pandas, SQLAlchemy and the optional extras inside the commands), so ``keepwise --help`` is
+quick and a command needs only what it uses: the web package only to serve.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,8 @@ from keepwise.cli import demo as _demo
 from keepwise.cli import importer as _importer
 from keepwise.cli import metrics as _metrics
 from keepwise.cli import store as _store
+from keepwise.cli import survival as _survival
+from keepwise.cli import users as _users
 from keepwise.cli import value as _value
 from keepwise.cli import web as _web
 
@@ -43,8 +50,10 @@ _importer.register(app)
 _demo.register(app)
 _metrics.register(app)
 _web.register(app)
+_users.register(app)
 _value.register(app)
 _churn.register(app)
+_survival.register(app)
 
 
 def main() -> None:

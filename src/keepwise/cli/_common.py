@@ -1,68 +1,24 @@
-"""Shared CLI plumbing: the console, option types and user-error handling."""
+"""Shared CLI plumbing: the consoles, user-error handling and rendering of tables."""
 
 from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Any
 
 import typer
 from rich.cells import cell_len
 from rich.console import Console
 from rich.markup import escape
 
+from keepwise.cli._options import OutputFormat
 from keepwise.errors import KeepwiseError
 
 console = Console()
 err_console = Console(stderr=True)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="KEEPWISE_DB",
-        help="Store URL (sqlite:///path.db or postgresql+psycopg://user@host/db). "
-        "Default: sqlite:///./keepwise.db",
-        show_default=False,
-    ),
-]
-
-
-DataOption = Annotated[
-    str | None,
-    typer.Option(
-        "--data",
-        envvar="KEEPWISE_DB",
-        help="Store URL (sqlite:///keepwise.db, postgresql://...) or a folder with orders.csv|parquet "
-        "and optional customers.*, interactions.*, tickets.*, feedback.*, contacts.*. Default: the store.",
-        show_default=False,
-    ),
-]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option("--as-of", help="Reference date YYYY-MM-DD (default: the last date in the data)."),
-]
-
-
-class OutputFormat(StrEnum):
-    table = "table"
-    csv = "csv"
-    json = "json"
-
-
-FormatOption = Annotated[
-    OutputFormat, typer.Option("--format", "-f", help="Output format.", case_sensitive=False)
-]
-OutOption = Annotated[
-    Path | None,
-    typer.Option("--out", "-o", help="Write the output to this file instead of stdout."),
-]
 
 
 @contextmanager
@@ -76,16 +32,46 @@ def working(message: str) -> Iterator[None]:
         yield
 
 
+def command_path() -> str:
+    """The running command as typed, e.g. ``keepwise churn fit`` (``keepwise`` outside one)."""
+    import importlib
+
+    # Typer 0.2x carries its own copy of Click; older versions use Click itself.
+    for name in ("typer._click.globals", "click.globals"):
+        try:
+            ctx = importlib.import_module(name).get_current_context(silent=True)
+        except ImportError:
+            continue
+        if ctx is not None:
+            return " ".join(["keepwise", *ctx.command_path.split()[1:]])
+    return "keepwise"
+
+
+def _fail(exc: KeepwiseError) -> typer.Exit:
+    err_console.print(
+        f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True
+    )
+    return typer.Exit(code=exc.exit_code)
+
+
 @contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn keepwise errors into a message on stderr and a non-zero exit, without a traceback."""
+    """Turn keepwise errors into a message on stderr and a non-zero exit, without a traceback.
+
+    A missing module that an optional extra provides (FastAPI, LightGBM, psycopg, ...) is
+    reported as the extra to install; any other import error is a bug and propagates.
+    """
     try:
         yield
     except KeepwiseError as exc:
-        err_console.print(
-            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True, soft_wrap=True
-        )
-        raise typer.Exit(code=exc.exit_code) from None
+        raise _fail(exc) from None
+    except ImportError as exc:
+        from keepwise.extras import from_import_error
+
+        missing = from_import_error(exc, command_path())
+        if missing is None:
+            raise
+        raise _fail(missing) from None
     except FileNotFoundError as exc:
         err_console.print(f"[bold red]error:[/] file not found: {exc.filename}", highlight=False)
         raise typer.Exit(code=1) from None

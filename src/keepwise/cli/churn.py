@@ -1,11 +1,10 @@
-"""`keepwise churn ...` (fit, predict, evaluate, score) and `keepwise survival ...` (km, cox)."""
+"""`keepwise churn fit|predict|evaluate|score`: churn models, backtests and scores with reasons."""
 
 from __future__ import annotations
 
 import os
 import shlex
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -13,47 +12,42 @@ import typer
 from rich.markup import escape
 
 from keepwise.cli._common import (
-    DbOption,
-    FormatOption,
-    OutOption,
-    OutputFormat,
+    command_path,
     console,
     dump_json,
     err_console,
     render_frame,
     user_errors,
+    working,
 )
+from keepwise.cli._data import open_dataset, parse_date, results_store
+from keepwise.cli._options import (
+    AsOfOption,
+    DataOption,
+    DbOption,
+    FormatOption,
+    HorizonOption,
+    Lang,
+    LangOption,
+    ModelOption,
+    OutOption,
+    OutputFormat,
+    SeedOption,
+)
+from keepwise.extras import require_extra
 
 churn_app = typer.Typer(
     help="Churn risk: fit, evaluate and score models; explain each customer's risk.",
-    no_args_is_help=True,
-)
-survival_app = typer.Typer(
-    help="Survival analysis: Kaplan-Meier retention curves and Cox hazard ratios.",
     no_args_is_help=True,
 )
 
 
 def register(app: typer.Typer) -> None:
     app.add_typer(churn_app, name="churn")
-    app.add_typer(survival_app, name="survival")
-
-
-ModelOption = Annotated[
-    Path, typer.Option("--model", "-m", help="Model file (written by fit, read by predict/score).")
-]
 
 
 #: Below this many training rows `churn fit` warns that its figures are unreliable.
 MIN_TRAINING_ROWS = 200
-
-
-class Lang(StrEnum):
-    en = "en"
-    zh = "zh"
-
-
-LangOption = Annotated[Lang, typer.Option("--lang", help="Language of the reasons: en or zh.")]
 
 
 #: Terminal headers of metric tables (csv/json keep the field names).
@@ -115,20 +109,8 @@ def fit_command(
         str | None,
         typer.Option("--sheet", help="Sheet of an XLSX --table (default: the one with --target)."),
     ] = None,
-    data: Annotated[
-        str | None,
-        typer.Option(
-            "--data",
-            help="Transaction mode: a store URL or a folder of orders/customers/... files "
-            "(default: the --db store).",
-        ),
-    ] = None,
-    horizon: Annotated[
-        str,
-        typer.Option(
-            "--horizon", help="Transaction mode: churn horizon after the cutoff, e.g. 90d, 12w, 3m."
-        ),
-    ] = "90d",
+    data: DataOption = None,
+    horizon: HorizonOption = "90d",
     cutoff: Annotated[
         str | None,
         typer.Option(
@@ -137,9 +119,7 @@ def fit_command(
         ),
     ] = None,
     model: ModelOption = Path("churn-model.kwm"),
-    seed: Annotated[
-        int, typer.Option("--seed", help="Random seed (same data + seed = same model).")
-    ] = 0,
+    seed: SeedOption = 0,
     calibration: Annotated[
         str, typer.Option("--calibration", help="sigmoid or isotonic.")
     ] = "sigmoid",
@@ -176,10 +156,11 @@ def fit_command(
 ) -> None:
     """Fit a churn model from a snapshot table (--table, --target) or from transactions
     (--data, default: the --db store)."""
-    from keepwise.analytics.churn import RiskTiers, save_model
-    from keepwise.errors import ConfigError
-
     with user_errors():
+        require_extra("ml", command_path())
+        from keepwise.analytics.churn import RiskTiers, save_model
+        from keepwise.errors import ConfigError
+
         by_share = tiers_by_share if tiers_by_share is not None else table is None
         medium, high = (0.25, 0.15) if by_share else (0.2, 0.5)
         tiers = RiskTiers(
@@ -198,11 +179,7 @@ def fit_command(
                 raise ConfigError("--table needs --target: the name of the churn column")
             from keepwise.analytics.churn import fit_snapshot_file
 
-            with (
-                console.status("fitting the snapshot churn model", spinner="dots")
-                if not as_json
-                else _null()
-            ):
+            with working("fitting the snapshot churn model"):
                 fitted = fit_snapshot_file(
                     table,
                     target=target,
@@ -218,16 +195,14 @@ def fit_command(
                 fitted, model, kind="snapshot", metadata={**fitted.metadata(), "source": str(table)}
             )
         else:
+            from keepwise.analytics.churn.labels import parse_horizon
             from keepwise.analytics.churn.transaction import fit_transaction_model
 
-            with (
-                console.status("computing features and fitting the churn model", spinner="dots")
-                if not as_json
-                else _null()
-            ):
+            horizon_days = parse_horizon(horizon, "--horizon")
+            with working("computing features and fitting the churn model"):
                 tx_model = fit_transaction_model(
-                    data or _store_url(db),
-                    horizon=horizon,
+                    open_dataset(data, db),
+                    horizon=horizon_days,
                     cutoff=cutoff,
                     tiers=tiers,
                     calibration=calibration,
@@ -302,14 +277,6 @@ def fit_command(
         )
 
 
-class _null:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-
 @churn_app.command("predict")
 def predict_command(
     model: ModelOption,
@@ -327,9 +294,10 @@ def predict_command(
     top: Annotated[int, typer.Option("--top", min=1, max=10, help="Reasons per customer.")] = 3,
 ) -> None:
     """Score a snapshot table with a model from `keepwise churn fit --table`."""
-    from keepwise.analytics.churn import load_model, read_table
-
     with user_errors():
+        require_extra("ml", command_path())
+        from keepwise.analytics.churn import load_model, read_table
+
         fitted, meta = load_model(model, kind="snapshot")
         fitted.classifier_.n_jobs = os.cpu_count() or 1  # scoring may use every core
         df = read_table(table, sheet=sheet, want_column=meta.get("id_column"))
@@ -355,11 +323,8 @@ def predict_command(
 
 @churn_app.command("evaluate")
 def evaluate_command(
-    data: Annotated[
-        str | None,
-        typer.Option("--data", help="Store URL or folder of files (default: the --db store)."),
-    ] = None,
-    horizon: Annotated[str, typer.Option("--horizon", help="Churn horizon, e.g. 90d.")] = "90d",
+    data: DataOption = None,
+    horizon: HorizonOption = "90d",
     train_cutoffs: Annotated[
         int, typer.Option("--train-cutoffs", help="Number of earlier cutoffs to train on.")
     ] = 3,
@@ -369,22 +334,23 @@ def evaluate_command(
             "--cutoff", help="Validation cutoff (default: the last one whose horizon is complete)."
         ),
     ] = None,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed.")] = 0,
+    seed: SeedOption = 0,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     db: DbOption = None,
 ) -> None:
     """Backtest: train on earlier cutoffs, validate on a later one; compare with the baselines."""
-    from keepwise.analytics.churn.labels import parse_horizon
-    from keepwise.analytics.churn.transaction import backtest
-    from keepwise.analytics.dataset import load_dataset
-
     with user_errors():
-        ds = load_dataset(data or _store_url(db))
-        with err_console.status("backtesting", spinner="dots"):
+        require_extra("ml", command_path())
+        from keepwise.analytics.churn.labels import parse_horizon
+        from keepwise.analytics.churn.transaction import backtest
+
+        horizon_days = parse_horizon(horizon, "--horizon")
+        ds = open_dataset(data, db)
+        with working("backtesting"):
             report = backtest(
                 ds,
-                horizon_days=parse_horizon(horizon, "--horizon"),
+                horizon_days=horizon_days,
                 n_train_cutoffs=train_cutoffs,
                 validation_cutoff=cutoff,
                 random_state=seed,
@@ -413,39 +379,11 @@ def evaluate_command(
         render_frame(report.top_features.head(10).round(4), fmt, out, title="top features (gain)")
 
 
-def _date(value: str | None, option: str) -> Any:
-    """A date option checked up front, so a mistake names the option (``--as-of``)."""
-    from keepwise.analytics.periods import require_date
-
-    return None if value is None else require_date(value, option)
-
-
-def _store_exists(url: str) -> bool:
-    """True unless ``url`` is a SQLite file that does not exist (never creates it)."""
-    from sqlalchemy.engine import make_url
-
-    u = make_url(url)
-    if u.get_backend_name() == "sqlite" and u.database not in (None, "", ":memory:"):
-        return Path(u.database).is_file()
-    return True
-
-
-def _store_url(db: str | None) -> str:
-    from keepwise.store import normalize_url
-
-    return normalize_url(db)
-
-
 @churn_app.command("score")
 def score_command(
     model: ModelOption,
-    data: Annotated[
-        str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")
-    ] = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Score as of this date (default: the last order date)."),
-    ] = None,
+    data: DataOption = None,
+    as_of: AsOfOption = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Also write the scores to this CSV file.")
     ] = None,
@@ -456,24 +394,26 @@ def score_command(
     db: DbOption = None,
 ) -> None:
     """Score every active customer: probability, tier and reasons, written to the store with history."""
-    from keepwise.analytics.churn import load_model
-    from keepwise.analytics.churn.scoring import write_churn_scores
-    from keepwise.analytics.dataset import load_dataset
-    from keepwise.errors import ConfigError
-
     with user_errors():
+        require_extra("ml", command_path())
+        from keepwise.analytics.churn import load_model
+        from keepwise.analytics.churn.scoring import write_churn_scores
+        from keepwise.errors import ConfigError
+
         if no_store and out is None:
             raise ConfigError("--no-store needs --out FILE: otherwise the scores go nowhere")
-        as_of_day = _date(as_of, "--as-of")
+        as_of_day = parse_date(as_of, "--as-of")
         fitted, meta = load_model(model, kind="transaction")
         fitted.classifier_.n_jobs = os.cpu_count() or 1  # scoring may use every core
-        url = _store_url(db)
-        if data is not None and not no_store and not _store_exists(url):
-            raise ConfigError(
-                f"scores are written to the store, and there is no store at {url}: give --db "
-                "with your store, or --no-store --out FILE to write them to a CSV file only"
+        url = None
+        if not no_store:
+            url = results_store(
+                data,
+                db,
+                what="scores",
+                otherwise="--no-store --out FILE to write them to a CSV file only",
             )
-        ds = load_dataset(data or url)
+        ds = open_dataset(data, db)
         if as_of_day is not None:
             from keepwise.analytics.churn.labels import data_end
 
@@ -486,7 +426,7 @@ def score_command(
                     style="yellow",
                     highlight=False,
                 )
-        with err_console.status("scoring", spinner="dots"):
+        with working("scoring"):
             scores = fitted.score_frame(ds, as_of=as_of_day, lang=lang.value)
         scored_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         if out is not None:
@@ -494,7 +434,7 @@ def score_command(
                 model_version=meta["model_version"], scored_at=scored_at.isoformat(sep=" ")
             ).to_csv(out, index=False, encoding="utf-8")
         written = 0
-        if not no_store:
+        if url is not None:
             written = write_churn_scores(
                 url,
                 scores,
@@ -512,96 +452,4 @@ def score_command(
                 else f"{written:,} rows written to the store"
             )
             + f" (model {meta['model_version']})"
-        )
-
-
-InactivityOption = Annotated[
-    str,
-    typer.Option(
-        "--inactivity", help="A customer is churned after this long without an order, e.g. 180d."
-    ),
-]
-
-
-@survival_app.command("km")
-def km_command(
-    by: Annotated[
-        str | None,
-        typer.Option(
-            "--by", help="Segment column: kind, industry, region, group_name, acquisition_channel."
-        ),
-    ] = None,
-    data: Annotated[
-        str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")
-    ] = None,
-    inactivity: InactivityOption = "180d",
-    as_of: Annotated[
-        str | None, typer.Option("--as-of", help="Censoring date (default: the last order date).")
-    ] = None,
-    curves: Annotated[
-        bool, typer.Option("--curves", help="Print the retention curves instead of the summary.")
-    ] = False,
-    fmt: FormatOption = OutputFormat.table,
-    out: OutOption = None,
-    db: DbOption = None,
-) -> None:
-    """Kaplan-Meier retention by segment: median lifetime and retention at 30/90/180/365/730 days."""
-    from keepwise.analytics.churn.labels import parse_horizon
-    from keepwise.analytics.dataset import load_dataset
-    from keepwise.analytics.survival import kaplan_meier, lifetimes_table
-
-    with user_errors():
-        table = lifetimes_table(
-            load_dataset(data or _store_url(db)),
-            as_of=_date(as_of, "--as-of"),
-            inactivity_days=parse_horizon(inactivity, "--inactivity"),
-        )
-        summary, curve = kaplan_meier(table, by=by)
-        render_frame(
-            (curve if curves else summary).round(4), fmt, out, title="Kaplan-Meier retention"
-        )
-
-
-@survival_app.command("cox")
-def cox_command(
-    covariates: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--covariate",
-            "-c",
-            help="Covariate (repeatable). Default: segments, first order amount, acquisition cost.",
-        ),
-    ] = None,
-    data: Annotated[
-        str | None, typer.Option("--data", help="Store URL or folder (default: the --db store).")
-    ] = None,
-    inactivity: InactivityOption = "180d",
-    penalizer: Annotated[
-        float, typer.Option("--penalizer", help="L2 penalty for the Cox fit.")
-    ] = 0.0,
-    fmt: FormatOption = OutputFormat.table,
-    out: OutOption = None,
-    db: DbOption = None,
-) -> None:
-    """Cox proportional hazards: hazard ratios of churn by customer attributes known at acquisition."""
-    from keepwise.analytics.churn.labels import parse_horizon
-    from keepwise.analytics.dataset import load_dataset
-    from keepwise.analytics.survival import SEGMENT_COLUMNS, CoxModel, lifetimes_table
-
-    with user_errors():
-        table = lifetimes_table(
-            load_dataset(data or _store_url(db)),
-            inactivity_days=parse_horizon(inactivity, "--inactivity"),
-        )
-        cols = covariates or [
-            c
-            for c in (*SEGMENT_COLUMNS, "first_amount", "acquisition_cost")
-            if c in table.columns and table[c].notna().any() and table[c].nunique() > 1
-        ]
-        model = CoxModel(penalizer=penalizer).fit(table, covariates=cols)
-        render_frame(
-            model.summary.round(4),
-            fmt,
-            out,
-            title=f"Cox hazard ratios (concordance {model.concordance_index:.3f})",
         )

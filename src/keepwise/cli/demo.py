@@ -4,24 +4,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
-from rich.table import Table
 
-from keepwise import store
-from keepwise.cli._common import DbOption, console, user_errors
-from keepwise.demo import MAX_CUSTOMERS, generate
-from keepwise.demo.insights import score_demo
-from keepwise.demo.loader import check_replaceable, load_demo
+from keepwise.cli._common import console, user_errors
+from keepwise.cli._options import DbOption, HostOption, PortOption, SeedOption
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+
+#: The largest demo company (``keepwise.demo.MAX_CUSTOMERS``; a test keeps the two equal).
+MAX_CUSTOMERS = 1_000_000
 
 
 class DemoKind(StrEnum):
@@ -34,6 +28,14 @@ def register(app: typer.Typer) -> None:
 
 
 def _progress() -> Progress:
+    from rich.progress import (
+        BarColumn,
+        Progress,
+        TaskProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     return Progress(
         TextColumn("{task.description:<24}"),
         BarColumn(),
@@ -63,9 +65,7 @@ def demo(
             help="b2c: an online retailer; b2b: a supplier to companies.",
         ),
     ] = DemoKind.b2c,
-    seed: Annotated[
-        int, typer.Option("--seed", help="Random seed: the same seed gives the same company.")
-    ] = 0,
+    seed: SeedOption = 0,
     out: Annotated[
         Path,
         typer.Option("--out", help="Folder for the CSV files (ground truth in OUT/ground_truth/)."),
@@ -84,16 +84,25 @@ def demo(
             help="Fit the churn model, score every customer and record warnings after loading.",
         ),
     ] = True,
-    host: Annotated[
-        str, typer.Option("--host", help="Address the web server listens on.")
-    ] = "127.0.0.1",
-    port: Annotated[int, typer.Option("--port", help="Port of the web server.")] = 8000,
+    host: HostOption = "127.0.0.1",
+    port: PortOption = 8000,
 ) -> None:
     """Build a demo company whose churn has causes the analytics can find, and load it.
 
     Writes customers, contacts, orders, interactions, tickets and feedback as CSV files, imports them through the importer, keeps the ground truth (who churned, when and why) apart in OUT/ground_truth/, and then serves the dashboard unless --no-serve.
     """
     with user_errors():
+        from keepwise.extras import require_extra
+
+        # Fail before generating anything when an extra the run needs is missing.
+        if score:
+            require_extra("ml", "keepwise demo (scoring; --no-score skips it)")
+        if not no_serve:
+            require_extra("web", "keepwise demo (serving; --no-serve skips it)")
+        from keepwise import store
+        from keepwise.demo import generate
+        from keepwise.demo.loader import check_replaceable, load_demo
+
         url = store.normalize_url(db)
         # Fail before generating: a store with the user's own data is not overwritten.
         replace = check_replaceable(url, replace=replace)
@@ -113,6 +122,8 @@ def demo(
             load_demo(url, summary.out_dir, replace=replace, progress=loading)
             insights = None
             if score:
+                from keepwise.demo.insights import score_demo
+
                 step = bar.add_task("churn model and warnings", total=None)
                 insights = score_demo(
                     url, summary.out_dir, seed=seed,
@@ -121,6 +132,8 @@ def demo(
                 bar.update(step, description="churn model and warnings", total=1, completed=1)
         counts = store.row_counts(url)
         user, password = _demo_admin(url)
+    from rich.table import Table
+
     console.print(
         f"demo company ({kind.value.upper()}, seed {seed}) loaded into {url}", highlight=False
     )
@@ -158,7 +171,7 @@ def demo(
 
 def _demo_admin(url: str) -> tuple[str, str]:
     """Create (or reset) the demo's admin account; return its user name and new password."""
-    from keepwise.web.accounts import ensure_demo_admin
+    from keepwise.accounts import ensure_demo_admin
 
     return ensure_demo_admin(url)
 

@@ -9,7 +9,8 @@ import typer
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
-from keepwise.cli._common import DbOption, console, dump_json, err_console, user_errors
+from keepwise.cli._common import console, dump_json, err_console, user_errors
+from keepwise.cli._options import DbOption
 
 TABLE_HELP = "customers, orders, interactions, tickets, feedback or contacts (or 客户, 订单, 互动, 工单, 反馈, 联系人)."
 

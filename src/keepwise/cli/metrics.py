@@ -1,8 +1,9 @@
 """`keepwise metrics churn|retention|revenue|cohorts|segments`, `keepwise rfm`, `keepwise cycles`.
 
-Every command reads a dataset (``--data``: a store URL or a folder of files; default the
-store) and prints a table, CSV or JSON (``--format``), to stdout or ``--out FILE``. The
-JSON field names are the DataFrame columns documented in ``docs/metrics.md``.
+Every command reads a dataset (``--data``: a folder of files or a store URL; default the
+``--db`` store) on DuckDB or Spark (``--engine``) and prints a table, CSV or JSON
+(``--format``), to stdout or ``--out FILE``. The JSON field names are the DataFrame columns
+documented in ``docs/metrics.md``.
 """
 
 from __future__ import annotations
@@ -12,48 +13,25 @@ from typing import Annotated, Any
 
 import typer
 
-from keepwise.cli._common import (
+from keepwise.cli._common import render_frame, user_errors, working
+from keepwise.cli._data import open_dataset
+from keepwise.cli._options import (
+    ActivityWindowOption,
+    AdaptiveOption,
     AsOfOption,
     DataOption,
+    DbOption,
+    EndOption,
+    Engine,
+    EngineOption,
     FormatOption,
     OutOption,
     OutputFormat,
-    render_frame,
-    user_errors,
-    working,
-)
-
-StartOption = Annotated[
-    str | None, typer.Option("--start", help="First period: the one containing this date.")
-]
-EndOption = Annotated[
-    str | None, typer.Option("--end", help="Last period: the one containing this date.")
-]
-WindowOption = Annotated[
-    int,
-    typer.Option(
-        "--window-days", min=1, help="Inactivity window of non-contractual customers, in days."
-    ),
-]
-AdaptiveOption = Annotated[
-    bool,
-    typer.Option(
-        "--adaptive/--fixed",
-        help="Adapt the inactivity window to each customer's purchase cycle (3x median gap).",
-    ),
-]
-
-
-class Period(StrEnum):
-    month = "month"
-    quarter = "quarter"
-    year = "year"
-
-
-PeriodOption = Annotated[
     Period,
-    typer.Option("--period", "--freq", "-p", help="Period length.", case_sensitive=False),
-]
+    PeriodOption,
+    StartOption,
+    TopOption,
+)
 
 
 class CohortValue(StrEnum):
@@ -74,12 +52,6 @@ def register(app: typer.Typer) -> None:
     app.add_typer(metrics_app, name="metrics")
     app.command("rfm")(rfm)
     app.command("cycles")(cycles)
-
-
-def _load(data: str | None) -> Any:
-    from keepwise.analytics.dataset import load_dataset
-
-    return load_dataset(data)
 
 
 def _activity(window_days: int, adaptive: bool) -> Any:
@@ -149,6 +121,8 @@ REVENUE_TABLE = [
 
 def _churn_report(
     data: str | None,
+    db: str | None,
+    engine: Engine,
     period: Period,
     start: str | None,
     end: str | None,
@@ -161,7 +135,7 @@ def _churn_report(
 
     with user_errors(), working("computing churn per period..."):
         return churn_report(
-            _load(data),
+            open_dataset(data, db, engine=engine),
             freq=period.value,
             start=start,
             end=end,
@@ -173,34 +147,38 @@ def _churn_report(
 @metrics_app.command("churn")
 def churn(
     data: DataOption = None,
+    db: DbOption = None,
     period: PeriodOption = Period.month,
     start: StartOption = None,
     end: EndOption = None,
     as_of: AsOfOption = None,
-    window_days: WindowOption = 180,
+    window_days: ActivityWindowOption = 180,
     adaptive: AdaptiveOption = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Customers at start, new, churned, at end, and the churn rate per period."""
-    df = _churn_report(data, period, start, end, as_of, window_days, adaptive)
+    df = _churn_report(data, db, engine, period, start, end, as_of, window_days, adaptive)
     render_frame(df[CHURN_VIEW], fmt, out, title=f"churn per {period.value}", columns=CHURN_TABLE)
 
 
 @metrics_app.command("retention")
 def retention(
     data: DataOption = None,
+    db: DbOption = None,
     period: PeriodOption = Period.month,
     start: StartOption = None,
     end: EndOption = None,
     as_of: AsOfOption = None,
-    window_days: WindowOption = 180,
+    window_days: ActivityWindowOption = 180,
     adaptive: AdaptiveOption = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Retention rate (end - new) / start and survival (still active among those at start) per period."""
-    df = _churn_report(data, period, start, end, as_of, window_days, adaptive)
+    df = _churn_report(data, db, engine, period, start, end, as_of, window_days, adaptive)
     render_frame(
         df[RETENTION_VIEW],
         fmt,
@@ -213,20 +191,22 @@ def retention(
 @metrics_app.command("revenue")
 def revenue(
     data: DataOption = None,
+    db: DbOption = None,
     period: PeriodOption = Period.month,
     start: StartOption = None,
     end: EndOption = None,
     as_of: AsOfOption = None,
-    window_days: WindowOption = 180,
+    window_days: ActivityWindowOption = 180,
     adaptive: AdaptiveOption = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Gross and net revenue retention per period."""
     from keepwise.analytics.metrics import revenue_report
 
     with user_errors(), working("computing revenue retention..."):
-        ds = _load(data)
+        ds = open_dataset(data, db, engine=engine)
         df = revenue_report(
             ds,
             freq=period.value,
@@ -247,6 +227,7 @@ def revenue(
 @metrics_app.command("cohorts")
 def cohorts(
     data: DataOption = None,
+    db: DbOption = None,
     as_of: AsOfOption = None,
     value: Annotated[
         CohortValue,
@@ -260,6 +241,7 @@ def cohorts(
     ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Cohort retention matrix: acquisition month x months since, by customers or revenue.
 
@@ -268,7 +250,7 @@ def cohorts(
     from keepwise.analytics.cohorts import cohort_matrix, cohort_report
 
     with user_errors(), working("computing cohorts..."):
-        ds = _load(data)
+        ds = open_dataset(data, db, engine=engine)
         df = cohort_report(ds, as_of=as_of, max_months=max_months)
     if long or fmt is OutputFormat.json:
         render_frame(df, fmt, out, title="cohort retention")
@@ -283,6 +265,7 @@ def cohorts(
 @metrics_app.command("segments")
 def segments(
     data: DataOption = None,
+    db: DbOption = None,
     by: Annotated[
         list[str] | None,
         typer.Option(
@@ -298,7 +281,7 @@ def segments(
             "--start", help="Population = customers active on this date (default: every customer)."
         ),
     ] = None,
-    window_days: WindowOption = 180,
+    window_days: ActivityWindowOption = 180,
     adaptive: AdaptiveOption = False,
     alpha: Annotated[
         float, typer.Option("--alpha", min=0.0, max=1.0, help="Significance level.")
@@ -312,6 +295,7 @@ def segments(
     ] = 30,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Churn rate, counts, lift and significance by segment; --profile names the churned customers' traits."""
     from keepwise.analytics.segments import (
@@ -325,7 +309,7 @@ def segments(
         DEFAULT_DIMENSIONS
     )
     with user_errors(), working("computing segments..."):
-        ds = _load(data)
+        ds = open_dataset(data, db, engine=engine)
         if not by:
             dims = available_dimensions(ds, dims)
         df = segment_report(
@@ -351,6 +335,7 @@ def segments(
 
 def rfm(
     data: DataOption = None,
+    db: DbOption = None,
     as_of: AsOfOption = None,
     window_days: Annotated[
         int,
@@ -386,11 +371,10 @@ def rfm(
     segment: Annotated[
         str | None, typer.Option("--segment", help="Only this segment (e.g. at_risk).")
     ] = None,
-    top: Annotated[
-        int | None, typer.Option("--top", min=1, help="Only the first N customers.")
-    ] = None,
+    top: TopOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """RFM scores 1-5, rule flags and named segments (Champions 冠军客户, At Risk 风险客户, ...)."""
     from keepwise.analytics.config import RFMConfig
@@ -408,7 +392,7 @@ def rfm(
         )
         if segment is not None and segment not in SEGMENT_NAMES:
             raise ConfigError(f"unknown segment {segment!r}; known: {', '.join(SEGMENT_NAMES)}")
-        ds = _load(data)
+        ds = open_dataset(data, db, engine=engine)
         df = rfm_report(ds, as_of=as_of, config=config)
     if summary:
         table = segment_summary(df)
@@ -453,6 +437,7 @@ def rfm(
 
 def cycles(
     data: DataOption = None,
+    db: DbOption = None,
     as_of: AsOfOption = None,
     lead_days: Annotated[
         int, typer.Option("--lead-days", min=0, help="Follow up N days before the window.")
@@ -469,11 +454,10 @@ def cycles(
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Only customers past their window.")
     ] = False,
-    top: Annotated[
-        int | None, typer.Option("--top", min=1, help="Only the first N customers.")
-    ] = None,
+    top: TopOption = None,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    engine: EngineOption = Engine.duckdb,
 ) -> None:
     """Purchase cycles: interval volatility, next-order window, follow-up date, overdue flag, priority."""
     from keepwise.analytics.config import CycleConfig
@@ -481,7 +465,7 @@ def cycles(
 
     with user_errors(), working("computing purchase cycles..."):
         risks = _parse_risks(industry_risk)
-        ds = _load(data)
+        ds = open_dataset(data, db, engine=engine)
         df = cycles_report(
             ds,
             as_of=as_of,

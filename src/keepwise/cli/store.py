@@ -3,17 +3,9 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
-from keepwise import store
-from keepwise.cli._common import (
-    DbOption,
-    FormatOption,
-    OutputFormat,
-    console,
-    dump_json,
-    user_errors,
-)
+from keepwise.cli._common import console, dump_json, user_errors
+from keepwise.cli._options import DbOption, FormatOption, OutputFormat
 
 
 def register(app: typer.Typer) -> None:
@@ -24,6 +16,8 @@ def register(app: typer.Typer) -> None:
 def init(db: DbOption = None) -> None:
     """Create the store, or migrate it to this version's schema."""
     with user_errors():
+        from keepwise import store
+
         url = store.normalize_url(db)
         before = store.current_revision(url)
         store.upgrade(url)
@@ -37,6 +31,8 @@ def init(db: DbOption = None) -> None:
 def info(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
     """Show the store's location, schema version, tables and row counts."""
     with user_errors():
+        from keepwise import store
+
         url = store.normalize_url(db)
         counts = store.row_counts(url)
         revision = store.current_revision(url)
@@ -48,6 +44,8 @@ def info(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> None:
         for name, n in counts.items():
             typer.echo(f"{name},{n}")
         return
+    from rich.table import Table
+
     table = Table(title=f"{url}  (schema {revision})")
     table.add_column("table")
     table.add_column("rows", justify="right")

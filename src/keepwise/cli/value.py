@@ -1,7 +1,7 @@
 """`keepwise clv`, `keepwise warnings`, `keepwise potential`: customer value and early warning.
 
-Each command reads a dataset (``--data``: a store URL or a folder of files; default the
-store) and prints a table, CSV or JSON (``--format``) to stdout or ``--out FILE``. The
+Each command reads a dataset (``--data``: a folder of files or a store URL; default the
+``--db`` store) and prints a table, CSV or JSON (``--format``) to stdout or ``--out FILE``. The
 JSON fields are documented in docs/clv.md, docs/warnings.md and docs/potential.md.
 """
 
@@ -14,17 +14,15 @@ from typing import Annotated, Any
 
 import typer
 
-from keepwise.cli._common import (
+from keepwise.cli._common import dump_json, err_console, render_frame, user_errors, working
+from keepwise.cli._data import open_dataset, parse_date, results_store
+from keepwise.cli._options import (
     AsOfOption,
     DataOption,
+    DbOption,
     FormatOption,
     OutOption,
     OutputFormat,
-    dump_json,
-    err_console,
-    render_frame,
-    user_errors,
-    working,
 )
 
 # Columns shown by ``--format table`` (CSV and JSON carry every column).
@@ -70,28 +68,11 @@ def register(app: typer.Typer) -> None:
     app.command("potential")(potential)
 
 
-def _load(data: str | None) -> Any:
-    from keepwise.analytics.dataset import load_dataset
-
-    return load_dataset(data)
-
-
 def _write(text: str, out: Path | None) -> None:
     if out is None:
         typer.echo(text)
     else:
         out.write_text(text + "\n", encoding="utf-8")
-
-
-def _date(value: str | None, option: str) -> dt.date | None:
-    from keepwise.errors import ConfigError
-
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise ConfigError(f"{option} must be a date like 2024-06-30, got {value!r}") from None
 
 
 def _iso_dates(frame: Any, *columns: str) -> Any:
@@ -122,6 +103,7 @@ def _last_date(*tables: Any) -> dt.date:
 
 def clv(
     data: DataOption = None,
+    db: DbOption = None,
     calibration_end: Annotated[
         str | None,
         typer.Option(
@@ -185,12 +167,12 @@ def clv(
     with user_errors():
         from keepwise.analytics.clv import DEFAULT_TIERS, customer_value, parse_tiers
 
-        dataset = _load(data)
+        dataset = open_dataset(data, db)
         with working("fitting BG/NBD and Gamma-Gamma..."):
             result = customer_value(
                 dataset.orders,
                 dataset.customers,
-                calibration_end=_date(calibration_end, "--calibration-end"),
+                calibration_end=parse_date(calibration_end, "--calibration-end"),
                 time_unit=time_unit.value,
                 horizon_months=horizon_months,
                 discount_rate=discount_rate,
@@ -224,6 +206,7 @@ def clv(
 
 def warnings(
     data: DataOption = None,
+    db: DbOption = None,
     as_of: AsOfOption = None,
     rules: Annotated[
         Path | None,
@@ -245,7 +228,8 @@ def warnings(
         bool,
         typer.Option(
             "--save",
-            help="Also record new warnings in the store's warnings table (needs a store as --data).",
+            help="Also record new warnings in the store: the --db store, or the --data store "
+            "when --db is not given.",
         ),
     ] = False,
     fmt: FormatOption = OutputFormat.table,
@@ -257,12 +241,9 @@ def warnings(
         from keepwise.errors import ConfigError
 
         rule_set = load_rules(rules)
-        if save and data is not None and "://" not in data and not data.endswith(".db"):
-            raise ConfigError(
-                "--save records warnings in the store: give a store URL as --data (not a folder)"
-            )
-        dataset = _load(data)
-        day = _date(as_of, "--as-of") or _last_date(
+        target = results_store(data, db, what="warnings (--save)") if save else None
+        dataset = open_dataset(data, db)
+        day = parse_date(as_of, "--as-of") or _last_date(
             (dataset.orders, "ordered_at"),
             (dataset.interactions, "occurred_at"),
             (dataset.tickets, "opened_at"),
@@ -279,10 +260,10 @@ def warnings(
             if severity not in order:
                 raise ConfigError(f"--severity must be one of {', '.join(order)}, got {severity!r}")
             frame = frame[frame["severity"].map(order.index) >= order.index(severity)]
-        if save:
+        if target is not None:
             from keepwise.store.warnings import save_warnings
 
-            report = save_warnings(data, frame)
+            report = save_warnings(target, frame)
             err_console.print(
                 f"saved {report.inserted} new warning(s); {report.skipped} already recorded"
                 + (
@@ -304,10 +285,8 @@ def warnings(
 
 def potential(
     data: DataOption = None,
-    as_of: Annotated[
-        str | None,
-        typer.Option("--as-of", help="Contacts reached after this date do not count (YYYY-MM-DD)."),
-    ] = None,
+    db: DbOption = None,
+    as_of: AsOfOption = None,
     contact_window_days: Annotated[
         int | None,
         typer.Option(
@@ -343,7 +322,10 @@ def potential(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
 ) -> None:
-    """B2B potential index (budget x penetration x synergy), director-led flag and breakthrough point."""
+    """B2B potential index (budget x penetration x synergy), director-led flag and breakthrough point.
+
+    Contacts reached after --as-of do not count.
+    """
     with user_errors(), working("computing B2B potential..."):
         from keepwise.analytics.potential import PotentialConfig, parse_synergy, potential_index
         from keepwise.errors import NotFoundError
@@ -355,13 +337,13 @@ def potential(
             chain_weight=chain_weight,
             b2b_only=not all_kinds,
         )
-        dataset = _load(data)
+        dataset = open_dataset(data, db)
         if dataset.customers is None:
             raise NotFoundError(
                 "the potential index needs a customers table (customers.csv or the store)"
             )
         frame = potential_index(
-            dataset.customers, dataset.contacts, as_of=_date(as_of, "--as-of"), config=config
+            dataset.customers, dataset.contacts, as_of=parse_date(as_of, "--as-of"), config=config
         )
         render_frame(
             frame,

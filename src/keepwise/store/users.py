@@ -1,4 +1,4 @@
-"""Queries on users and API tokens. Password hashing lives in :mod:`keepwise.web.security`."""
+"""Queries on users and API tokens. Password hashing lives in :mod:`keepwise.accounts.credentials`."""
 
 from __future__ import annotations
 

@@ -14,10 +14,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from keepwise import accounts
 from keepwise.errors import AuthenticationError
 from keepwise.store.audit import record_audit
 from keepwise.store.users import touch_login
-from keepwise.web import accounts
 from keepwise.web.deps import OptionalUser, SessionDep, client_ip
 from keepwise.web.security import (
     SESSION_AUTH_KEY,

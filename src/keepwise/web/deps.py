@@ -15,9 +15,9 @@ from typing import Annotated, Any
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from keepwise import accounts
 from keepwise.errors import AuthenticationError, PermissionDeniedError
 from keepwise.models import User
-from keepwise.web import accounts
 from keepwise.web.errors import CsrfError, LoginRequired
 from keepwise.web.security import (
     CSRF_FORM_FIELD,

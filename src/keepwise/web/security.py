@@ -1,4 +1,7 @@
-"""Passwords (argon2), API tokens (only their SHA-256 is stored), CSRF tokens and the secret key."""
+"""Web sessions: the session keys, CSRF tokens and the key that signs session cookies.
+
+Passwords and API tokens are the accounts' business: :mod:`keepwise.accounts.credentials`.
+"""
 
 from __future__ import annotations
 
@@ -8,60 +11,17 @@ import os
 import secrets
 from pathlib import Path
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import make_url
 
 from keepwise.errors import ConfigError
 from keepwise.settings import get_settings
 from keepwise.store.db import normalize_url
 
-TOKEN_PREFIX = "kw_"
 SESSION_USER_KEY = "user_id"
 SESSION_CSRF_KEY = "csrf_token"
 SESSION_AUTH_KEY = "auth"
 CSRF_FORM_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
-
-_hasher = PasswordHasher()
-
-
-def hash_password(password: str) -> str:
-    """An argon2id hash of ``password`` (salted; what the store keeps)."""
-    if not password:
-        raise ConfigError("a password cannot be empty")
-    return _hasher.hash(password)
-
-
-def verify_password(password_hash: str, password: str) -> bool:
-    """Whether ``password`` matches ``password_hash`` (never raises on a wrong password)."""
-    try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-# A hash to verify against when the username is unknown, so timing does not reveal which names exist.
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
-
-
-def verify_dummy(password: str) -> None:
-    verify_password(_DUMMY_HASH, password)
-
-
-def generate_password(n_bytes: int = 12) -> str:
-    """A random password for generated accounts (the demo admin)."""
-    return secrets.token_urlsafe(n_bytes)
-
-
-def new_api_token() -> tuple[str, str, str]:
-    """A fresh API token: ``(token, sha256 hex, display prefix)``. Show ``token`` once, store the hash."""
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    return token, hash_token(token), token[:10]
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def session_fingerprint(username: str, password_hash: str) -> str:

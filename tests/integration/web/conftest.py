@@ -16,10 +16,10 @@ import pytest
 from _webhelp import PASSWORD, login
 from fastapi.testclient import TestClient
 
+from keepwise.accounts import create_token, create_user
 from keepwise.models import ChurnScore, Customer, Order, Warning
 from keepwise.store import cache, session_scope
 from keepwise.web import analytics
-from keepwise.web.accounts import create_token, create_user
 from keepwise.web.app import create_app
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -175,10 +175,10 @@ def _fast_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
     """Cheap argon2 parameters in tests (the hash is still argon2id; production keeps the defaults)."""
     from argon2 import PasswordHasher
 
-    from keepwise.web import security
+    from keepwise.accounts import credentials
 
     monkeypatch.setattr(
-        security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        credentials, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 

@@ -13,11 +13,11 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from keepwise.accounts import create_user
 from keepwise.demo import generate
 from keepwise.demo.loader import load_demo
 from keepwise.models import ChurnScore, Customer, Order, Warning
 from keepwise.store import session_scope
-from keepwise.web.accounts import create_user
 
 PASSWORD = "correct horse battery"
 XSS_NAME = "<script>alert(1)</script>"

@@ -6,10 +6,9 @@ import pytest
 from _webhelp import PASSWORD, csrf_from, login
 from sqlalchemy import select
 
+from keepwise.accounts import create_token, ensure_demo_admin, hash_token, set_user_active
 from keepwise.models import ApiToken, AuditLog, User
 from keepwise.store import session_scope
-from keepwise.web.accounts import create_token, ensure_demo_admin, set_user_active
-from keepwise.web.security import hash_token
 
 pytestmark = pytest.mark.integration
 
@@ -154,7 +153,7 @@ def test_me_locale_switch(web) -> None:
 
 
 def test_password_change_ends_existing_sessions(web) -> None:
-    from keepwise.web.accounts import set_password
+    from keepwise.accounts import set_password
 
     browser = web.browser("rep1")
     assert browser.get("/api/v1/me").status_code == 200

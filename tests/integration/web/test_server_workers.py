@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from keepwise.accounts import create_user
 from keepwise.errors import ConfigError
-from keepwise.web.accounts import create_user
 
 pytestmark = pytest.mark.integration  # Linux: SO_REUSEPORT, /proc
 

@@ -353,8 +353,14 @@ def test_cli_warnings_save_to_store(tmp_path: Path, sqlite_url: str) -> None:
     assert res.exit_code == 0 and "saved 0 new warning(s)" in res.output
     with session_scope(sqlite_url) as session:
         assert len(session.execute(select(Warning.id)).all()) == len(shown)
-    res = runner.invoke(app, ["warnings", "--data", str(tmp_path), "--save"])
-    assert res.exit_code != 0 and "store URL" in res.output
+    # warnings read from files are recorded in the --db store, like churn scores
+    args = ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "--save"]
+    res = runner.invoke(app, [*args, "--db", sqlite_url])
+    assert res.exit_code == 0 and "saved 0 new warning(s)" in res.output, res.output
+    res = runner.invoke(app, [*args, "--db", str(tmp_path / "none.db")])
+    flat = " ".join(res.output.split())
+    assert res.exit_code != 0 and "there is no store at" in flat and "give --db" in flat
+    assert not (tmp_path / "none.db").exists()  # no empty store left behind
 
 
 def test_saved_warnings_keep_both_languages(sqlite_url: str) -> None:

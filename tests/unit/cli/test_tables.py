@@ -11,7 +11,8 @@ import pytest
 from rich.console import Console
 
 from keepwise.cli import _common
-from keepwise.cli._common import OutputFormat, render_frame
+from keepwise.cli._common import render_frame
+from keepwise.cli._options import OutputFormat
 
 
 def _render(monkeypatch: pytest.MonkeyPatch, df: pd.DataFrame, width: int) -> str:

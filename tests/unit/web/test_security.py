@@ -1,4 +1,5 @@
-"""Session key resolution, password and token hashing, safe redirects."""
+"""Session key resolution, safe redirects and CSRF tokens (password and token hashing:
+tests/unit/test_accounts.py)."""
 
 from __future__ import annotations
 
@@ -10,14 +11,7 @@ import pytest
 from keepwise.errors import ConfigError
 from keepwise.settings import get_settings
 from keepwise.web.auth import safe_next
-from keepwise.web.security import (
-    csrf_matches,
-    hash_password,
-    hash_token,
-    new_api_token,
-    resolve_secret_key,
-    verify_password,
-)
+from keepwise.web.security import csrf_matches, resolve_secret_key
 
 
 def test_secret_key_is_generated_once_next_to_a_sqlite_store(
@@ -52,23 +46,6 @@ def test_postgres_needs_a_secret_key_outside_demo(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(ConfigError, match="KEEPWISE_SECRET_KEY"):
         resolve_secret_key(url)
     assert resolve_secret_key(url, demo=True) != resolve_secret_key(url, demo=True)
-
-
-def test_password_hash_is_argon2_and_verifies() -> None:
-    hashed = hash_password("s3cret-pass")
-    assert hashed.startswith("$argon2id$") and "s3cret-pass" not in hashed
-    assert verify_password(hashed, "s3cret-pass")
-    assert not verify_password(hashed, "wrong")
-    assert not verify_password("not-a-hash", "s3cret-pass")
-    with pytest.raises(ConfigError):
-        hash_password("")
-
-
-def test_api_tokens_are_random_and_hashed() -> None:
-    token, digest, prefix = new_api_token()
-    other, _, _ = new_api_token()
-    assert token.startswith("kw_") and token != other and len(token) > 40
-    assert digest == hash_token(token) and len(digest) == 64 and token.startswith(prefix)
 
 
 @pytest.mark.parametrize(

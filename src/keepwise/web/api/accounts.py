@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from keepwise import accounts
 from keepwise.store import users as user_store
-from keepwise.web import accounts
 from keepwise.web.api._common import ERRORS
 from keepwise.web.api.schemas import (
     Deleted,

@@ -1,7 +1,12 @@
-"""Accounts: create, list and disable users, log in, and issue API tokens.
+"""Accounts: users, their roles and passwords, sign-in, and API tokens.
 
-The CLI (``keepwise user ...``), the demo and the web app call these; the SQL is in
-:mod:`keepwise.store.users` and hashing in :mod:`keepwise.web.security`.
+The command line (``keepwise user ...``), the demo and the web app all call these; none of
+it needs the web package. The SQL is in :mod:`keepwise.store.users`, the argon2 password
+hashes and token digests in :mod:`keepwise.accounts.credentials`. Every change is audited.
+
+Functions that take a store URL open their own transaction and commit; those that take a
+``Session`` (``issue_token``, ``authenticate``, ``user_for_token``) leave committing to the
+caller (a web request).
 """
 
 from __future__ import annotations
@@ -11,12 +16,44 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from keepwise.accounts import credentials
+from keepwise.accounts.credentials import (
+    TOKEN_PREFIX,
+    generate_password,
+    hash_password,
+    hash_token,
+    new_api_token,
+    verify_password,
+)
 from keepwise.errors import AuthenticationError
-from keepwise.models import User
+from keepwise.models import USER_ROLES, User
 from keepwise.store import users as user_store
 from keepwise.store.audit import record_audit
 from keepwise.store.db import require_current, session_scope
-from keepwise.web import security
+
+__all__ = [
+    "DEMO_ADMIN",
+    "ROLES",
+    "TOKEN_PREFIX",
+    "UserInfo",
+    "authenticate",
+    "create_token",
+    "create_user",
+    "ensure_demo_admin",
+    "generate_password",
+    "hash_password",
+    "hash_token",
+    "issue_token",
+    "list_users",
+    "new_api_token",
+    "set_password",
+    "set_user_active",
+    "user_for_token",
+    "verify_password",
+]
+
+#: The roles a user can have, from most to least access (see docs/web.md, "Roles").
+ROLES: tuple[str, ...] = USER_ROLES
 
 DEMO_ADMIN = "admin"
 
@@ -61,7 +98,7 @@ def create_user(
     """Add a local user with an argon2 hash of ``password``."""
     require_current(url)
     user_store.check_role(role)
-    password_hash = security.hash_password(password)
+    password_hash = hash_password(password)
     with session_scope(url) as session:
         user = user_store.add_user(
             session,
@@ -93,7 +130,7 @@ def set_user_active(url: str | None, username: str, is_active: bool) -> UserInfo
 
 def set_password(url: str | None, username: str, password: str) -> None:
     require_current(url)
-    password_hash = security.hash_password(password)
+    password_hash = hash_password(password)
     with session_scope(url) as session:
         user = user_store.require_user(session, username)
         user.password_hash = password_hash
@@ -112,7 +149,7 @@ def create_token(url: str | None, username: str, name: str = "cli") -> str:
 
 def issue_token(session: Session, user: User, name: str) -> str:
     """Add a token for ``user`` to ``session`` and return its clear text (the caller commits)."""
-    token, token_hash, prefix = security.new_api_token()
+    token, token_hash, prefix = new_api_token()
     user_store.add_token(session, user, name, token_hash, prefix)
     record_audit(session, user, "create", "api_token", prefix, {"name": name})
     return token
@@ -125,9 +162,9 @@ def authenticate(session: Session, username: str, password: str) -> User:
     """
     user = user_store.get_user(session, username.strip())
     if user is None:
-        security.verify_dummy(password)
+        credentials.verify_dummy(password)
         raise AuthenticationError("wrong username or password")
-    if not security.verify_password(user.password_hash, password):
+    if not verify_password(user.password_hash, password):
         raise AuthenticationError("wrong username or password")
     if not user.is_active:
         raise AuthenticationError("this account is disabled; ask an administrator")
@@ -135,9 +172,9 @@ def authenticate(session: Session, username: str, password: str) -> User:
 
 
 def user_for_token(session: Session, token: str) -> User | None:
-    if not token.startswith(security.TOKEN_PREFIX):
+    if not token.startswith(TOKEN_PREFIX):
         return None
-    return user_store.user_for_token_hash(session, security.hash_token(token))
+    return user_store.user_for_token_hash(session, hash_token(token))
 
 
 def ensure_demo_admin(url: str | None) -> tuple[str, str]:
@@ -147,8 +184,8 @@ def ensure_demo_admin(url: str | None) -> tuple[str, str]:
     password: each call draws a new one.
     """
     require_current(url)
-    password = security.generate_password()
-    password_hash = security.hash_password(password)
+    password = generate_password()
+    password_hash = hash_password(password)
     with session_scope(url) as session:
         user = user_store.get_user(session, DEMO_ADMIN)
         if user is None:
