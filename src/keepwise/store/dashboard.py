@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
     Integer,
+    bindparam,
     cast,
     func,
     select,
@@ -23,7 +24,7 @@ from keepwise.store.paging import (
     sees_all_customers,
 )
 from keepwise.store.queries import data_as_of, session_engine, url_key
-from keepwise.store.risk import at_risk_customers, filter_risk, risk_frame, scoped_to
+from keepwise.store.risk import at_risk_customers, risk_summary
 
 PERIODS = ("week", "month", "quarter")
 
@@ -64,24 +65,28 @@ def dashboard_summary(
     period: str = "month",
     periods: int = 12,
     filters: Mapping[str, Any] | None = None,
+    customer_ids: frozenset[str] | None = None,
 ) -> dict[str, Any]:
-    """The dashboard's figures for the customers ``user`` may see (cached per scope and filters).
+    """The store's dashboard figures for the customers ``user`` may see (cached per scope and
+    filters).
 
     Returns a dict: ``as_of`` (date), ``period``, ``customers`` (``total``, ``by_status``,
-    ``new``: acquired in the last period), ``churn_rate`` (share of customers with status
-    churned), ``revenue`` (``series``: list of ``{"period", "revenue", "orders",
-    "customers"}`` for the last ``periods`` periods, completed orders; ``last``,
-    ``previous``, ``change``: fraction or ``None``), ``risk`` (``by_tier`` counts,
-    ``scored``, ``value_at_risk``: sum of expected losses of high and medium tiers,
-    ``top``: the 10 biggest at-risk customers), ``warnings_open`` and ``tasks_open``.
-    ``filters`` are those of :func:`keepwise.store.customers.list_customers`
-    (region, industry, owner, group_name, kind, status, tag, q).
+    ``new``: acquired since the start of the current period, ``churned_share``: share of
+    customers whose status is "churned"), ``revenue`` (``series``: list of ``{"period",
+    "revenue", "orders", "customers"}`` for the last ``periods`` periods, completed orders;
+    ``last``, ``previous``, ``change``: fraction or ``None``), ``risk``
+    (:func:`keepwise.store.risk.risk_summary`: ``by_tier``, ``at_risk``, ``scored``,
+    ``value_at_risk``; and ``top``: the 10 biggest at-risk customers), ``warnings_open`` and
+    ``tasks_open``. ``filters`` are those of :func:`keepwise.store.customers.list_customers`
+    (region, industry, owner, group_name, kind, status, tag, q); ``customer_ids`` keeps only
+    those customers (external ids: an RFM segment's members). Churn rates are the analytics'
+    (activity-based, ``docs/metrics.md``), not counted from statuses here.
     """
     if period not in PERIODS:
         raise query_problem("period", period, f"use one of {', '.join(PERIODS)}")
     if not 1 <= periods <= 120:
         raise query_problem("periods", periods, "must be between 1 and 120")
-    conditions = [customer_scope(user), *customer_filters(filters)]
+    conditions = [customer_scope(user), *customer_filters(filters), *_only(customer_ids)]
     scope_key = "all" if sees_all_customers(user) else f"owner:{user.username}"
     key = (
         "dashboard",
@@ -90,8 +95,11 @@ def dashboard_summary(
         period,
         periods,
         tuple(sorted((filters or {}).items())),
+        customer_ids,
     )
-    filtered = bool(filters) and any(v not in (None, "") for v in (filters or {}).values())
+    filtered = customer_ids is not None or any(
+        v not in (None, "") for v in (filters or {}).values()
+    )
 
     engine = session_engine(session)
 
@@ -132,13 +140,10 @@ def dashboard_summary(
                 .select_from(Customer)
                 .where(*conditions, Customer.acquired_at >= new_since)
             ).scalar_one()
-            risks = filter_risk(scoped_to(risk_frame(session), user), filters)
-            by_tier = {
-                t: int((risks["risk_tier"] == t).sum()) if len(risks) else 0
-                for t in ("high", "medium", "low")
-            }
-            at_risk = risks[risks["risk_tier"].isin(["high", "medium"])] if len(risks) else risks
-            top = at_risk_customers(session, user, filters=filters, per_page=10).items
+            risk = risk_summary(session, user, filters=filters, customer_ids=customer_ids)
+            top = at_risk_customers(
+                session, user, filters=filters, per_page=10, customer_ids=customer_ids
+            ).items
             warnings_open = session.execute(
                 select(func.count())
                 .select_from(Warning)
@@ -155,22 +160,29 @@ def dashboard_summary(
             return {
                 "as_of": as_of,
                 "period": period,
-                "customers": {"total": total, "by_status": by_status, "new": int(new)},
-                "churn_rate": (by_status.get("churned", 0) / total) if total else None,
+                "customers": {
+                    "total": total,
+                    "by_status": by_status,
+                    "new": int(new),
+                    "churned_share": (by_status.get("churned", 0) / total) if total else None,
+                },
                 "revenue": {
                     "series": series,
                     "last": last,
                     "previous": previous,
                     "change": ((last - previous) / previous) if previous else None,
                 },
-                "risk": {
-                    "by_tier": by_tier,
-                    "scored": int(len(risks)),
-                    "value_at_risk": float(at_risk["expected_loss"].sum()) if len(at_risk) else 0.0,
-                    "top": top,
-                },
+                "risk": {**risk, "top": top},
                 "warnings_open": int(warnings_open),
                 "tasks_open": int(tasks_open),
             }
 
     return cache.cached(key, compute)
+
+
+def _only(customer_ids: Collection[str] | None) -> list[Any]:
+    """The condition keeping the customers ``customer_ids`` (external ids; none when ``None``)."""
+    if customer_ids is None:
+        return []
+    ids: Any = bindparam("customer_ids", sorted(customer_ids), expanding=True, literal_execute=True)
+    return [Customer.external_id.in_(ids)]

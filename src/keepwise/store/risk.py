@@ -253,8 +253,8 @@ def risk_summary(
     customer_ids: frozenset[str] | None = None,
 ) -> dict[str, Any]:
     """Current risk of the scored customers ``user`` may see (cached per scope and filters):
-    ``by_tier`` (counts of high, medium, low), ``scored`` and ``value_at_risk`` (expected loss
-    of the high and medium tiers). ``filters`` as :func:`at_risk_customers`'; ``customer_ids``
+    ``by_tier`` (counts of high, medium, low), ``at_risk`` (high and medium), ``scored`` and
+    ``value_at_risk`` (expected loss of the high and medium tiers). ``filters`` as :func:`at_risk_customers`'; ``customer_ids``
     keeps only those customers.
 
     The dashboard's risk figures, without the rest of :func:`dashboard_summary`.
@@ -278,6 +278,7 @@ def risk_summary(
         at_risk = frame[frame["risk_tier"].isin(["high", "medium"])] if len(frame) else frame
         return {
             "by_tier": {t: int(tiers.get(t, 0)) for t in ("high", "medium", "low")},
+            "at_risk": int(len(at_risk)),
             "scored": int(len(frame)),
             "value_at_risk": float(at_risk["expected_loss"].sum()) if len(at_risk) else 0.0,
         }

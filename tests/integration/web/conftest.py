@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from keepwise.accounts import create_token, create_user
 from keepwise.models import ChurnScore, Customer, Order, Warning
 from keepwise.store import cache, session_scope
+from keepwise.web import analytics
 from keepwise.web.app import create_app
 
 SECRET = "test-secret-key-0123456789abcdef"
@@ -160,6 +161,13 @@ def seed(url: str) -> dict[str, str]:
             )
         )
     return {u: create_token(url, u, "tests") for u in ("admin", "boss", "rep1", "rep2")}
+
+
+@pytest.fixture(autouse=True)
+def _fresh_analytics() -> Iterator[None]:
+    """Each test reads its own store into DuckDB; drop the copies afterwards (memory)."""
+    yield
+    analytics.clear()
 
 
 @pytest.fixture(autouse=True)

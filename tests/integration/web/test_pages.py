@@ -139,9 +139,9 @@ def test_dashboard_segment_filter(admin: TestClient) -> None:
 
 
 def _largest_rfm_segment(url: str) -> tuple[str, frozenset[str]]:
-    from keepwise.web.pages import _analytics
+    from keepwise.web import analytics
 
-    members = _analytics.customer_frames(url)["rfm_members"]
+    members = analytics.rfm_segment_members(url)
     key = max(members, key=lambda k: len(members[k]))
     return key, members[key]
 

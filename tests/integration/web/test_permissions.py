@@ -55,6 +55,16 @@ def test_rep_lists_only_own_customers_and_records(web) -> None:
     dash = rep1.get("/api/v1/dashboard").json()
     assert dash["customers"]["total"] == 1
     assert sum(p["revenue"] for p in dash["revenue"]["series"]) == pytest.approx(2000.5)
+    # The churn figures of 2025-05 (as of the store's last order, 2025-06-09): C1 (rep1) is new
+    # and active at its end; C2 (rep2) first ordered in June.
+    assert dash["last_period"]["period"] == "2025-05"
+    assert (dash["last_period"]["customers_new"], dash["last_period"]["customers_end"]) == (1, 1)
+    rep2_last = web.client("rep2").get("/api/v1/dashboard").json()["last_period"]
+    assert rep2_last["period"] == "2025-05"  # the same period for everybody
+    assert (rep2_last["customers_new"], rep2_last["customers_end"]) == (0, 0)
+    other = rep1.get("/api/v1/dashboard", params={"owner": "rep2"}).json()
+    assert other["customers"]["total"] == 0 and other["last_period"] is None
+    assert rep1.get("/api/v1/dashboard", params={"rfm_segment": "nope"}).status_code == 422
 
 
 def test_manager_and_admin_see_everyone(web) -> None:

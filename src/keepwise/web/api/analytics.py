@@ -1,8 +1,9 @@
 """``/api/v1/metrics/*``, ``/cohorts``, ``/rfm``, ``/scores``, ``/warnings``, ``/dashboard``: analytics reads.
 
-Metrics, cohorts and RFM run the :mod:`keepwise.analytics` reports on the store (read into
-DuckDB, cached); scores and warnings are the rows the scoring and warning runs stored.
-A sales rep's figures cover only their own customers.
+Metrics, cohorts, RFM and the dashboard's churn figures come from the web's analytics
+service (:mod:`keepwise.web.analytics`: the store read into DuckDB once per process, the
+same figures and scoping as the pages); scores and warnings are the rows the scoring and
+warning runs stored. A sales rep's figures cover only their own customers.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from keepwise.store import dashboard as dashboard_store
 from keepwise.store import risk
 from keepwise.store import warnings as warning_store
 from keepwise.store.paging import Page, check_paging
-from keepwise.web import reports
+from keepwise.web import analytics
+from keepwise.web.analytics import Scope
 from keepwise.web.api._common import (
     DEFAULT_PER_PAGE,
     ERRORS,
@@ -43,7 +45,7 @@ def _url(request: Request) -> str:
 
 
 def _table(frame: Any, **meta: Any) -> dict[str, Any]:
-    return {"ok": True, **meta, "columns": list(frame.columns), "rows": reports.records(frame)}
+    return {"ok": True, **meta, "columns": list(frame.columns), "rows": analytics.records(frame)}
 
 
 @router.get("/metrics/churn", summary="Customer churn per period")
@@ -54,7 +56,9 @@ def churn(
     start: Start = None,
     end: End = None,
 ) -> dict[str, Any]:
-    frame = reports.churn_table(_url(request), user, period=period, start=start, end=end)
+    frame = analytics.churn_table(
+        _url(request), Scope.of(user), period=period, start=start, end=end
+    )
     return _table(frame, period=period)
 
 
@@ -66,7 +70,9 @@ def retention(
     start: Start = None,
     end: End = None,
 ) -> dict[str, Any]:
-    frame = reports.retention_table(_url(request), user, period=period, start=start, end=end)
+    frame = analytics.retention_table(
+        _url(request), Scope.of(user), period=period, start=start, end=end
+    )
     return _table(frame, period=period)
 
 
@@ -78,7 +84,9 @@ def revenue(
     start: Start = None,
     end: End = None,
 ) -> dict[str, Any]:
-    frame = reports.revenue_table(_url(request), user, period=period, start=start, end=end)
+    frame = analytics.revenue_table(
+        _url(request), Scope.of(user), period=period, start=start, end=end
+    )
     return _table(frame, period=period)
 
 
@@ -86,7 +94,7 @@ def revenue(
 def cohorts(
     request: Request, user: CurrentUser, max_months: Annotated[int, Query(ge=1, le=120)] = 24
 ) -> dict[str, Any]:
-    return _table(reports.cohort_table(_url(request), user, max_months=max_months))
+    return _table(analytics.cohort_table(_url(request), Scope.of(user), max_months=max_months))
 
 
 def _segment_names(frame: Any, locale: str) -> Any:
@@ -104,16 +112,16 @@ def rfm(
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
     check_paging(page, per_page)
-    frame = reports.rfm_table(_url(request), user)
+    frame = analytics.rfm_table(_url(request), Scope.of(user))
     if segment:
         frame = frame[frame["segment"] == segment]
     chunk = _segment_names(frame.iloc[(page - 1) * per_page : page * per_page], locale)
-    return list_body(request, Page(reports.records(chunk), len(frame), page, per_page))
+    return list_body(request, Page(analytics.records(chunk), len(frame), page, per_page))
 
 
 @router.get("/rfm/segments", summary="Customers and mean R/F/M per RFM segment")
 def rfm_segments(request: Request, user: CurrentUser, locale: LangDep) -> dict[str, Any]:
-    return _table(_segment_names(reports.rfm_segments(_url(request), user), locale))
+    return _table(_segment_names(analytics.rfm_segments(_url(request), Scope.of(user)), locale))
 
 
 @router.get(
@@ -167,6 +175,7 @@ def warnings(
 
 @router.get("/dashboard", summary="The dashboard's figures")
 def dashboard(
+    request: Request,
     session: SessionDep,
     user: CurrentUser,
     period: Annotated[Literal["week", "month", "quarter"], Query()] = "month",
@@ -175,7 +184,14 @@ def dashboard(
     owner: str | None = None,
     group_name: str | None = None,
     kind: str | None = None,
+    rfm_segment: Annotated[
+        str | None, Query(description="Only the customers of this RFM segment.")
+    ] = None,
 ) -> dict[str, Any]:
+    """The dashboard page's figures for the same filters (``period`` = the page's period,
+    ``region``/``industry``/``group_name``/``kind`` = its segment, ``rfm_segment`` = its RFM
+    segment), plus the store's counts; ``last_period`` is null for weeks (churn is measured
+    per month, quarter or year). Definitions: ``docs/metrics.md``."""
     filters = {
         "region": region,
         "industry": industry,
@@ -183,5 +199,13 @@ def dashboard(
         "group_name": group_name,
         "kind": kind,
     }
-    summary = dashboard_store.dashboard_summary(session, user, period=period, filters=filters)
-    return {"ok": True, **summary}
+    url = _url(request)
+    members = analytics.rfm_members(url, rfm_segment) if rfm_segment else None
+    summary = dashboard_store.dashboard_summary(
+        session, user, period=period, filters=filters, customer_ids=members
+    )
+    last = None
+    if period in analytics.CHURN_PERIODS:
+        scope = Scope.of(user, fields=filters, customer_ids=members)
+        last = analytics.last_period(url, scope, period=period)
+    return {"ok": True, **summary, "last_period": last}

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Request
 
 from keepwise.store import customer360, scores
 from keepwise.store import customers as customer_store
+from keepwise.web.analytics import rfm_members
 from keepwise.web.api._common import (
     DEFAULT_PER_PAGE,
     ERRORS,
@@ -32,7 +33,6 @@ from keepwise.web.api.schemas import (
     ScoreHistoryItem,
 )
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
-from keepwise.web.reports import rfm_members
 
 router = APIRouter(prefix="/customers", tags=["customers"], responses=ERRORS)
 

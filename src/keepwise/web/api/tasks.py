@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from keepwise.store import risk, tasks
+from keepwise.web.analytics import rfm_members
 from keepwise.web.api._common import (
     DEFAULT_PER_PAGE,
     ERRORS,
@@ -18,7 +19,6 @@ from keepwise.web.api._common import (
 )
 from keepwise.web.api.schemas import FollowUpCreate, ListResponse, ScorePublic, TaskPublic
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
-from keepwise.web.reports import rfm_members
 
 router = APIRouter(tags=["tasks"], responses=ERRORS)
 

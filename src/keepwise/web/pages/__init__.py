@@ -17,8 +17,9 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI
 
+from keepwise.web import analytics
 from keepwise.web.pages import (
-    _analytics,
+    _analytics,  # noqa: F401 - registers the pages' warm-up with the analytics service
     analysis,
     at_risk,
     customer,
@@ -56,7 +57,7 @@ def _warm_up(url: str, engine: Any) -> None:
             open_pool(engine)
         except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first burst
             logging.getLogger(__name__).exception("opening the connection pool failed")
-    _analytics.warm_up(url)
+    analytics.warm_up(url)
 
 
 router = APIRouter(tags=["pages"], include_in_schema=False, lifespan=_lifespan)

@@ -1,218 +1,78 @@
-"""The analytics behind the pages: load the store once, scope it, turn reports into chart data.
+"""The analytics behind the pages: figures from the analytics service, turned into chart data.
 
-Nothing here computes a metric: it calls :mod:`keepwise.analytics` and reshapes the
-resulting DataFrames into the small JSON specs that ``static/js/keepwise.js`` draws.
-Loading the store into DuckDB takes a moment on a big store, so the dataset is kept per
-store URL and refreshed in the background when the store changes through the web or after
-:data:`DATASET_TTL_SECONDS` (imports from the CLI), while the old copy keeps serving (see
-:func:`get_dataset`). DuckDB connections are not thread-safe, so every computation runs
-under one lock.
+Nothing here computes a metric or keeps a copy of the store: figures come from
+:mod:`keepwise.web.analytics` (one dataset per store, one scoping, one result cache, shared
+with the JSON API), and this module reshapes them into the small JSON specs that
+``static/js/keepwise.js`` draws. Page views are cached with the service's results, so they
+are recomputed when the service reads the store again.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
-import threading
-import time
 from collections.abc import Callable, Sequence
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
-import numpy as np
 import pandas as pd
 
 from keepwise.errors import KeepwiseError
+from keepwise.web import analytics
+from keepwise.web.analytics import Scope
 from keepwise.web.i18n import N_, gettext
 
 log = logging.getLogger(__name__)
 
-DATASET_TTL_SECONDS = 300.0
-RESULT_TTL_SECONDS = 900.0
+#: The dashboard's segment filter: one customer field (``"region:East"``).
 SEGMENT_FIELDS = ("kind", "region", "group_name", "industry")
 
 T = TypeVar("T")
-_lock = threading.RLock()
-_datasets: dict[str, tuple[float, int, Any]] = {}
-_refreshing: set[str] = set()
-_results: dict[tuple[Any, ...], tuple[float, int, Any]] = {}
-
-
-def _generation() -> int:
-    try:
-        from keepwise.store.audit import data_generation
-    except ImportError:  # pragma: no cover - store helpers not present
-        return 0
-    return data_generation()
-
-
-def clear_cache() -> None:
-    """Forget cached datasets and results (tests; after an import through the web)."""
-    with _lock:
-        _datasets.clear()
-        _results.clear()
-
-
-def _load(url: str) -> Any | None:
-    from keepwise.analytics.dataset import load_dataset
-    from keepwise.errors import NotFoundError
-
-    try:
-        ds = load_dataset(url)
-    except NotFoundError:
-        return None
-    return ds if int(ds.orders.count().execute()) > 0 else None
-
-
-def _refresh(url: str, generation: int) -> None:
-    try:
-        ds = _load(url)  # a new DuckDB connection: no lock needed while reading the store
-    except Exception:  # noqa: BLE001 - keep serving the previous copy
-        log.exception("refreshing the analytics dataset of %s failed", url)
-        return
-    finally:
-        with _lock:
-            _refreshing.discard(url)
-    with _lock:
-        _datasets[url] = (time.monotonic(), generation, ds)
-        for key in [k for k in _results if k[1] == url]:
-            del _results[key]
-    warm_up(url)
-
-
-def get_dataset(url: str) -> Any | None:
-    """The store at ``url`` as a :class:`keepwise.analytics.dataset.Dataset`, or ``None`` if empty.
-
-    Read once per URL, then kept. When it is older than :data:`DATASET_TTL_SECONDS` or the
-    store changed through the web (a new data generation: a follow-up, an edit), the old copy
-    keeps being served while a background thread reads the store again and recomputes the
-    default views; results computed from the old copy are dropped when the new one is in.
-    Imports through the web call :func:`clear_cache`, so their data shows at once.
-    """
-    with _lock:
-        hit = _datasets.get(url)
-        if hit is None:
-            ds = _load(url)
-            _datasets[url] = (time.monotonic(), _generation(), ds)
-            return ds
-        _refresh_if_stale(url)
-        return hit[2]
-
-
-def _refresh_if_stale(url: str) -> None:
-    """Start a background refresh of ``url``'s dataset if it is old or the store changed."""
-    hit = _datasets.get(url)
-    if hit is None or url in _refreshing:
-        return
-    gen = _generation()
-    if hit[1] != gen or time.monotonic() - hit[0] >= DATASET_TTL_SECONDS:
-        _refreshing.add(url)
-        threading.Thread(
-            target=_refresh, args=(url, gen), name="keepwise-refresh", daemon=True
-        ).start()
 
 
 def warm_up(url: str) -> None:
-    """Load the dataset and compute the default dashboard, the customer frames and the analysis
-    (at start-up and after each background refresh, in a thread)."""
-    try:
-        dashboard_data(url, owner=None, freq="month", months=12, segment=None, locale="zh_CN")
-        segment_options(url, None)
-        customer_analytics(url, "", "zh_CN")  # the whole-store RFM, cycles and CLV frames
-        analysis_data(url, owner=None, locale="zh_CN")
-    except Exception:  # noqa: BLE001 - a failed warm-up only means a slower first page
-        log.exception("warming up the dashboard of %s failed", url)
+    """Compute the default dashboard, the customer frames and the analysis (registered with the
+    service: at start-up and after each background refresh, in a thread)."""
+    everyone = Scope()
+    dashboard_data(url, scope=everyone, freq="month", months=12, locale="zh_CN")
+    segment_options(url, everyone)
+    customer_analytics(url, "", "zh_CN")  # the whole-store RFM, cycles and CLV frames
+    analysis_data(url, scope=everyone, locale="zh_CN")
 
 
-def cached(key: tuple[Any, ...], compute: Callable[[], T]) -> T:
-    """``compute()`` once per ``key`` (``(name, url, ...)``) while the URL's dataset is the same.
-
-    Runs under the analytics lock (DuckDB connections are not safe for concurrent use).
-    """
-    with _lock:
-        _refresh_if_stale(str(key[1]))
-        now = time.monotonic()
-        hit = _results.get(key)
-        if hit and now - hit[0] < RESULT_TTL_SECONDS:
-            return hit[2]
-        value = compute()
-        _results[key] = (time.monotonic(), 0, value)
-        return value
+analytics.register_warm_up(warm_up)
 
 
-def scope_dataset(
-    ds: Any,
-    *,
-    owner: str | None = None,
-    segment: str | None = None,
-    customer_ids: frozenset[str] | None = None,
-) -> Any:
-    """``ds`` restricted to one owner's customers, one segment (``"region:East"``) and/or the
-    customers ``customer_ids`` (e.g. an RFM segment's members)."""
-    if ds is None or (owner is None and not segment and customer_ids is None):
-        return ds
-    if ds.customers is None:
-        return ds
-    c = ds.customers
-    if owner is not None:
-        c = c.filter(c.owner == owner)
-    if segment:
-        field, _, value = segment.partition(":")
-        if field not in SEGMENT_FIELDS or field not in c.columns:
-            raise KeepwiseError(f"unknown segment {segment!r}")
-        c = c.filter(c[field] == value)
-    if customer_ids is not None:
-        import ibis
-
-        ids = ibis.memtable(
-            pd.DataFrame({"customer_id": sorted(customer_ids)}, dtype=object),
-            schema={"customer_id": c.customer_id.type()},
-        )
-        c = c.semi_join(ids, "customer_id")
-    keys = c.select("customer_id")
-
-    def only(table: Any) -> Any:
-        if table is None or "customer_id" not in table.columns:
-            return table
-        return table.semi_join(keys, "customer_id")
-
-    return dataclasses.replace(
-        ds,
-        customers=c,
-        orders=only(ds.orders),
-        orders_all=only(ds.orders_all),
-        interactions=only(ds.interactions),
-        tickets=only(ds.tickets),
-        feedback=only(ds.feedback),
-        contacts=only(ds.contacts),
-    )
+def segment_fields(segment: str | None) -> dict[str, str]:
+    """The dashboard's segment choice (``"region:East"``) as customer fields (``{"region": "East"}``)."""
+    if not segment:
+        return {}
+    field, _, value = segment.partition(":")
+    if field not in SEGMENT_FIELDS:
+        raise KeepwiseError(f"unknown segment {segment!r}")
+    return {field: value}
 
 
-def segment_options(url: str, owner: str | None) -> list[tuple[str, list[tuple[str, str]]]]:
+def segment_options(url: str, scope: Scope) -> list[tuple[str, list[tuple[str, str]]]]:
     """Values of each segment field, for the dashboard's segment filter."""
 
-    def compute() -> list[tuple[str, list[tuple[str, str]]]]:
-        ds = scope_dataset(get_dataset(url), owner=owner)
-        if ds is None or ds.customers is None:
+    def compute(full: Any) -> list[tuple[str, list[tuple[str, str]]]]:
+        if full is None or full.customers is None:
             return []
+        customers: Any = analytics.scope_dataset(full, scope).customers
         groups = []
         for field in SEGMENT_FIELDS:
-            if field not in ds.customers.columns:
+            if field not in customers.columns:
                 continue
-            col = ds.customers[field]
+            col = customers[field]
             values = (
-                ds.customers.filter(col.notnull())
-                .select(field)
-                .distinct()
-                .order_by(field)
-                .limit(50)
+                customers.filter(col.notnull()).select(field).distinct().order_by(field).limit(50)
             )
             found = [str(v) for v in values.to_pandas()[field].tolist() if str(v).strip()]
             if found:
                 groups.append((field, [(f"{field}:{v}", v) for v in found]))
         return groups
 
-    return cached(("segments", url, owner), compute)
+    return analytics.cached(url, ("page-segments", scope), compute)
 
 
 def _safe(name: str, missing: dict[str, str], fn: Callable[[], T]) -> T | None:
@@ -239,14 +99,6 @@ def _num(value: Any) -> float | None:
     except (TypeError, ValueError):
         pass
     return float(value)
-
-
-def last_complete(df: pd.DataFrame) -> pd.Series | None:
-    """The last complete period of a churn/revenue report (else its last row)."""
-    if df is None or df.empty:
-        return None
-    done = df[df["is_complete"]] if "is_complete" in df.columns else df
-    return (done if not done.empty else df).iloc[-1]
 
 
 def trend_spec(churn: pd.DataFrame, locale: str) -> dict[str, Any] | None:
@@ -372,22 +224,20 @@ def histogram_spec(values: pd.Series, locale: str, *, max_bins: int = 8) -> dict
 def dashboard_data(
     url: str,
     *,
-    owner: str | None,
+    scope: Scope,
     freq: str,
     months: int,
-    segment: str | None,
     locale: str,
-    rfm: str | None = None,
 ) -> dict[str, Any]:
-    """Everything the dashboard draws from the analytics (KPIs from metrics, charts).
+    """Everything the dashboard draws from the analytics: the KPIs of the last complete period
+    (:func:`keepwise.web.analytics.last_period`, the API's ``last_period``) and the charts over
+    the last ``months`` months (0: all history) of the customers of ``scope``.
 
-    ``rfm`` keeps the customers of one RFM segment (:func:`rfm_members`); the RFM chart then
-    shows their whole-store segments, i.e. that one segment.
+    RFM segments and lifetime values are the whole-store ones (as on the customer 360 page)
+    of the scope's customers.
     """
 
-    def compute() -> dict[str, Any]:
-        from keepwise.analytics import metrics
-
+    def compute(full: Any) -> dict[str, Any]:
         missing: dict[str, str] = {}
         d: dict[str, Any] = {
             "has_data": False,
@@ -396,64 +246,37 @@ def dashboard_data(
             "missing": missing,
             "rfm": None,
         }
-        full: Any = get_dataset(url)
-        members = rfm_members(url, rfm) if rfm else None
-        ds = scope_dataset(full, owner=owner, segment=segment, customer_ids=members)
-        if ds is None:
+        if full is None or not analytics.has_orders(url, scope):
             return d
-        try:
-            metrics.data_dates(ds)  # the scope has orders at all
-            _, as_of = metrics.data_dates(full)  # measured at the store's date, not the scope's
-        except KeepwiseError:
+        as_of = analytics.store_as_of(url)
+        if as_of is None:
             return d
         d["has_data"] = True
         d["as_of"] = as_of
         start = as_of - timedelta(days=int(months * 30.44)) if months else None
-        churn = _safe(
-            "trend", missing, lambda: metrics.churn_report(ds, freq=freq, start=start, as_of=as_of)
+        d["kpis"] = (
+            _safe("kpis", missing, lambda: analytics.last_period(url, scope, period=freq)) or {}
         )
-        revenue = _safe(
-            "nrr", missing, lambda: metrics.revenue_report(ds, freq=freq, start=start, as_of=as_of)
-        )
-        last = last_complete(churn) if churn is not None else None
-        last_rev = last_complete(revenue) if revenue is not None else None
-        d["kpis"] = {
-            "customers": int(last["customers_end"]) if last is not None else None,
-            "customers_new": int(last["customers_new"]) if last is not None else None,
-            "churn_rate": _num(last["churn_rate"]) if last is not None else None,
-            "retention_rate": _num(last["retention_rate"]) if last is not None else None,
-            "nrr": _num(last_rev["net_revenue_retention"]) if last_rev is not None else None,
-            "period_label": str(last["period"]) if last is not None else "",
-        }
+        churn = _safe("trend", missing, lambda: analytics.churn_table(url, scope, period=freq))
+        if churn is not None and start is not None:
+            churn = churn[churn["period_end"] >= start].reset_index(drop=True)
         d["charts"]["trend"] = trend_spec(churn, locale) if churn is not None else None
 
         def cohorts() -> Any:
-            from keepwise.analytics.cohorts import cohort_report
-
-            return cohort_spec(cohort_report(ds, as_of=as_of, max_months=12), locale, since=start)
+            long = analytics.cohort_table(url, scope, max_months=12)
+            return cohort_spec(long, locale, since=start)
 
         d["charts"]["cohorts"] = _safe("cohorts", missing, cohorts)
-
-        def rfm_scores() -> Any:
-            from keepwise.analytics.rfm import rfm_report
-
-            if members is None:
-                return rfm_report(ds, as_of=as_of)
-            # Scored within the filtered customers, every one would land in some segment
-            # again: show their whole-store segments instead (the filter's one).
-            whole = customer_frames(url).get("rfm")
-            if whole is None:
-                return None
-            scoped = set(ds.customers.select("customer_id").to_pandas()["customer_id"])
-            return whole[whole.index.isin(scoped)].reset_index()
-
-        rfm_frame = _safe("rfm", missing, rfm_scores)
+        rfm_frame = _safe("rfm", missing, lambda: analytics.rfm_table(url, scope))
         d["rfm"] = rfm_frame
         d["charts"]["rfm"] = _safe("rfm", missing, lambda: rfm_spec(rfm_frame, locale))
-        d["charts"]["clv"] = _safe("clv", missing, lambda: clv_spec(ds, as_of, locale))
+        d["charts"]["clv"] = _safe("clv", missing, lambda: clv_spec(url, scope, locale))
+        why = customer_frames(url).get("missing", {}).get("clv")
+        if d["charts"]["clv"] is None and why:
+            missing.setdefault("clv", why)
         return d
 
-    return cached(("dashboard", url, owner, freq, months, segment, locale, rfm), compute)
+    return analytics.cached(url, ("page-dashboard", scope, freq, months, locale), compute)
 
 
 def clv_frame(ds: Any, as_of: date) -> pd.DataFrame | None:
@@ -465,34 +288,34 @@ def clv_frame(ds: Any, as_of: date) -> pd.DataFrame | None:
     return frame[["customer_id", "clv", "tier"]]
 
 
-def clv_spec(ds: Any, as_of: date, locale: str) -> dict[str, Any] | None:
-    df = clv_frame(ds, as_of)
-    return histogram_spec(df["clv"], locale) if df is not None else None
+def clv_spec(url: str, scope: Scope, locale: str) -> dict[str, Any] | None:
+    """Customers per band of whole-store predicted lifetime value, for the customers of ``scope``."""
+    clv = customer_frames(url).get("clv")
+    if clv is None:
+        return None
+    values = clv["clv"]
+    if not scope.is_everyone:
+        values = values[values.index.astype(str).isin(analytics.scope_customer_ids(url, scope))]
+    return histogram_spec(values, locale)
 
 
 ANALYSIS_DIMENSIONS = ("kind", "industry", "region", "channel", "frequency_band", "monetary_band")
 
 
-def analysis_data(
-    url: str, *, owner: str | None, locale: str, by: str | None = None
-) -> dict[str, Any]:
+def analysis_data(url: str, *, scope: Scope, locale: str, by: str | None = None) -> dict[str, Any]:
     """Segment breakdowns, the churned-customer profile and survival curves."""
 
-    def compute() -> dict[str, Any]:
-        from keepwise.analytics import metrics
+    def compute(full: Any) -> dict[str, Any]:
         from keepwise.analytics.segments import churned_profile, segment_report
 
         missing: dict[str, str] = {}
         out: dict[str, Any] = {"has_data": False, "missing": missing}
-        full: Any = get_dataset(url)
-        ds = scope_dataset(full, owner=owner)
-        if ds is None:
+        if full is None or not analytics.has_orders(url, scope):
             return out
-        try:
-            metrics.data_dates(ds)
-            _, as_of = metrics.data_dates(full)
-        except KeepwiseError:
+        as_of = analytics.store_as_of(url)
+        if as_of is None:
             return out
+        ds = analytics.scope_dataset(full, scope)
         out.update(has_data=True, as_of=as_of)
         dims = [d for d in ANALYSIS_DIMENSIONS if ds.customers is not None or d.endswith("_band")]
         segments = _safe("segments", missing, lambda: segment_report(ds, by=dims, as_of=as_of))
@@ -507,7 +330,7 @@ def analysis_data(
         out["survival_summary"] = survival["summary"] if survival else []
         return out
 
-    return cached(("analysis", url, owner, locale, by), compute)
+    return analytics.cached(url, ("page-analysis", scope, locale, by), compute)
 
 
 def _records(df: pd.DataFrame | None) -> list[dict[str, Any]]:
@@ -601,32 +424,22 @@ class _Rows:
         i = self._position.get(key)
         if i is None:
             return None
-        return {c: _python(values[i]) for c, values in self._columns.items()}
-
-
-def _python(value: Any) -> Any:
-    """A NumPy scalar as the Python value (``None`` for NaN/NaT)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    return _num_or_none(value)
+        return {c: analytics.plain(values[i]) for c, values in self._columns.items()}
 
 
 def customer_frames(url: str) -> dict[str, Any]:
-    """The whole-store RFM, purchase-cycle and CLV frames behind the customer 360 page (cached):
-    ``{"rfm": frame, "rfm_rows": _Rows, "cycles_rows": _Rows, "clv_rows": _Rows}``."""
-    from keepwise.analytics import metrics
+    """The whole-store RFM, purchase-cycle and CLV frames behind the customer 360 page and the
+    dashboard's value bands (cached): ``{"rfm": frame, "clv": frame, "rfm_rows": _Rows,
+    "cycles_rows": _Rows, "clv_rows": _Rows}``, indexed by customer id."""
 
-    def frames() -> dict[str, Any]:
+    def frames(ds: Any) -> dict[str, Any]:
         missing: dict[str, str] = {}
-        ds = get_dataset(url)
-        if ds is None:
+        as_of = analytics.store_as_of(url)
+        if ds is None or as_of is None:
             return {}
-        _, as_of = metrics.data_dates(ds)
 
         def rfm() -> Any:
-            from keepwise.analytics.rfm import rfm_report
-
-            return rfm_report(ds, as_of=as_of).set_index("customer_id")
+            return analytics.store_rfm(url).set_index("customer_id")
 
         def cycles() -> Any:
             from keepwise.analytics.cycles import cycles_report
@@ -642,20 +455,16 @@ def customer_frames(url: str) -> dict[str, Any]:
             "cycles": _safe("cycles", missing, cycles),
             "clv": _safe("clv", missing, clv),
         }
-        out: dict[str, Any] = {"rfm": found["rfm"]}
+        out: dict[str, Any] = {"rfm": found["rfm"], "clv": found["clv"], "missing": missing}
         if found["rfm"] is not None:
             out["rfm_rows"] = _Rows(found["rfm"], ["segment", "segment_name"])
-            out["rfm_members"] = {
-                str(key): frozenset(group.index.astype(str))
-                for key, group in found["rfm"].groupby("segment")
-            }
         if found["cycles"] is not None:
             out["cycles_rows"] = _Rows(found["cycles"])
         if found["clv"] is not None:
             out["clv_rows"] = _Rows(found["clv"], ["clv"])
         return out
 
-    return cached(("customer-frames", url), frames)
+    return analytics.cached(url, ("page-customer-frames",), frames)
 
 
 def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any]:
@@ -686,7 +495,10 @@ def rfm_segment_options(locale: str) -> list[tuple[str, str]]:
 def rfm_members(url: str, segment: str) -> frozenset[str] | None:
     """External ids of the customers in RFM ``segment`` (whole-store scores, as the customer 360
     page shows them); ``None`` when the segment is unknown or there are no RFM scores."""
-    members = customer_frames(url).get("rfm_members")
-    if members is None or segment not in {key for key, _ in rfm_segment_options("en")}:
+    if segment not in {key for key, _ in rfm_segment_options("en")}:
         return None
-    return members.get(segment, frozenset())
+    try:
+        return analytics.rfm_members(url, segment)
+    except KeepwiseError as exc:
+        log.info("no RFM segments: %s", exc)
+        return None

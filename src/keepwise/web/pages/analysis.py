@@ -5,11 +5,11 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
+from keepwise.web.analytics import Scope
 from keepwise.web.deps import PageUser
 from keepwise.web.i18n import N_, gettext
 from keepwise.web.pages import _analytics
 from keepwise.web.pages._common import is_htmx, page_redirect, render, request_locale, store_url
-from keepwise.web.pages.dashboard import _owner
 
 router = APIRouter()
 
@@ -61,7 +61,7 @@ def analysis_body(request: Request, user: PageUser, by: str = "") -> Response:
     locale = request_locale(request, user)
     by = by if by in SURVIVAL_GROUPS else ""
     a = _analytics.analysis_data(
-        store_url(request), owner=_owner(user), locale=locale, by=by or None
+        store_url(request), scope=Scope.of(user), locale=locale, by=by or None
     )
     grouped: dict[str, list[dict[str, object]]] = {}
     for row in a.get("segments", []):

@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from keepwise.store.paging import sees_all_customers
+from keepwise.web.analytics import Scope
 from keepwise.web.deps import PageUser, SessionDep
 from keepwise.web.i18n import N_, gettext
 from keepwise.web.pages import _analytics
@@ -39,11 +39,6 @@ def _filters(freq: str, months: int, segment: str, rfm: str = "") -> dict[str, A
         "segment": segment or "",
         "rfm": rfm if rfm in rfm_keys else "",
     }
-
-
-def _owner(user: Any) -> str | None:
-    """Sales reps see their own book of customers; admins and managers see everyone."""
-    return None if sees_all_customers(user) else str(user.username)
 
 
 @router.get("/", response_class=HTMLResponse, name="dashboard")
@@ -96,14 +91,12 @@ def dashboard_body(
     locale = request_locale(request, user)
     filters = _filters(freq, months, segment, rfm)
     url = store_url(request)
+    seg_filters = _analytics.segment_fields(filters["segment"])
+    members = _analytics.rfm_members(url, filters["rfm"]) if filters["rfm"] else None
+    # The API's GET /dashboard?period=&region=...&rfm_segment= scopes its figures the same way.
+    scope = Scope.of(user, fields=seg_filters, customer_ids=members)
     d = _analytics.dashboard_data(
-        url,
-        owner=_owner(user),
-        freq=filters["freq"],
-        months=filters["months"],
-        segment=filters["segment"] or None,
-        locale=locale,
-        rfm=filters["rfm"] or None,
+        url, scope=scope, freq=filters["freq"], months=filters["months"], locale=locale
     )
     d = dict(d)
     d["charts"] = dict(d.get("charts", {}))
@@ -111,19 +104,13 @@ def dashboard_body(
     d["freq_label"] = gettext(FREQS[filters["freq"]], locale)
     if filters["segment"]:
         d["segment_label"] = filters["segment"].partition(":")[2]
-    members = None
     if filters["rfm"]:
         d["rfm_label"] = dict(_analytics.rfm_segment_options(locale))[filters["rfm"]]
-        members = _analytics.rfm_members(url, filters["rfm"])
-    seg_filters = {}
-    if filters["segment"]:
-        field, _, value = filters["segment"].partition(":")
-        seg_filters = {field: value}
     risk = _risk_summary(session, user, locale, seg_filters, members, filters["rfm"])
     d["kpis"]["at_risk"] = risk["at_risk"]
-    d["kpis"]["revenue_at_risk"] = risk["revenue_at_risk"]
+    d["kpis"]["value_at_risk"] = risk["value_at_risk"]
     d["charts"]["risk"] = risk["chart"]
-    options = _analytics.segment_options(store_url(request), _owner(user))
+    options = _analytics.segment_options(url, Scope.of(user))
     segment_options = [(gettext(SEGMENT_GROUPS.get(f, f), locale), values) for f, values in options]
     return render(
         request,
@@ -164,9 +151,7 @@ def _risk_summary(
             ],
         }
     return {
-        "at_risk": int(tiers.get("high", 0)) + int(tiers.get("medium", 0))
-        if risk.get("scored")
-        else None,
-        "revenue_at_risk": risk.get("value_at_risk") if risk.get("scored") else None,
+        "at_risk": risk["at_risk"] if risk.get("scored") else None,
+        "value_at_risk": risk["value_at_risk"] if risk.get("scored") else None,
         "chart": chart,
     }

@@ -20,9 +20,9 @@ from fastapi.responses import HTMLResponse
 
 from keepwise.errors import KeepwiseError, PermissionDeniedError, Problem, ValidationError
 from keepwise.models import TABLES
+from keepwise.web import analytics
 from keepwise.web.deps import PageUser
 from keepwise.web.i18n import gettext
-from keepwise.web.pages import _analytics
 from keepwise.web.pages._common import render, request_locale, store_url
 
 router = APIRouter()
@@ -194,7 +194,7 @@ def import_confirm(
         return render(request, "pages/import.html", user, status_code=422, **ctx)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    _analytics.clear_cache()
+    analytics.clear()  # the next page reads the store again, so the import shows at once
     try:
         from keepwise.store.audit import bump_generation, record_audit
         from keepwise.store.db import session_scope
