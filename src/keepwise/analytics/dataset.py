@@ -466,8 +466,10 @@ def _frame_columns(table: str, arrow: pa.Table) -> pa.Table:
         found = {index.get(normalize_header(h)) or index.get(strip_units(h)) for h in headers}
         missing = [f for f in lenient.required if f not in found]
         column = names.get(missing[0], missing[0]) if missing else exc.problems[0].column
+        # A frame in code, not a file: the library's wording (no --mapping advice).
+        problem = "required column is missing" if missing else exc.problems[0].message
         raise SchemaError(
-            column or "?", None, f"{table}: {exc.problems[0].message} (have {', '.join(headers)})"
+            column or "?", None, f"{table}: {problem} (have {', '.join(headers)})"
         ) from None
     renames = {headers[pos]: names.get(field, field) for field, pos in plan.fields.items()}
     targets = set(renames.values())
