@@ -46,6 +46,17 @@ class MissingExtraError(KeepwiseError, ImportError):
     installed; the message names the extra. See :mod:`keepwise.extras`."""
 
 
+class TooManyAttemptsError(KeepwiseError, PermissionError):
+    """Too many failed sign-ins for an account or from an address: wait ``retry_after_seconds``.
+
+    The web answers 429 with a ``Retry-After`` header.
+    """
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+
+
 def N_(message: str) -> str:
     """Mark ``message`` as a message template for the web catalogs (``pybabel extract -k N_``);
     returns it unchanged."""
@@ -72,6 +83,17 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+
+class PasswordPolicyError(ConfigError):
+    """A new password breaks the password policy (too short, too common, the username...).
+
+    ``message`` is translatable (the web shows it in the user's language); ``str()`` is English.
+    """
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def _render_param(value: object, translate: Callable[[str], str] | None) -> object:

@@ -10,7 +10,15 @@ from keepwise.models.order import ORDER_STATUSES, Order
 from keepwise.models.score import RISK_TIERS, ChurnScore, Warning
 from keepwise.models.task import TASK_STATUSES, Task
 from keepwise.models.ticket import TICKET_PRIORITIES, Ticket
-from keepwise.models.user import LOCALES, USER_ROLES, ApiToken, AuditLog, User
+from keepwise.models.user import (
+    LOCALES,
+    USER_ROLES,
+    ApiToken,
+    AuditLog,
+    LoginSession,
+    LoginThrottle,
+    User,
+)
 
 #: Tables a user can import, in the order they must be loaded (customers first).
 TABLES: dict[str, type[Base]] = {
@@ -27,6 +35,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "ChurnScore",
+    "LoginSession",
+    "LoginThrottle",
     "Task",
     "User",
     "Warning",
