@@ -164,11 +164,17 @@ def set_password(
 
 
 def sign_out_everywhere(
-    session: Session, actor: User | None, username: str, *, ip: str | None = None
+    session: Session,
+    actor: User | None,
+    username: str,
+    *,
+    keep_token: str | None = None,
+    ip: str | None = None,
 ) -> int:
-    """End every session of ``username``; the number ended."""
+    """End every session of ``username`` (but ``keep_token``'s: "everywhere else"); the
+    number ended."""
     user = user_store.require_user(session, username)
-    ended = sessions.end_user_sessions(session, user)
+    ended = sessions.end_user_sessions(session, user, keep_token=keep_token)
     record_audit(
         session,
         actor,

@@ -175,3 +175,17 @@ def user_for_token_hash(session: Session, token_hash: str) -> User | None:
         token.last_used_at = now
         session.commit()
     return user
+
+
+def active_token_counts(session: Session) -> dict[int, int]:
+    """``{user id: API tokens in force}`` (not revoked, not expired)."""
+    now = utcnow()
+    stmt = (
+        select(ApiToken.user_id, func.count())
+        .where(
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+        )
+        .group_by(ApiToken.user_id)
+    )
+    return {int(uid): int(n) for uid, n in session.execute(stmt)}
