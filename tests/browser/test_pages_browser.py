@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
     "--disable-background-networking",
 ]
+#: Base URL -> store URL of the servers started by the ``server`` fixture.
+_SERVED: dict[str, str] = {}
 SEED_FILE = Path(__file__).resolve().parents[1] / "integration" / "web" / "pages_seed.py"
 
 
@@ -81,6 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, seed: Any) -> Iterator[str]
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
+    _SERVED[base] = url
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -403,3 +406,60 @@ def test_api_docs_render_with_no_network(page: Any, seed: Any, server: str, shot
     assert page.locator(".opblock-summary-path", has_text="/api/v1/customers").count() >= 2
     page.screenshot(path=str(shots / "api_docs.png"))
     assert page.external == [] and page.js_errors == []
+
+
+def test_change_own_password_in_the_browser(browser: Any, server: str, seed: Any) -> None:
+    """rep2 changes their password on /account; a second browser of theirs is signed out."""
+    contexts = [browser.new_context(base_url=server, locale="zh-CN") for _ in range(2)]
+    try:
+        here, there = (c.new_page() for c in contexts)
+        for pg in (here, there):
+            pg.csp_violations = watch_csp(pg)
+            log_in(pg, "rep2", seed)
+        here.click("[data-testid=account-link]")
+        here.wait_for_url("**/account")
+        assert here.locator("h1").first.inner_text() == "我的账户"
+        here.fill("#pw-current", seed.PASSWORD)
+        here.fill("#pw-new", "amber-falcon-77")
+        here.fill("#pw-confirm", "amber-falcon-77")
+        here.click("[data-testid=change-password]")
+        here.wait_for_url("**/account?done=password")
+        assert "其他会话已结束" in here.locator("[data-testid=notice]").inner_text()
+        there.goto("/customers")
+        there.wait_for_url("**/login?next=**")  # the other browser's session is gone
+        for pg in (here, there):
+            assert pg.csp_violations == []
+    finally:
+        for c in contexts:
+            c.close()
+        from keepwise.accounts import set_password
+
+        set_password(server_store(server), "rep2", seed.PASSWORD)  # as it was, for other tests
+
+
+def test_admin_adds_and_disables_a_user_in_the_browser(
+    page: Any, seed: Any, server: str, shots: Path
+) -> None:
+    log_in(page, "admin", seed)
+    page.click("[data-testid=nav-users]")
+    page.wait_for_url("**/admin/users")
+    page.fill("#nu-username", "newrep")
+    page.fill("#nu-name", "New Rep")
+    page.select_option("#nu-role", "sales_rep")
+    page.fill("#nu-password", "violet-harbour-42")
+    page.click("[data-testid=add-user-submit]")
+    page.wait_for_url("**/admin/users/newrep?done=created")
+    assert page.locator("[data-testid=user-name]").inner_text() == "newrep"
+    page.screenshot(path=str(shots / "admin_user.png"), full_page=True)
+    page.click("[data-testid=disable-user]")
+    page.wait_for_url("**/admin/users/newrep?done=updated")
+    assert page.locator("[data-testid=user-status]").inner_text() == "已停用"
+    page.goto("/admin/users")
+    assert page.locator("[data-testid=user-row]", has_text="newrep").count() == 1
+    page.screenshot(path=str(shots / "admin_users.png"), full_page=True)
+    assert page.js_errors == [] and page.external == []
+
+
+def server_store(server: str) -> str:
+    """The store URL of the module's server (kept by the ``server`` fixture)."""
+    return _SERVED[server]
