@@ -458,9 +458,9 @@ def _seed_store(url: str, customers: pd.DataFrame) -> None:
 
 
 def bench_speed(quick: bool) -> None:
-    from keepwise.analytics.churn.scoring import write_churn_scores
     from keepwise.analytics.churn.transaction import TransactionChurnModel
     from keepwise.analytics.dataset import load_dataset
+    from keepwise.store.scores import write_churn_scores
 
     n = 100_000 if quick else 1_000_000
     orders, customers = _synthetic_orders(n)

@@ -58,6 +58,8 @@ def _chunks(n: int, size: int):  # type: ignore[no-untyped-def]
 def build_store(path: Path, n_customers: int, n_orders: int, seed: int = 0) -> str:
     """Create and fill the store; return its URL."""
     from keepwise import store
+    from keepwise.analytics.churn.reasons import Reason
+    from keepwise.errors import N_, Message, plural_message
 
     url = f"sqlite:///{path}"
     store.upgrade(url)
@@ -146,22 +148,21 @@ def build_store(path: Path, n_customers: int, n_orders: int, seed: int = 0) -> s
         for sql in index_sql:
             con.execute(sql)
     probabilities = rng.beta(2, 5, n_customers)
+    # as `keepwise churn score` stores them: catalog keys with the customer's values
     reasons = json.dumps(
         [
-            {
-                "feature": "days_since_last_order",
-                "value": 95,
-                "impact": 0.8,
-                "en": "No order for 95 days",
-                "zh": "已 95 天没有下单",
-            },
-            {
-                "feature": "orders_trend",
-                "value": -0.4,
-                "impact": 0.3,
-                "en": "Orders fell 40%",
-                "zh": "订单下降 40%",
-            },
+            Reason(
+                "recency_days",
+                95,
+                0.8,
+                plural_message("no order for %(n)s day", "no order for %(n)s days", 95),
+            ).to_dict(),
+            Reason(
+                "orders_qoq_change",
+                -0.4,
+                0.3,
+                Message(N_("order frequency down %(pct).0f%% on last quarter"), {"pct": 40.0}),
+            ).to_dict(),
         ],
         ensure_ascii=False,
     )

@@ -7,8 +7,10 @@ The CLI prints ``str(error)`` and exits non-zero; the web layer maps them to HTT
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
 
 
 class KeepwiseError(Exception):
@@ -57,29 +59,88 @@ class TooManyAttemptsError(KeepwiseError, PermissionError):
         self.retry_after_seconds = max(1, int(retry_after_seconds))
 
 
-def N_(message: str) -> str:
-    """Mark ``message`` as a message template for the web catalogs (``pybabel extract -k N_``);
-    returns it unchanged."""
+def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
+    """Mark ``message`` as a message template for the catalogs (``pybabel extract``); returns it
+    unchanged. Templates are English (the msgid) with ``%(name)s`` placeholders."""
     return message
 
 
 @dataclass(frozen=True)
 class Message:
-    """A message as a template (its English text, the catalogs' msgid) plus parameters.
+    """A message as a catalog key (its English text, the msgid) plus parameters.
 
-    ``str(message)`` is the English text; ``message.render(gettext)`` translates the template,
-    and any parameter that is itself a :class:`Message` (or a list of them, joined by "; "),
-    before filling the ``%(name)s`` placeholders in.
+    What the library returns instead of finished sentences: :meth:`render` translates it from
+    the catalogs of :mod:`keepwise.i18n` into a locale (``"en"``, ``"zh_CN"``) and fills in the
+    ``%(name)s`` placeholders; ``str(message)`` is the English text. A parameter that is itself
+    a :class:`Message` (or a list of them, joined by "; ") is rendered in the same locale, and a
+    number is written the locale's way (grouped, no trailing zeros; a :class:`decimal.Decimal`
+    keeps its decimals), so ``Message(N_("total spend %(amount)s"), {"amount": 12345})`` reads
+    "total spend 12,345". ``%(x).1f``-style placeholders format as Python does.
+
+    ``plural`` makes it a plural message (gettext's ``ngettext``): the parameter ``n`` picks the
+    form, see :func:`plural_message`. ``texts`` holds finished texts per locale instead of a
+    template (what old stores kept; see :meth:`fixed`).
+
+    :meth:`to_dict` / :meth:`from_dict` give the JSON form kept in the store:
+    ``{"msgid": ..., "msgid_plural": ..., "params": {...}}`` or ``{"texts": {"en": ..., ...}}``.
     """
 
     template: str
-    params: Mapping[str, object] = field(default_factory=dict, compare=False)
+    params: Mapping[str, object] = field(default_factory=dict)
+    plural: str | None = None
+    texts: Mapping[str, str] | None = None
 
-    def render(self, translate: Callable[[str], str] | None = None) -> str:
-        text = translate(self.template) if translate is not None else self.template
-        if not self.params:
-            return text
-        return text % {k: _render_param(v, translate) for k, v in self.params.items()}
+    def __hash__(self) -> int:  # params may hold lists: hash on the template only
+        return hash((self.template, self.plural))
+
+    @classmethod
+    def fixed(cls, texts: Mapping[str, str | None]) -> Message:
+        """A message that is already written out per locale (``{"en": ..., "zh_CN": ...}``).
+
+        For texts kept from before the catalogs (old stores): it renders the locale's text, else
+        the English one. Locale names are normalised (``zh`` is ``zh_CN``).
+        """
+        from keepwise.i18n import normalize_locale
+
+        clean = {normalize_locale(k): str(v) for k, v in texts.items() if v}
+        english = clean.get("en") or next(iter(clean.values()), "")
+        return cls(english, texts=clean)
+
+    def render(self, locale: str | None = None) -> str:
+        """The message in ``locale`` (``None``: English), from the catalogs of :mod:`keepwise.i18n`."""
+        from keepwise.i18n import render
+
+        return render(self, locale)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON form: ``msgid`` (and ``msgid_plural``) with ``params``, or ``texts``."""
+        if self.texts is not None:
+            return {"texts": dict(self.texts)}
+        out: dict[str, Any] = {"msgid": self.template}
+        if self.plural is not None:
+            out["msgid_plural"] = self.plural
+        if self.params:
+            scalars = _JSON_SCALARS
+            out["params"] = {
+                k: v if type(v) in scalars else _param_to_json(v) for k, v in self.params.items()
+            }
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Message:
+        """The message of a :meth:`to_dict` form.
+
+        Raises
+        ------
+        ValueError
+            ``data`` has neither ``msgid`` nor ``texts``.
+        """
+        if "texts" in data:
+            return cls.fixed(data["texts"] or {})
+        if "msgid" not in data:
+            raise ValueError(f"not a message: {dict(data)!r} has neither 'msgid' nor 'texts'")
+        params = {k: _param_from_json(v) for k, v in (data.get("params") or {}).items()}
+        return cls(str(data["msgid"]), params, plural=data.get("msgid_plural"))
 
     def __str__(self) -> str:
         return self.render()
@@ -96,11 +157,43 @@ class PasswordPolicyError(ConfigError):
         self.message = message
 
 
-def _render_param(value: object, translate: Callable[[str], str] | None) -> object:
+def plural_message(singular: str, plural: str, n: float, **params: object) -> Message:
+    """A message with plural forms (``ngettext``); ``n`` picks the form and fills ``%(n)s``.
+
+    ``plural_message("%(n)s day", "%(n)s days", 5)`` reads "5 days" (5 天). Both English forms
+    are extracted into the catalogs (keyword ``plural_message:1,2``). A count that is not whole
+    (0.5 hours) takes the plural form.
+    """
+    return Message(singular, {"n": n, **params}, plural=plural)
+
+
+def _param_to_json(value: object) -> object:
+    if type(value) in _JSON_SCALARS:
+        return value
     if isinstance(value, Message):
-        return value.render(translate)
-    if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
-        return "; ".join(v.render(translate) for v in value if isinstance(v, Message))
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_param_to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    item = getattr(value, "item", None)  # numpy scalars
+    if item is not None and callable(item) and not isinstance(value, str | bytes):
+        return item()
+    return value
+
+
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _param_from_json(value: object) -> object:
+    if isinstance(value, Mapping):
+        if "msgid" in value or "texts" in value:
+            return Message.from_dict(value)
+        if "decimal" in value:
+            return Decimal(str(value["decimal"]))
+        return dict(value)
+    if isinstance(value, list):
+        return [_param_from_json(v) for v in value]
     return value
 
 
@@ -112,7 +205,7 @@ class Problem:
     (the header is row 1, the first data row is row 2). ``None`` means the
     problem concerns the whole file or column. ``message`` is English (the CLI's);
     ``detail``, when given, is the same message as a :class:`Message`, so other
-    languages can render it (the web's import page): see :meth:`of`.
+    languages can render it (the web's import page, :meth:`text`): see :meth:`of`.
     """
 
     file: str
@@ -129,9 +222,9 @@ class Problem:
         """A problem whose text is ``message`` (English in ``message``, translatable in ``detail``)."""
         return cls(file, row, column, value, str(message), message)
 
-    def text(self, translate: Callable[[str], str] | None = None) -> str:
-        """The problem's message, translated by ``translate`` when it has a ``detail``."""
-        return self.detail.render(translate) if self.detail is not None else self.message
+    def text(self, locale: str | None = None) -> str:
+        """The problem's message in ``locale`` when it has a ``detail`` (else as it came)."""
+        return self.detail.render(locale) if self.detail is not None else self.message
 
     def __str__(self) -> str:
         where = self.file
@@ -183,7 +276,41 @@ class SchemaError(KeepwiseError, ValueError):
 
 
 class NotFittedError(KeepwiseError, ValueError, AttributeError):
-    """An estimator was used before ``fit``."""
+    """An estimator was used before ``fit``.
+
+    When scikit-learn has been imported, the error raised is also an instance of
+    ``sklearn.exceptions.NotFittedError``, so code written for scikit-learn catches it too
+    (keepwise itself never imports scikit-learn for this).
+    """
+
+    def __new__(cls, *args: object, **kwargs: object) -> NotFittedError:
+        if cls is NotFittedError:
+            cls = _sklearn_not_fitted() or cls
+        return super().__new__(cls, *args, **kwargs)
+
+    def __reduce__(self) -> tuple[type[NotFittedError], tuple[object, ...]]:
+        return NotFittedError, self.args
+
+
+_SKLEARN_NOT_FITTED: list[type[NotFittedError]] = []
+
+
+def _sklearn_not_fitted() -> type[NotFittedError] | None:
+    """:class:`NotFittedError` that is also scikit-learn's, once scikit-learn is imported."""
+    if _SKLEARN_NOT_FITTED:
+        return _SKLEARN_NOT_FITTED[0]
+    import sys
+
+    exceptions = sys.modules.get("sklearn.exceptions")
+    if exceptions is None:
+        return None
+    both = type(
+        "NotFittedError",
+        (NotFittedError, exceptions.NotFittedError),
+        {"__module__": __name__, "__doc__": NotFittedError.__doc__},
+    )
+    _SKLEARN_NOT_FITTED.append(both)
+    return both
 
 
 class ConvergenceError(KeepwiseError, RuntimeError):

@@ -1,8 +1,9 @@
 """Retention analytics written once as Ibis expressions, run on DuckDB (default) or Spark.
 
 Expression functions take ``ibis.Table``s and keyword-only options and return Ibis
-expressions; the ``*_report`` functions take a :class:`Dataset` and return pandas
-DataFrames with the stable column names documented in ``docs/metrics.md``.
+expressions; the ``*_report`` functions take a :class:`Dataset` (or a DataFrame of orders,
+or anything :func:`as_dataset` takes) and return pandas DataFrames with the stable column
+names documented in ``docs/metrics.md``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from keepwise.analytics._inputs import as_dataset
     from keepwise.analytics.activity import activity_spells, customer_windows, order_days, status_at
     from keepwise.analytics.clv import (
         DEFAULT_TIERS,
@@ -53,6 +55,7 @@ if TYPE_CHECKING:
 # keepwise.analytics stays cheap (no scipy until a model needs it), which keeps the CLI and
 # short jobs quick.
 _EXPORTS: dict[str, str] = {
+    "as_dataset": "keepwise.analytics._inputs",
     "activity_spells": "keepwise.analytics.activity",
     "customer_windows": "keepwise.analytics.activity",
     "order_days": "keepwise.analytics.activity",
@@ -134,6 +137,7 @@ __all__ = [
     "Dataset",
     "RFMConfig",
     "activity_spells",
+    "as_dataset",
     "churn_report",
     "churned_profile",
     "cohort_matrix",

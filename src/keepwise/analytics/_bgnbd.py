@@ -28,10 +28,10 @@ from scipy.optimize import minimize
 from scipy.special import digamma, expit, gammaln, hyp2f1
 from threadpoolctl import threadpool_limits
 
+from keepwise.analytics._base import Estimator, customer_index, interval
 from keepwise.errors import (
     ConfigError,
     ConvergenceError,
-    NotFittedError,
     SchemaError,
     StatisticalWarning,
 )
@@ -43,63 +43,95 @@ TIME_UNIT_DAYS: dict[str, float] = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 _Z95 = 1.959963984540054
 
 
-# -- estimator plumbing --------------------------------------------------------------------
+# -- shared by both models --------------------------------------------------------------------
 
 
-class _Estimator:
-    """A small clone of scikit-learn's ``BaseEstimator``: params from ``__init__``, repr, fitted check."""
+class _FittedByLikelihood(Estimator):
+    """What BG/NBD and Gamma-Gamma share: the penalizer, the summary with intervals on the log
+    scale, the parameter plot and the boundary warning."""
 
-    _param_names: tuple[str, ...] = ("penalizer",)
+    _parameter_constraints = {"penalizer": interval(0.0)}
+    _fit_signature = "fit(rfm)"
+    _fitted_attribute = "n_customers_"  # set last
 
-    def get_params(self, deep: bool = True) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in self._param_names}
+    params_: pd.Series
+    standard_errors_: pd.Series
 
-    def set_params(self, **params: Any) -> Self:
-        for name, value in params.items():
-            if name not in self._param_names:
-                raise ConfigError(f"{type(self).__name__} has no parameter {name!r}")
-            setattr(self, name, value)
-        return self
+    def _summary(self) -> pd.DataFrame:
+        """``coef``, ``se`` and a 95% interval ``lower``, ``upper`` per parameter.
 
-    def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
-        return f"{type(self).__name__}({args})"
-
-    def _check_params(self) -> None:
-        penalizer = getattr(self, "penalizer", 0.0)
-        if not isinstance(penalizer, int | float) or not np.isfinite(penalizer) or penalizer < 0:
-            raise ConfigError(f"penalizer must be a finite number >= 0, got {penalizer!r}")
-
-    def _check_is_fitted(self) -> None:
-        if not hasattr(self, "params_"):
-            raise NotFittedError(
-                f"this {type(self).__name__} is not fitted yet; call fit(rfm) first"
-            )
-
-    @property
-    def summary(self) -> pd.DataFrame:
-        """Fitted parameters: ``coef``, ``se`` (from the inverse Hessian), ``lower``, ``upper`` (95%)."""
-        self._check_is_fitted()
-        params: pd.Series = self.params_  # type: ignore[attr-defined]
-        se: pd.Series = self.standard_errors_  # type: ignore[attr-defined]
+        The parameters are estimated on the log scale, where the likelihood is close to
+        quadratic, so the interval is ``exp(log(coef) ± 1.96 · se(log coef))`` with
+        ``se(log coef) = se / coef`` (the delta method): it is never negative for these
+        positive parameters, and it is not symmetric around ``coef``.
+        """
+        coef = self.params_
+        se_log = self.standard_errors_ / coef
         return pd.DataFrame(
-            {"coef": params, "se": se, "lower": params - _Z95 * se, "upper": params + _Z95 * se},
-            index=params.index,
+            {
+                "coef": coef,
+                "se": self.standard_errors_,
+                "lower": coef * np.exp(-_Z95 * se_log),
+                "upper": coef * np.exp(_Z95 * se_log),
+            },
+            index=coef.index,
         )
 
     def plot(self, ax: Any = None) -> Any:
-        """Plot the fitted parameters with their 95% intervals (matplotlib, imported lazily)."""
-        import matplotlib.pyplot as plt
-
-        summary = self.summary
-        if ax is None:
-            _, ax = plt.subplots()
-        ax.errorbar(
-            summary["coef"], range(len(summary)), xerr=_Z95 * summary["se"], fmt="o", capsize=3
-        )
+        """The fitted parameters with their 95% intervals, on a log axis (matplotlib Axes)."""
+        summary = self.summary_
+        ax = self._axes(ax)
+        coef = summary["coef"].to_numpy()
+        spread = np.vstack([coef - summary["lower"].to_numpy(), summary["upper"].to_numpy() - coef])
+        ax.errorbar(coef, range(len(summary)), xerr=spread, fmt="o", capsize=3)
+        ax.set_xscale("log")
         ax.set_yticks(range(len(summary)), list(summary.index))
+        ax.set_xlabel("estimate (95% interval)")
         ax.set_title(type(self).__name__)
         return ax
+
+
+#: A fitted parameter below this (in the fit's own scale) sits on the boundary of the
+#: parameter space (0), where the likelihood is flat and the Hessian says nothing.
+_BOUNDARY = 1e-6
+#: The Hessian is ill-conditioned when its smallest eigenvalue is below this share of its
+#: largest: seen from the data, some combination of parameters is then not identified.
+#: (CDNOW: 1/165 for BG/NBD and 1/890 for Gamma-Gamma; a fit on the boundary: 1e-7 or less.)
+_ILL_CONDITIONED = 1e-6
+
+
+def _warn_if_degenerate(
+    name: str, names: list[str], log_params: np.ndarray, hess: np.ndarray
+) -> None:
+    """Emit a :class:`StatisticalWarning` naming the parameters when the fit lies on the
+    boundary of the parameter space or the Hessian is singular or ill-conditioned."""
+    problems = []
+    at_zero = [n for n, lp in zip(names, log_params, strict=True) if np.exp(lp) < _BOUNDARY]
+    if at_zero:
+        values = ", ".join(
+            f"{n} ≈ 0 ({np.exp(lp):.2g})"
+            for n, lp in zip(names, log_params, strict=True)
+            if n in at_zero
+        )
+        problems.append(f"the fit lies on the boundary of the parameter space: {values}")
+    eigenvalues, vectors = np.linalg.eigh(hess)
+    top = float(np.max(np.abs(eigenvalues)))
+    weakest = int(np.argmin(eigenvalues))
+    if not np.all(np.isfinite(eigenvalues)) or eigenvalues[weakest] <= _ILL_CONDITIONED * top:
+        involved = [n for n, v in zip(names, vectors[:, weakest], strict=True) if abs(v) > 0.3]
+        kind = "singular" if eigenvalues[weakest] <= 0 else "ill-conditioned"
+        problems.append(
+            f"the Hessian is {kind}, so {', '.join(involved)} "
+            f"{'is' if len(involved) == 1 else 'are'} not identified by the data and "
+            "the standard errors and intervals are unreliable"
+        )
+    if problems:
+        warnings.warn(
+            f"{name}: {'; '.join(problems)}. Check the data (enough repeat buyers, a long "
+            "enough period) or refit with a small penalizer (e.g. 0.001).",
+            StatisticalWarning,
+            stacklevel=3,
+        )
 
 
 def _column(rfm: pd.DataFrame, name: str) -> np.ndarray:
@@ -198,6 +230,19 @@ def _fit_log_params(
     return result.x, float(result.fun), hess
 
 
+def _standard_errors(cov: np.ndarray, names: list[str]) -> pd.Series:
+    """Square roots of the variances (NaN where a singular Hessian left a negative one)."""
+    variances = np.diag(cov)
+    with np.errstate(invalid="ignore"):
+        se = np.sqrt(np.where(variances >= 0, variances, np.nan))
+    return pd.Series(se, index=names, name="se")
+
+
+def _per_customer(rfm: pd.DataFrame, values: np.ndarray, name: str) -> pd.Series:
+    """One prediction per row of ``rfm`` as a Series indexed by customer id."""
+    return pd.Series(np.asarray(values, dtype=float), index=customer_index(rfm), name=name)
+
+
 def _covariance(params: np.ndarray, hess: np.ndarray, n: int) -> np.ndarray:
     try:
         cov_log = np.linalg.inv(hess) / n
@@ -286,7 +331,7 @@ def _bgnbd_nll(log_params: np.ndarray, d: _BGData, penalizer: float) -> tuple[fl
     return value, grad_nat * params
 
 
-class BetaGeoModel(_Estimator):
+class BetaGeoModel(_FittedByLikelihood):
     """The BG/NBD model of repeat purchasing (Fader, Hardie & Lee 2005a).
 
     Each customer buys at a Poisson rate λ ~ Gamma(r, α) while alive and, after each
@@ -303,10 +348,19 @@ class BetaGeoModel(_Estimator):
     params_ : pandas.Series
         ``r``, ``alpha``, ``a``, ``b`` (``alpha`` in the time unit of the RFM frame).
     standard_errors_ : pandas.Series
+        From the inverse Hessian of the log-likelihood, by the delta method.
     variance_matrix_ : pandas.DataFrame
     log_likelihood_ : float
         Total log-likelihood at the estimates.
     n_customers_ : int
+    summary_ : pandas.DataFrame
+        ``coef``, ``se``, ``lower``, ``upper`` per parameter; the 95% interval is computed on
+        the log scale, so it stays positive.
+
+    Per-customer predictions are Series indexed by the RFM frame's ``customer_id`` column
+    (or by its index when it has none). A fit on the boundary of the parameter space (say
+    ``a`` ≈ 0: hardly anyone seems to drop out) or with a singular Hessian emits a
+    :class:`~keepwise.errors.StatisticalWarning` naming the parameters.
 
     References
     ----------
@@ -325,13 +379,12 @@ class BetaGeoModel(_Estimator):
     [1.0, 0.59, 0.86, 0.35, 1.0, 0.33]
     """
 
-    _param_names = ("penalizer",)
-
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
 
-    def fit(self, rfm: pd.DataFrame) -> Self:
-        """Fit on an RFM frame with ``frequency``, ``recency`` and ``T`` (one row per customer).
+    def fit(self, X: pd.DataFrame, y: None = None) -> Self:
+        """Fit on an RFM frame ``X`` with ``frequency``, ``recency`` and ``T`` (one row per
+        customer, as :func:`~keepwise.analytics.clv.rfm_summary` makes it); ``y`` is unused.
 
         Raises
         ------
@@ -340,7 +393,8 @@ class BetaGeoModel(_Estimator):
         ConvergenceError
             The optimiser did not reach a maximum.
         """
-        self._check_params()
+        self._validate_params()
+        rfm = X
         cols = validate_rfm(rfm)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
         if x.size == 0:
@@ -358,22 +412,27 @@ class BetaGeoModel(_Estimator):
             return _bgnbd_nll(log_params, scaled, penalizer)
 
         log_params, value, hess = _fit_log_params(objective, np.full(4, 0.1), x.size, "BG/NBD")
+        names = ["r", "alpha", "a", "b"]
+        _warn_if_degenerate("BG/NBD", names, log_params, hess)
         params = np.exp(log_params)
         cov = _covariance(params, hess, x.size)
         params[1] /= scale
         cov[1, :] /= scale
         cov[:, 1] /= scale
-        names = ["r", "alpha", "a", "b"]
         self.params_ = pd.Series(params, index=names, name="coef")
         self.variance_matrix_ = pd.DataFrame(cov, index=names, columns=names)
-        self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=names, name="se")
+        self.standard_errors_ = _standard_errors(cov, names)
         ll_value, _ = _bgnbd_nll(np.log(params), _BGData(x, t_x, T), 0.0)
         self.log_likelihood_ = -ll_value * x.size
         self.n_customers_ = int(x.size)
         return self
 
-    def probability_alive(self, rfm: pd.DataFrame) -> np.ndarray:
-        """P(alive) at the end of the observation period for each customer (FHL 2005a, eq. 2 note)."""
+    def probability_alive(self, rfm: pd.DataFrame) -> pd.Series:
+        """P(alive) at the end of the observation period for each customer (FHL 2005a, eq. 2 note).
+
+        A Series ``p_alive`` indexed by customer id (the frame's ``customer_id`` column, else
+        its index).
+        """
         self._check_is_fitted()
         cols = validate_rfm(rfm)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
@@ -381,16 +440,20 @@ class BetaGeoModel(_Estimator):
         log_div = (r + x) * np.log((alpha + T) / (alpha + t_x)) + np.log(
             a / (b + np.maximum(x, 1) - 1)
         )
-        return np.where(x == 0, 1.0, expit(-log_div))
+        return _per_customer(rfm, np.where(x == 0, 1.0, expit(-log_div)), "p_alive")
 
-    def expected_purchases(self, rfm: pd.DataFrame, *, horizon: float) -> np.ndarray:
+    def expected_purchases(self, rfm: pd.DataFrame, *, horizon: float) -> pd.Series:
         """Expected number of purchases in the next ``horizon`` time units, given each history.
 
-        The conditional expectation E[Y(t) | x, t_x, T] of FHL (2005a), eq. (10).
+        The conditional expectation E[Y(t) | x, t_x, T] of FHL (2005a), eq. (10); a Series
+        ``expected_purchases`` indexed by customer id.
         """
         self._check_is_fitted()
         cols = validate_rfm(rfm)
-        return self._conditional_expected(cols["frequency"], cols["recency"], cols["T"], horizon)
+        expected = self._conditional_expected(
+            cols["frequency"], cols["recency"], cols["T"], horizon
+        )
+        return _per_customer(rfm, expected, "expected_purchases")
 
     def _conditional_expected(
         self, x: np.ndarray, t_x: np.ndarray, T: np.ndarray, t: float
@@ -470,7 +533,7 @@ def _gg_nll(log_params: np.ndarray, d: _GGData, penalizer: float) -> tuple[float
     return float(value), grad_nat * params
 
 
-class GammaGammaModel(_Estimator):
+class GammaGammaModel(_FittedByLikelihood):
     """The Gamma-Gamma model of average spend per transaction (Fader, Hardie & Lee 2005b).
 
     A customer's transaction values are Gamma(p, ν) with ν ~ Gamma(q, γ) across customers;
@@ -487,7 +550,8 @@ class GammaGammaModel(_Estimator):
     ----------
     params_ : pandas.Series
         ``p``, ``q``, ``v`` (``v`` is the paper's γ).
-    standard_errors_, variance_matrix_, log_likelihood_, n_customers_
+    standard_errors_, variance_matrix_, log_likelihood_, n_customers_, summary_
+        As in :class:`BetaGeoModel` (``n_customers_`` counts the repeat buyers fitted on).
 
     References
     ----------
@@ -496,15 +560,14 @@ class GammaGammaModel(_Estimator):
     Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary Value".
     """
 
-    _param_names = ("penalizer",)
-
     def __init__(self, penalizer: float = 0.0) -> None:
         self.penalizer = penalizer
 
-    def fit(self, rfm: pd.DataFrame) -> Self:
-        """Fit on the repeat buyers of an RFM frame with ``frequency`` and ``monetary_value``."""
-        self._check_params()
-        cols = validate_rfm(rfm, monetary=True)
+    def fit(self, X: pd.DataFrame, y: None = None) -> Self:
+        """Fit on the repeat buyers of an RFM frame ``X`` with ``frequency`` and
+        ``monetary_value``; ``y`` is unused."""
+        self._validate_params()
+        cols = validate_rfm(X, monetary=True)
         keep = cols["frequency"] > 0
         free = int(np.sum(keep & (cols["monetary_value"] <= 0)))
         if free:
@@ -525,21 +588,29 @@ class GammaGammaModel(_Estimator):
             return _gg_nll(log_params, data, penalizer)
 
         log_params, value, hess = _fit_log_params(objective, np.full(3, 0.1), x.size, "Gamma-Gamma")
+        names = ["p", "q", "v"]
+        _warn_if_degenerate("Gamma-Gamma", names, log_params, hess)
         params = np.exp(log_params)
         cov = _covariance(params, hess, x.size)
-        names = ["p", "q", "v"]
         self.params_ = pd.Series(params, index=names, name="coef")
         self.variance_matrix_ = pd.DataFrame(cov, index=names, columns=names)
-        self.standard_errors_ = pd.Series(np.sqrt(np.diag(cov)), index=names, name="se")
+        self.standard_errors_ = _standard_errors(cov, names)
         ll_value, _ = _gg_nll(log_params, data, 0.0)
         self.log_likelihood_ = -ll_value * x.size
         self.n_customers_ = int(x.size)
         return self
 
-    def conditional_expected_average_profit(self, rfm: pd.DataFrame) -> np.ndarray:
-        """E[mean spend | x, m_x] = (p (γ + x m_x)) / (p x + q − 1); the population mean when x = 0."""
+    def conditional_expected_average_profit(self, rfm: pd.DataFrame) -> pd.Series:
+        """E[mean spend | x, m_x] = (p (γ + x m_x)) / (p x + q − 1); the population mean when x = 0.
+
+        A Series ``expected_avg_spend`` indexed by customer id.
+        """
         self._check_is_fitted()
-        cols = validate_rfm(rfm, monetary=True)
+        return _per_customer(
+            rfm, self._expected_spend(validate_rfm(rfm, monetary=True)), "expected_avg_spend"
+        )
+
+    def _expected_spend(self, cols: dict[str, np.ndarray]) -> np.ndarray:
         p, q, v = self.params_.to_numpy()
         x = cols["frequency"]
         m = np.where(x > 0, cols["monetary_value"], 0.0)
@@ -557,14 +628,15 @@ class GammaGammaModel(_Estimator):
         horizon_months: int = 12,
         discount_rate: float = 0.01,
         time_unit: str = "W",
-    ) -> np.ndarray:
+    ) -> pd.Series:
         """Discounted CLV over ``horizon_months``, following ``lifetimes``' discrete method.
 
         For each month ``k = 1..horizon_months`` the expected purchases in that month,
         ``E[Y(k·f)] − E[Y((k−1)·f)]`` (``f`` = time units per month: 30 for days, 4.345 for
         weeks, 1 for months, the constants ``lifetimes`` uses), are multiplied by the
         expected spend per purchase and discounted by ``(1 + discount_rate) ** k``
-        (``discount_rate`` is monthly). The sum is the CLV.
+        (``discount_rate`` is monthly). The sum is the CLV: a Series ``clv`` indexed by
+        customer id.
         """
         self._check_is_fitted()
         bgnbd._check_is_fitted()
@@ -574,7 +646,7 @@ class GammaGammaModel(_Estimator):
         if horizon_months < 0 or discount_rate <= -1:
             raise ConfigError("horizon_months must be >= 0 and discount_rate > -1")
         cols = validate_rfm(rfm, monetary=True)
-        spend = self.conditional_expected_average_profit(rfm)
+        spend = self._expected_spend(cols)
         x, t_x, T = cols["frequency"], cols["recency"], cols["T"]
         f = factors[time_unit]
         clv = np.zeros(x.size)
@@ -583,4 +655,4 @@ class GammaGammaModel(_Estimator):
             current = bgnbd._conditional_expected(x, t_x, T, k * f)
             clv += spend * (current - previous) / (1 + discount_rate) ** k
             previous = current
-        return clv
+        return _per_customer(rfm, clv, "clv")

@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from keepwise.analytics._bgnbd import TIME_UNIT_DAYS, BetaGeoModel, GammaGammaModel, validate_rfm
+from keepwise.analytics._inputs import DataLike, as_dataset, as_orders
 from keepwise.analytics.periods import require_date
-from keepwise.errors import ConfigError, SchemaError
+from keepwise.errors import N_, ConfigError, SchemaError
 
 __all__ = [
     "BetaGeoModel",
@@ -55,7 +56,7 @@ def _require(table: ibis.Table, columns: Sequence[str], what: str) -> None:
 
 
 def rfm_summary(
-    orders: ibis.Table,
+    orders: DataLike,
     *,
     calibration_end: Any = None,
     as_of: Any = None,
@@ -74,7 +75,9 @@ def rfm_summary(
     Parameters
     ----------
     orders
-        Orders with ``customer_col``, ``datetime_col`` and ``monetary_col``.
+        An Ibis table of orders with ``customer_col``, ``datetime_col`` and ``monetary_col``,
+        or a DataFrame of orders (``customer_id``, ``ordered_at``, ``amount``), a Dataset (its
+        completed orders) or anything else :func:`~keepwise.analytics.as_dataset` takes.
     calibration_end, as_of
         The end of the observation (calibration) period, inclusive (give one of them).
     time_unit
@@ -99,6 +102,7 @@ def rfm_summary(
         raise ConfigError(
             f"time_unit must be one of {', '.join(TIME_UNIT_DAYS)}, got {time_unit!r}"
         )
+    orders = as_orders(orders)
     _require(orders, [customer_col, datetime_col, monetary_col], "orders")
     if (calibration_end is None) == (as_of is None):
         raise ConfigError(
@@ -137,9 +141,22 @@ def rfm_summary(
 # -- the documents' formula -------------------------------------------------------------------
 
 
+def _tables(orders: DataLike, customers: Any) -> tuple[ibis.Table, ibis.Table | None]:
+    """Orders and customers as Ibis tables: Ibis tables as they are; a Dataset (or what
+    :func:`~keepwise.analytics.as_dataset` takes) gives its orders and, unless ``customers``
+    is given, its customers."""
+    if isinstance(orders, ibis.Table):
+        return orders, customers
+    if customers is not None and not isinstance(customers, ibis.Table):
+        ds = as_dataset({"orders": orders, "customers": customers})
+        return ds.orders, ds.customers
+    ds = as_dataset(orders)
+    return ds.orders, customers if customers is not None else ds.customers
+
+
 def formula_clv(
-    orders: ibis.Table,
-    customers: ibis.Table | None = None,
+    orders: DataLike,
+    customers: Any = None,
     *,
     as_of: Any,
     expected_years: float | pd.Series = 3.0,
@@ -154,9 +171,10 @@ def formula_clv(
     Parameters
     ----------
     orders
-        Orders (``customer_id``, ``ordered_at``, ``amount``).
+        Orders (``customer_id``, ``ordered_at``, ``amount``): an Ibis table, a DataFrame, or
+        a Dataset (whose customers are used unless ``customers`` is given).
     customers
-        Optional customers table; ``acquisition_cost`` (one-off) and, if present, a
+        Optional customers table (Ibis or DataFrame); ``acquisition_cost`` (one-off) and, if present, a
         ``maintenance_cost`` column (annual, per customer) are used. Missing values are 0.
     as_of
         The valuation date (inclusive).
@@ -174,12 +192,13 @@ def formula_clv(
     Returns
     -------
     pandas.DataFrame
-        Indexed by ``customer_id``: ``annual_amount``, ``expected_years``,
+        Indexed by ``customer_id`` (sorted): ``annual_amount``, ``expected_years``,
         ``acquisition_cost``, ``maintenance_cost`` (total over the expected years),
         ``formula_clv``.
     """
     if annual_amount not in ("trailing", "tenure"):
         raise ConfigError(f"annual_amount must be 'trailing' or 'tenure', got {annual_amount!r}")
+    orders, customers = _tables(orders, customers)
     _require(orders, [customer_col, "ordered_at", "amount"], "orders")
     end = require_date(as_of, "as_of")
     day = (
@@ -198,6 +217,7 @@ def formula_clv(
     agg = agg.mutate(tenure_days=ibis.literal(end).delta(agg.first, unit="day"))
     frame = agg.to_pandas().rename(columns={"cid": "customer_id"}).set_index("customer_id")
     frame.index = frame.index.astype(str)
+    frame = frame.sort_index()  # engines return groups in no fixed order
     if annual_amount == "trailing":
         annual = frame["trailing"].astype(float)
     else:
@@ -242,19 +262,28 @@ def formula_clv(
 
 @dataclass(frozen=True)
 class Tier:
-    """A value tier: customers with value ``>= min_value`` (and below the next tier up)."""
+    """A value tier: customers with value ``>= min_value`` (and below the next tier up).
+
+    ``name`` is the key; ``label`` (default: the name) and ``action`` are English catalog keys,
+    rendered in the reader's language by :func:`keepwise.i18n.gettext`.
+    """
 
     min_value: float
     name: str
-    label_zh: str = ""
+    label: str = ""
     action: str = ""
 
 
 DEFAULT_TIERS: tuple[Tier, ...] = (
-    Tier(5_000_000, "strategic", "战略客户", "dedicated success manager"),
-    Tier(1_000_000, "key", "重点客户", "named account manager, quarterly business review"),
-    Tier(0, "standard", "普通客户", "standard service"),
-    Tier(-math.inf, "unprofitable", "亏损客户", "review cost to serve"),
+    Tier(5_000_000, "strategic", N_("strategic customer"), N_("dedicated success manager")),
+    Tier(
+        1_000_000,
+        "key",
+        N_("key customer"),
+        N_("named account manager, quarterly business review"),
+    ),
+    Tier(0, "standard", N_("standard customer"), N_("standard service")),
+    Tier(-math.inf, "unprofitable", N_("unprofitable customer"), N_("review cost to serve")),
 )
 
 
@@ -283,7 +312,8 @@ def assign_tiers(values: pd.Series, tiers: Sequence[Tier] = DEFAULT_TIERS) -> pd
     Returns
     -------
     pandas.DataFrame
-        Same index as ``values``: ``tier``, ``tier_zh``, ``tier_action`` (empty for NaN values).
+        Same index as ``values``: ``tier`` (the name), ``tier_name`` (its label) and
+        ``tier_action``, both English catalog keys (empty for NaN values).
     """
     ordered = sorted(tiers, key=lambda t: t.min_value, reverse=True)
     if not ordered:
@@ -296,8 +326,9 @@ def assign_tiers(values: pd.Series, tiers: Sequence[Tier] = DEFAULT_TIERS) -> pd
     def pick(attr: str) -> list[str]:
         return [str(getattr(ordered[i], attr)) if i >= 0 else "" for i in idx]
 
+    labels = [(ordered[i].label or ordered[i].name) if i >= 0 else "" for i in idx]
     return pd.DataFrame(
-        {"tier": pick("name"), "tier_zh": pick("label_zh"), "tier_action": pick("action")},
+        {"tier": pick("name"), "tier_name": labels, "tier_action": pick("action")},
         index=values.index,
     )
 
@@ -318,7 +349,7 @@ class ClvResult:
         """Both models' parameters: ``model``, ``param``, ``coef``, ``se``, ``lower``, ``upper``."""
         parts = []
         for name, model in (("bgnbd", self.bgnbd), ("gamma_gamma", self.gamma_gamma)):
-            s = model.summary.reset_index(names="param")
+            s = model.summary_.reset_index(names="param")
             s.insert(0, "model", name)
             parts.append(s)
         return pd.concat(parts, ignore_index=True)
@@ -351,8 +382,8 @@ class ClvResult:
 
 
 def customer_value(
-    orders: ibis.Table,
-    customers: ibis.Table | None = None,
+    orders: DataLike,
+    customers: Any = None,
     *,
     calibration_end: Any = None,
     time_unit: str = "W",
@@ -367,6 +398,9 @@ def customer_value(
 ) -> ClvResult:
     """Fit BG/NBD + Gamma-Gamma on the orders and value every customer both ways.
 
+    ``orders`` is an Ibis table, a DataFrame of orders or a Dataset (whose customers are used
+    unless ``customers`` is given), as in :func:`formula_clv`.
+
     ``calibration_end`` defaults to the date of the last order. The horizon for
     ``expected_purchases`` is ``horizon_months`` converted to ``time_unit``. With
     ``years_from_model`` the formula's expected years are ``expected_years × p_alive`` per
@@ -378,11 +412,12 @@ def customer_value(
         ``customers`` is indexed by ``customer_id`` with ``frequency``, ``recency``, ``T``,
         ``monetary_value``, ``p_alive``, ``expected_purchases``, ``expected_avg_spend``,
         ``clv`` (discounted, model-based), ``annual_amount``, ``expected_years``,
-        ``acquisition_cost``, ``maintenance_cost``, ``formula_clv``, ``tier``, ``tier_zh``,
+        ``acquisition_cost``, ``maintenance_cost``, ``formula_clv``, ``tier``, ``tier_name``,
         ``tier_action``.
     """
     if tier_on not in ("clv", "formula_clv"):
         raise ConfigError(f"tier_on must be 'clv' or 'formula_clv', got {tier_on!r}")
+    orders, customers = _tables(orders, customers)
     if calibration_end is None:
         day = orders.ordered_at.max().execute()
         if day is None or (isinstance(day, float) and math.isnan(day)) or pd.isna(day):

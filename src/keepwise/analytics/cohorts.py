@@ -8,7 +8,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
-from keepwise.analytics.dataset import Dataset
+from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.periods import to_date
 
 COHORT_COLUMNS = [
@@ -78,9 +78,14 @@ def cohort_retention(
     return t.select(*COHORT_COLUMNS).order_by(["cohort", "months_since"])
 
 
-def cohort_report(ds: Dataset, *, as_of: Any = None, max_months: int | None = None) -> pd.DataFrame:
-    """:func:`cohort_retention` on a dataset, as a long DataFrame (:data:`COHORT_COLUMNS`)."""
-    df = cohort_retention(ds.orders, as_of=to_date(as_of), max_months=max_months).to_pandas()
+def cohort_report(
+    ds: DataLike, *, as_of: Any = None, max_months: int | None = None
+) -> pd.DataFrame:
+    """:func:`cohort_retention` on a dataset (or an orders DataFrame, or anything
+    :func:`~keepwise.analytics.as_dataset` takes), as a long DataFrame (:data:`COHORT_COLUMNS`)."""
+    df = cohort_retention(
+        as_dataset(ds).orders, as_of=to_date(as_of), max_months=max_months
+    ).to_pandas()
     df["cohort"] = pd.to_datetime(df["cohort"]).dt.date
     return df.reset_index(drop=True)
 

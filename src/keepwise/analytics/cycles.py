@@ -10,9 +10,9 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.activity import day_number, order_days
 from keepwise.analytics.config import CycleConfig
-from keepwise.analytics.dataset import Dataset
 from keepwise.analytics.periods import to_date
 
 CYCLE_COLUMNS = [
@@ -151,15 +151,19 @@ def _risk_table(
 
 
 def cycles_report(
-    ds: Dataset,
+    ds: DataLike,
     *,
     as_of: Any = None,
     config: CycleConfig = CycleConfig(),
     industry_risk: Mapping[str, float] | None = None,
     overdue_only: bool = False,
 ) -> pd.DataFrame:
-    """:func:`purchase_cycles` on a dataset, with dates; sorted by priority (highest first)."""
+    """:func:`purchase_cycles` on a dataset (or an orders DataFrame, or anything
+    :func:`~keepwise.analytics.as_dataset` takes), with dates; sorted by priority (highest
+    first)."""
     from keepwise.analytics.metrics import data_dates
+
+    ds = as_dataset(ds)
 
     as_of_d = to_date(as_of) or data_dates(ds)[1]
     expr = purchase_cycles(

@@ -1,10 +1,18 @@
 """The analytics dataset: the keepwise tables as Ibis tables on an execution engine.
 
 :func:`load_dataset` accepts the keepwise store (a SQLite or PostgreSQL URL), a folder of
-files (``orders.csv`` or ``orders.parquet`` plus optional ``customers.*``,
-``interactions.*``, ``tickets.*``, ``feedback.*``, ``contacts.*``) or a dict of
-pandas / Polars / Arrow frames, and returns a :class:`Dataset` whose tables live on
-DuckDB (default) or on Spark through Ibis's PySpark backend.
+files (``orders.csv`` or ``orders.parquet``, ``.xlsx``, ``.tsv``, ``.txt``, plus optional
+``customers.*``, ``interactions.*``, ``tickets.*``, ``feedback.*``, ``contacts.*``) or a dict
+of pandas / Polars / Arrow frames, and returns a :class:`Dataset` whose tables live on DuckDB
+(default) or on Spark through Ibis's PySpark backend.
+
+Every table's columns and types come from the column contracts of :mod:`keepwise.schema`.
+Files are read by the importer's own reader (:class:`keepwise.schema.typed.TypedReader`), so a
+folder accepts exactly what ``keepwise import`` accepts (encodings, Chinese headers, title
+rows, ``¥`` amounts, Chinese dates and values) and a bad cell is reported the same way, with
+file, row, column and value. Files whose every cell is already in its final form (Parquet from
+a warehouse, plain UTF-8 CSV) are read by DuckDB directly, to the same result
+(:mod:`keepwise.schema.fastpath`).
 
 Data in the store is read with SQLAlchemy in chunks into Arrow and handed to an
 in-memory DuckDB: Ibis on SQLite itself is 33-42x slower. In every table
@@ -17,7 +25,7 @@ import os
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -25,96 +33,63 @@ import ibis
 import ibis.expr.datatypes as dt
 import pyarrow as pa
 
-from keepwise.errors import ConfigError, NotFoundError, Problem, SchemaError, ValidationError
+from keepwise.errors import ConfigError, NotFoundError, SchemaError, ValidationError
+from keepwise.schema.contract import Field, TableContract
+from keepwise.schema.fields import CONTRACTS
 
 Backend = Literal["duckdb", "pyspark"]
 TABLE_NAMES = ("orders", "customers", "interactions", "tickets", "feedback", "contacts")
-_EXTENSIONS = (".parquet", ".csv")
+#: File endings looked for in a folder, in order of preference (the format itself is
+#: recognised from the content, as ``keepwise import`` does).
+FILE_EXTENSIONS = (".parquet", ".csv", ".tsv", ".txt", ".xlsx", ".xlsm")
 _CHUNK_ROWS = 100_000
 
+#: The Arrow type of each contract field type; the engine types follow from it.
+_ARROW: dict[str, pa.DataType] = {
+    "id": pa.string(),
+    "ref": pa.string(),
+    "text": pa.string(),
+    "enum": pa.string(),
+    "currency": pa.string(),
+    "tags": pa.string(),  # "a;b;c"
+    "date": pa.date32(),
+    "datetime": pa.timestamp("us"),
+    "money": pa.float64(),
+    "number": pa.float64(),
+}
+
+
+def _names(table: str) -> dict[str, str]:
+    """Field -> column name in the dataset: a customer's own id is its ``customer_id``."""
+    return {"external_id": "customer_id"} if table == "customers" else {}
+
+
+def _columns(contract: TableContract) -> dict[str, Field]:
+    names = _names(contract.name)
+    return {names.get(f.name, f.name): f for f in contract.fields}
+
+
 # Column types every table is normalised to (columns absent from a source are left out,
-# except the ones listed in _DEFAULTS, which are added).
+# except fields with a default, which a file without them gets).
 _TYPES: dict[str, dict[str, dt.DataType]] = {
-    "orders": {
-        "external_id": dt.string,
-        "customer_id": dt.string,
-        "ordered_at": dt.timestamp,
-        "amount": dt.float64,
-        "currency": dt.string,
-        "quantity": dt.float64,
-        "product": dt.string,
-        "category": dt.string,
-        "status": dt.string,
-    },
-    "customers": {
-        "customer_id": dt.string,
-        "name": dt.string,
-        "kind": dt.string,
-        "industry": dt.string,
-        "region": dt.string,
-        "group_name": dt.string,
-        "tags": dt.string,
-        "owner": dt.string,
-        "acquired_at": dt.date,
-        "acquisition_channel": dt.string,
-        "acquisition_cost": dt.float64,
-        "status": dt.string,
-        "contract_start": dt.date,
-        "contract_end": dt.date,
-        "budget": dt.float64,
-        "budget_required": dt.float64,
-        "technical_match": dt.float64,
-        "industry_fit": dt.float64,
-        "supply_chain_risk": dt.float64,
-    },
-    "interactions": {
-        "external_id": dt.string,
-        "customer_id": dt.string,
-        "occurred_at": dt.timestamp,
-        "channel": dt.string,
-        "direction": dt.string,
-        "duration_minutes": dt.float64,
-        "handled_by": dt.string,
-        "note": dt.string,
-    },
-    "tickets": {
-        "external_id": dt.string,
-        "customer_id": dt.string,
-        "opened_at": dt.timestamp,
-        "first_response_at": dt.timestamp,
-        "resolved_at": dt.timestamp,
-        "category": dt.string,
-        "priority": dt.string,
-        "satisfaction": dt.float64,
-    },
-    "feedback": {
-        "external_id": dt.string,
-        "customer_id": dt.string,
-        "occurred_at": dt.timestamp,
-        "kind": dt.string,
-        "score": dt.float64,
-        "comment": dt.string,
-    },
-    "contacts": {
-        "external_id": dt.string,
-        "customer_id": dt.string,
-        "name": dt.string,
-        "role": dt.string,
-        "decision_weight": dt.float64,
-        "last_contacted_at": dt.timestamp,
-        "email": dt.string,
-        "phone": dt.string,
-    },
+    name: {
+        column: dt.DataType.from_pyarrow(_ARROW[f.type])
+        for column, f in _columns(CONTRACTS[name]).items()
+    }
+    for name in TABLE_NAMES
 }
-_REQUIRED = {
-    "orders": ("customer_id", "ordered_at", "amount"),
-    "customers": ("customer_id",),
-    "interactions": ("customer_id", "occurred_at"),
-    "tickets": ("customer_id", "opened_at"),
-    "feedback": ("customer_id", "occurred_at"),
-    "contacts": ("customer_id",),
+# Files must have every required field of the contract, as imports must. Frames handed in by
+# code must have the required fields that place a row (whose customer, when, how much: ids,
+# references, times, amounts); a required category or text (an interaction's channel, a
+# contact's name) may be absent, like any optional column, and analyses needing it say so.
+_REQUIRED: dict[str, tuple[str, ...]] = {
+    name: tuple(
+        c
+        for c, f in _columns(CONTRACTS[name]).items()
+        if f.required and f.type in ("id", "ref", "date", "datetime", "money")
+    )
+    for name in TABLE_NAMES
 }
-_ALIASES = {"orders": {"order_id": "external_id"}, "tickets": {"ticket_id": "external_id"}}
 
 
 @dataclass
@@ -167,9 +142,11 @@ def load_dataset(
     ----------
     source
         A store URL (``sqlite:///...``, ``postgresql://...``), a folder holding
-        ``orders.csv|parquet`` and optional ``customers.*``, ``interactions.*``,
-        ``tickets.*``, ``feedback.*``, ``contacts.*``, or a dict mapping table names to
-        pandas / Polars / Arrow frames. ``None`` means the configured store.
+        ``orders.csv|parquet|xlsx`` and optional ``customers.*``, ``interactions.*``,
+        ``tickets.*``, ``feedback.*``, ``contacts.*`` (each read as ``keepwise import`` reads
+        it: any encoding, Chinese or English headers, all or nothing), or a dict mapping table
+        names to pandas / Polars / Arrow frames (columns named by the contract's field names or
+        headers). ``None`` means the configured store.
     backend
         ``"duckdb"`` (in-memory, default) or ``"pyspark"`` (a local SparkSession, or the
         one given in ``con``).
@@ -186,8 +163,11 @@ def load_dataset(
     ------
     NotFoundError
         The folder or its orders file does not exist.
+    ValidationError
+        A file cannot be read, lacks a required column or has a bad value: the problems name
+        file, row, column and value, as ``keepwise import`` does. Nothing is loaded.
     SchemaError
-        A table lacks a required column (orders need ``customer_id``, ``ordered_at``,
+        A frame lacks a required column (orders need ``customer_id``, ``ordered_at``,
         ``amount``).
     """
     if backend not in ("duckdb", "pyspark"):
@@ -195,22 +175,18 @@ def load_dataset(
     if con is None:
         con = spark_backend() if backend == "pyspark" else duckdb_backend()
     tables: dict[str, ibis.Table] = {}
-    origins: dict[str, Path] = {}
     if isinstance(source, Mapping):
         described = "frames"
         for name, frame in source.items():
             if name not in TABLE_NAMES:
                 raise ConfigError(f"unknown table {name!r}; known: {', '.join(TABLE_NAMES)}")
             if frame is not None:
-                tables[name] = _upload(con, backend, name, _to_arrow(frame))
+                tables[name] = _upload(con, backend, name, _frame_columns(name, _to_arrow(frame)))
     else:
         text = os.fspath(source) if source is not None else None
         if text is not None and "://" not in text and Path(text).is_dir():
             described = str(Path(text).resolve())
-            for name, path in _folder_files(Path(text)).items():
-                tables[name] = _read_file(con, backend, name, path)
-                if backend == "duckdb":
-                    origins[name] = path
+            tables = _read_folder(con, backend, _folder_files(Path(text)))
         elif text is not None and "://" not in text and not text.endswith(".db"):
             if Path(text).is_file():
                 raise NotFoundError(
@@ -228,7 +204,7 @@ def load_dataset(
         raise NotFoundError(
             f"{described}: no orders table (orders.csv or orders.parquet is required)"
         )
-    normalised = {name: _normalise(name, t, origins.get(name)) for name, t in tables.items()}
+    normalised = {name: _normalise(name, t) for name, t in tables.items()}
     orders_all = normalised["orders"]
     orders = orders_all.filter(orders_all.status == "completed") if completed_only else orders_all
     return Dataset(
@@ -300,7 +276,7 @@ def spark_backend(*, partitions: int = 2) -> Any:
 def _folder_files(folder: Path) -> dict[str, Path]:
     found: dict[str, Path] = {}
     for name in TABLE_NAMES:
-        for ext in _EXTENSIONS:
+        for ext in FILE_EXTENSIONS:
             path = folder / f"{name}{ext}"
             if path.is_file():
                 found[name] = path
@@ -310,37 +286,143 @@ def _folder_files(folder: Path) -> dict[str, Path]:
     return found
 
 
-_ID_COLUMNS = ("customer_id", "external_id", "order_id", "ticket_id")
+def _read_folder(con: Any, backend: str, files: dict[str, Path]) -> dict[str, ibis.Table]:
+    """Read every file as ``keepwise import`` would; all or nothing.
+
+    Every file is read and checked before any table reaches ``con``: if one has problems,
+    the problems of all files are raised together and what was created is dropped again.
+    """
+    from keepwise.settings import get_settings
+
+    currency = get_settings().default_currency
+    direct: dict[str, str] = {}  # table -> name of the view or table DuckDB read it into
+    parsed: dict[str, pa.Table] = {}
+    errors: list[ValidationError] = []
+    try:
+        for name, path in files.items():
+            try:
+                result = _read_file(
+                    path, name, con=con if backend == "duckdb" else None, default_currency=currency
+                )
+            except ValidationError as exc:
+                errors.append(exc)
+                continue
+            if isinstance(result, str):
+                direct[name] = result
+            else:
+                parsed[name] = result
+        if errors:
+            raise _all_problems(errors)
+    except BaseException:
+        from keepwise.schema.fastpath import drop_direct
+
+        for view in direct.values():
+            drop_direct(con.con, view)
+        raise
+    tables = {name: con.table(view) for name, view in direct.items()}
+    tables.update({name: _upload(con, backend, name, arrow) for name, arrow in parsed.items()})
+    return {name: tables[name] for name in files}
 
 
-def _csv_id_columns(path: Path) -> list[str]:
-    """Id columns of a CSV file's header: read as text, so "007" keeps its zeros."""
-    import csv
+def _read_file(
+    path: str | os.PathLike[str],
+    table: str,
+    *,
+    con: Any = None,
+    default_currency: str = "CNY",
+    direct: bool = True,
+) -> pa.Table | str:
+    """Read one file of ``table`` as ``keepwise import`` reads it, typed by the contract.
 
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        header = next(csv.reader(fh), [])
-    return [c for c in header if c in _ID_COLUMNS]
+    With a DuckDB backend ``con`` (and ``direct``), a file whose cells DuckDB reads exactly as
+    the parser would goes straight into ``con``: the name of the view or table is returned.
+    Otherwise the file is parsed in chunks and returned as an Arrow table.
 
+    Raises
+    ------
+    ValidationError
+        The file cannot be read, lacks a required column, or has bad values (file, row,
+        column and value of each, as ``keepwise import`` reports them).
+    """
+    from keepwise.schema.fastpath import load_direct, plan_scan
+    from keepwise.schema.typed import TypedReader, extra_attributes, stored_values
 
-def _read_file(con: Any, backend: str, name: str, path: Path) -> ibis.Table:
-    if path.suffix == ".csv":
-        ids = _csv_id_columns(path)
-    if backend == "duckdb":
-        if path.suffix == ".parquet":
-            return con.read_parquet(path, table_name=f"kw_{name}")
-        types = {c: "VARCHAR" for c in ids}
-        return con.read_csv(
-            path, table_name=f"kw_{name}", sample_size=-1, **({"types": types} if types else {})
+    path = Path(path)
+    contract = CONTRACTS[table]
+    names = _names(table)
+    defaults = {f.name: f.default for f in contract.fields if f.default is not None}
+    if table == "orders":
+        defaults["currency"] = default_currency
+    summary = f"cannot load {path.name} as {table}"
+    try:
+        source = TypedReader(
+            path, contract, file=str(path), chunk_rows=_CHUNK_ROWS, derive_ids=False
         )
-    import pyarrow.csv as pacsv
-    import pyarrow.parquet as pq
+    except ValidationError as exc:
+        raise ValidationError(exc.problems, exc.total, summary=summary) from None
+    with source:
+        if direct and con is not None:
+            scan = plan_scan(
+                source.reader, contract, source.plan, names=names, defaults=defaults, now=source.now
+            )
+            view = f"kw_{table}_{uuid.uuid4().hex[:8]}"
+            if scan is not None and load_direct(con.con, scan, view):
+                return view
+        fields = [f for f in contract.fields if f.name in source.plan.fields or f.name in defaults]
+        schema = pa.schema([(names.get(f.name, f.name), _ARROW[f.type]) for f in fields])
+        # A customers file's other columns, as the store keeps them (JSON text).
+        plan = source.plan
+        keep_extras = table == "customers" and any(plan.headers[p] for p in plan.extras)
+        if keep_extras:
+            schema = schema.append(pa.field("attributes", pa.string()))
+        batches = []
+        for chunk in source.chunks():
+            typed = source.parse(chunk)
+            if typed is None or source.log.failed:
+                continue  # keep reading to count the problems
+            values = stored_values(contract, typed, default_currency)
+            n = len(typed.typed)
+            arrays = [_arrow_values(f, values.get(f.name), defaults.get(f.name), n) for f in fields]
+            if keep_extras:
+                extras = extra_attributes(plan, typed.frame)
+                arrays.append(pa.array(_json_texts(extras), type=pa.string()))
+            batches.append(pa.RecordBatch.from_arrays(arrays, schema=schema))
+        problems = source.problems(f"{summary} ({source.rows_read:,} rows read)")
+    if problems is not None:
+        raise problems
+    return pa.Table.from_batches(batches, schema=schema)
 
-    if path.suffix == ".parquet":
-        arrow = pq.read_table(path)
-    else:
-        options = pacsv.ConvertOptions(column_types={c: pa.string() for c in ids})
-        arrow = pacsv.read_csv(path, convert_options=options)
-    return _upload(con, backend, name, arrow)
+
+def _arrow_values(f: Field, values: Any, default: str | None, n: int) -> pa.Array:
+    """One parsed column as Arrow (``values`` None: the field is absent; its default fills it)."""
+    if values is None:
+        return pa.array([default] * n, type=_ARROW[f.type])
+    if f.type == "tags":
+        values = values.map(";".join, na_action="ignore")
+    if f.type in ("date", "datetime"):
+        return pa.Array.from_pandas(values).cast(_ARROW[f.type], safe=False)
+    if f.type in ("money", "number"):
+        return pa.Array.from_pandas(values.astype("float64"))
+    return pa.array(values.astype(object).where(values.notna(), None), type=pa.string())
+
+
+def _json_texts(values: Any) -> list[str | None]:
+    """JSON objects (dicts) as text, as the dataset carries ``customers.attributes``."""
+    import json
+
+    return [
+        None if v is None else v if isinstance(v, str) else json.dumps(v, ensure_ascii=False)
+        for v in values
+    ]
+
+
+def _all_problems(errors: list[ValidationError]) -> ValidationError:
+    if len(errors) == 1:
+        return errors[0]
+    problems = [p for e in errors for p in e.problems]
+    return ValidationError(
+        problems, sum(e.total for e in errors), summary="; ".join(e.summary for e in errors)
+    )
 
 
 def _to_arrow(frame: Any) -> pa.Table:
@@ -355,6 +437,43 @@ def _to_arrow(frame: Any) -> pa.Table:
     raise ConfigError(
         f"cannot use a {type(frame).__name__} as a table; give pandas, Polars or Arrow"
     )
+
+
+def _frame_columns(table: str, arrow: pa.Table) -> pa.Table:
+    """Rename a frame's columns to the contract's field names (headers and aliases match as in
+    files: ``客户编号`` -> ``customer_id``, ``order_id`` -> ``external_id``); other columns stay.
+
+    Raises a :class:`SchemaError` when a required column is missing.
+    """
+    from keepwise.schema.contract import normalize_header
+    from keepwise.schema.mapping import match_columns, strip_units
+
+    contract = CONTRACTS[table]
+    names = _names(table)
+    headers = [str(c) for c in arrow.column_names]
+    # Match as files are matched, minus the requirement of fields frames may lack.
+    required = set(_REQUIRED[table]) | {k for k, v in names.items() if v in _REQUIRED[table]}
+    lenient = replace(
+        contract,
+        fields=tuple(
+            f if f.name in required else replace(f, required=False) for f in contract.fields
+        ),
+    )
+    try:
+        plan = match_columns(headers, lenient, None, table)
+    except ValidationError as exc:
+        index = contract.header_index()
+        found = {index.get(normalize_header(h)) or index.get(strip_units(h)) for h in headers}
+        missing = [f for f in lenient.required if f not in found]
+        column = names.get(missing[0], missing[0]) if missing else exc.problems[0].column
+        raise SchemaError(
+            column or "?", None, f"{table}: {exc.problems[0].message} (have {', '.join(headers)})"
+        ) from None
+    renames = {headers[pos]: names.get(field, field) for field, pos in plan.fields.items()}
+    targets = set(renames.values())
+    keep = [i for i, h in enumerate(headers) if h in renames or h not in targets]
+    arrow = arrow.select(keep)
+    return arrow.rename_columns([renames.get(h, h) for h in arrow.column_names])
 
 
 def _upload(con: Any, backend: str, name: str, arrow: pa.Table) -> ibis.Table:
@@ -425,6 +544,8 @@ def _read_store(url: str) -> dict[str, pa.Table]:
             table = model.__table__
             wanted = [c for c in _TYPES[name] if c != "customer_id"]
             if name == "customers":
+                wanted.append("attributes")  # the other columns of imported files (JSON)
+            if name == "customers":
                 cols = [table.c.external_id.label("customer_id")]
                 cols += [_plain(table.c[c]) for c in wanted if c in table.c]
                 stmt = sa.select(*cols).order_by(table.c.id)
@@ -468,31 +589,24 @@ def _batch(table: str, names: list[str], rows: list[Any]) -> pa.RecordBatch:
     import pandas as pd
 
     frame = pd.DataFrame.from_records(rows, columns=names)
-    types = _TYPES[table]
+    fields = _columns(CONTRACTS[table])
+    types = {c: _ARROW[fields[c].type] if c in fields else pa.string() for c in names}
     for column in names:
-        kind = types.get(column)
-        if column == "tags":
+        kind = fields[column].type if column in fields else None
+        if column == "attributes":
+            frame[column] = _json_texts(frame[column])
+        elif kind == "tags":
             frame[column] = frame[column].map(_join_tags)
-        elif kind is not None and (kind.is_timestamp() or kind.is_date()):
+        elif kind in ("date", "datetime"):
             frame[column] = pd.to_datetime(frame[column], errors="coerce", format="ISO8601")
-            if kind.is_date():
+            if kind == "date":
                 frame[column] = frame[column].dt.date
-        elif kind is not None and kind.is_floating():
+        elif kind in ("money", "number"):
             frame[column] = pd.to_numeric(frame[column], errors="coerce").astype("float64")
-        elif kind is not None and kind.is_string():
+        else:
             frame[column] = frame[column].astype("string")
-    schema = pa.schema([(c, _arrow_type(types.get(c))) for c in names])
+    schema = pa.schema([(c, types[c]) for c in names])
     return pa.RecordBatch.from_pandas(frame, schema=schema, preserve_index=False)
-
-
-def _arrow_type(kind: dt.DataType | None) -> pa.DataType:
-    if kind is None or kind.is_string():
-        return pa.string()
-    if kind.is_timestamp():
-        return pa.timestamp("us")
-    if kind.is_date():
-        return pa.date32()
-    return pa.float64()
 
 
 def _join_tags(value: Any) -> Any:
@@ -513,11 +627,7 @@ def _join_tags(value: Any) -> Any:
 # -- normalisation -----------------------------------------------------------------------
 
 
-def _normalise(name: str, table: ibis.Table, origin: Path | None = None) -> ibis.Table:
-    renames = {new: old for old, new in _ALIASES.get(name, {}).items() if old in table.columns}
-    renames = {new: old for new, old in renames.items() if new not in table.columns}
-    if renames:
-        table = table.rename(renames)
+def _normalise(name: str, table: ibis.Table) -> ibis.Table:
     missing = [c for c in _REQUIRED[name] if c not in table.columns]
     if missing:
         raise SchemaError(
@@ -533,42 +643,11 @@ def _normalise(name: str, table: ibis.Table, origin: Path | None = None) -> ibis
         if current.type() == kind or (kind.is_timestamp() and current.type().is_timestamp()):
             continue
         casts[column] = _cast(current, kind)
-        if origin is not None and current.type().is_string() and not kind.is_string():
-            _check_convertible(table, column, kind, origin)
     if casts:
         table = table.mutate(**casts)
     if name == "orders" and "status" not in table.columns:
-        table = table.mutate(status=ibis.literal("completed"))
+        table = table.mutate(status=ibis.literal(CONTRACTS["orders"].by_name["status"].default))
     return table
-
-
-def _check_convertible(table: ibis.Table, column: str, kind: dt.DataType, origin: Path) -> None:
-    """A file column read as text must convert to ``kind`` (a number, a date) everywhere;
-    else a :class:`ValidationError` names the file, the rows (as a spreadsheet numbers them),
-    the column and the values, instead of the engine's conversion error at some later query."""
-    text = table[column].strip()
-    bad = table.filter(text.notnull() & (text != "") & text.try_cast(kind).isnull())
-    total = int(bad.count().to_pyarrow().as_py())
-    if not total:
-        return
-    values = [str(v) for v in bad.select(v=text).limit(5).to_pyarrow()["v"].to_pylist()]
-    rows: list[int | None] = [None] * len(values)
-    if origin.suffix == ".csv":  # the error path only: find the rows in the file
-        import pandas as pd
-
-        raw = pd.read_csv(origin, usecols=[column], dtype=str, keep_default_na=False)
-        cells = raw[column].str.strip()
-        rows = [int(cells.index[cells == v][0]) + 2 if (cells == v).any() else None for v in values]
-    what = "a number" if kind.is_numeric() else "a date"
-    raise ValidationError(
-        [
-            Problem(str(origin), r, column, v, f"not {what}")
-            for r, v in zip(rows, values, strict=True)
-        ],
-        total,
-        summary=f"{origin}: column {column!r} must hold {what} in every row; "
-        f"{total:,} row(s) do not, e.g. {values[0]!r}",
-    )
 
 
 def _cast(column: Any, kind: dt.DataType) -> Any:

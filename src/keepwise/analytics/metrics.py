@@ -14,6 +14,7 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.activity import activity_spells, day_number
 from keepwise.analytics.config import ActivityConfig
 from keepwise.analytics.dataset import Dataset
@@ -365,7 +366,7 @@ def _frame(expr: ibis.Table) -> pd.DataFrame:
 
 
 def churn_report(
-    ds: Dataset,
+    ds: DataLike,
     *,
     freq: str = "month",
     start: Any = None,
@@ -373,7 +374,9 @@ def churn_report(
     as_of: Any = None,
     activity: ActivityConfig = ActivityConfig(),
 ) -> pd.DataFrame:
-    """:func:`period_churn` on a dataset, as a DataFrame (columns :data:`CHURN_COLUMNS`)."""
+    """:func:`period_churn` on a dataset (or an orders DataFrame, or anything
+    :func:`~keepwise.analytics.as_dataset` takes), as a DataFrame (columns :data:`CHURN_COLUMNS`)."""
+    ds = as_dataset(ds)
     s, e, a = resolve_dates(ds, start, end, as_of)
     return _frame(
         period_churn(ds.orders, ds.customers, freq=freq, start=s, end=e, as_of=a, activity=activity)
@@ -381,7 +384,7 @@ def churn_report(
 
 
 def revenue_report(
-    ds: Dataset,
+    ds: DataLike,
     *,
     freq: str = "month",
     start: Any = None,
@@ -389,7 +392,9 @@ def revenue_report(
     as_of: Any = None,
     activity: ActivityConfig = ActivityConfig(),
 ) -> pd.DataFrame:
-    """:func:`revenue_retention` on a dataset (columns :data:`REVENUE_COLUMNS`)."""
+    """:func:`revenue_retention` on a dataset (or an orders DataFrame, or anything
+    :func:`~keepwise.analytics.as_dataset` takes; columns :data:`REVENUE_COLUMNS`)."""
+    ds = as_dataset(ds)
     s, e, a = resolve_dates(ds, start, end, as_of)
     expr = revenue_retention(
         ds.orders, ds.customers, freq=freq, start=s, end=e, as_of=a, activity=activity

@@ -8,26 +8,27 @@ from typing import Any
 import ibis
 import pandas as pd
 
+from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.activity import day_number
 from keepwise.analytics.config import RFMConfig
-from keepwise.analytics.dataset import Dataset
 from keepwise.analytics.periods import to_date
+from keepwise.errors import N_
 
-# Named segments: (key, English name, Chinese name), in the order the rules are tried.
-SEGMENTS: tuple[tuple[str, str, str], ...] = (
-    ("champions", "Champions", "冠军客户"),
-    ("cant_lose", "Can't Lose", "不能失去"),
-    ("at_risk", "At Risk", "风险客户"),
-    ("loyal", "Loyal", "忠诚客户"),
-    ("new", "New Customers", "新客户"),
-    ("potential_loyalist", "Potential Loyalists", "潜力客户"),
-    ("promising", "Promising", "有望客户"),
-    ("need_attention", "Need Attention", "需关注客户"),
-    ("hibernating", "Hibernating", "休眠客户"),
-    ("lost", "Lost", "流失客户"),
+# Named segments: (key, English name), in the order the rules are tried. The names are catalog
+# keys: ``keepwise.i18n.gettext(name, "zh_CN")`` is the Chinese name (冠军客户, 风险客户, ...).
+SEGMENTS: tuple[tuple[str, str], ...] = (
+    ("champions", N_("Champions")),
+    ("cant_lose", N_("Can't Lose")),
+    ("at_risk", N_("At Risk")),
+    ("loyal", N_("Loyal")),
+    ("new", N_("New Customers")),
+    ("potential_loyalist", N_("Potential Loyalists")),
+    ("promising", N_("Promising")),
+    ("need_attention", N_("Need Attention")),
+    ("hibernating", N_("Hibernating")),
+    ("lost", N_("Lost")),
 )
-SEGMENT_NAMES = {key: name for key, name, _ in SEGMENTS}
-SEGMENT_NAMES_ZH = {key: zh for key, _, zh in SEGMENTS}
+SEGMENT_NAMES = dict(SEGMENTS)
 
 RFM_COLUMNS = [
     "customer_id",
@@ -175,13 +176,19 @@ def _segment(r: Any, f: Any, m: Any, bins: int) -> Any:
     )
 
 
-def rfm_report(ds: Dataset, *, as_of: Any = None, config: RFMConfig = RFMConfig()) -> pd.DataFrame:
-    """:func:`rfm_scores` on a dataset, with dates and the segments' English and Chinese names.
+def rfm_report(ds: DataLike, *, as_of: Any = None, config: RFMConfig = RFMConfig()) -> pd.DataFrame:
+    """:func:`rfm_scores` on a dataset, with dates and the segments' names.
 
-    Columns: :data:`RFM_COLUMNS` plus ``segment_name`` and ``segment_name_zh``; sorted by
-    ``weighted_score`` (descending), then ``customer_id``.
+    ``ds`` is a :class:`~keepwise.analytics.dataset.Dataset`, a DataFrame of orders
+    (``customer_id``, ``ordered_at``, ``amount``) or anything else
+    :func:`~keepwise.analytics.as_dataset` takes. Columns: :data:`RFM_COLUMNS` plus
+    ``segment_name`` (English; a catalog key that :func:`keepwise.i18n.gettext` translates);
+    sorted by ``weighted_score`` (descending), then
+    ``customer_id``.
     """
     from keepwise.analytics.metrics import data_dates
+
+    ds = as_dataset(ds)
 
     as_of_d = to_date(as_of) or data_dates(ds)[1]
     df = rfm_scores(ds.orders, ds.customers, as_of=as_of_d, config=config).to_pandas()
@@ -193,7 +200,6 @@ def finish_rfm_frame(df: pd.DataFrame) -> pd.DataFrame:
     for c in ("first_order_date", "last_order_date"):
         df[c] = pd.to_datetime(df[c], unit="D").dt.date
     df["segment_name"] = df["segment"].map(SEGMENT_NAMES)
-    df["segment_name_zh"] = df["segment"].map(SEGMENT_NAMES_ZH)
     df = df.sort_values(["weighted_score", "customer_id"], ascending=[False, True], kind="stable")
     return df.reset_index(drop=True)
 
@@ -208,8 +214,7 @@ def segment_summary(rfm: pd.DataFrame) -> pd.DataFrame:
         monetary_sum=("monetary", "sum"),
     )
     g["share"] = g["customers"] / g["customers"].sum()
-    order = [key for key, _, _ in SEGMENTS if key in g.index]
+    order = [key for key, _ in SEGMENTS if key in g.index]
     g = g.loc[order].reset_index()
     g.insert(1, "segment_name", g["segment"].map(SEGMENT_NAMES))
-    g.insert(2, "segment_name_zh", g["segment"].map(SEGMENT_NAMES_ZH))
     return g

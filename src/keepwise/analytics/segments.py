@@ -18,6 +18,7 @@ import ibis
 import numpy as np
 import pandas as pd
 
+from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.activity import activity_spells, day_number, status_at
 from keepwise.analytics.config import ActivityConfig
 from keepwise.analytics.dataset import Dataset
@@ -270,16 +271,27 @@ def segment_statistics(
 
 
 def segment_report(
-    ds: Dataset,
+    ds: DataLike,
     *,
-    by: Sequence[str] = DEFAULT_DIMENSIONS,
+    by: Sequence[str] | None = None,
     as_of: Any = None,
     start: Any = None,
     activity: ActivityConfig = ActivityConfig(),
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Churn rate, counts, lift and significance per segment (:data:`SEGMENT_COLUMNS`)."""
+    """Churn rate, counts, lift and significance per segment (:data:`SEGMENT_COLUMNS`).
+
+    ``ds`` is a dataset, a DataFrame of orders or anything
+    :func:`~keepwise.analytics.as_dataset` takes. ``by`` names the dimensions
+    (:data:`DIMENSIONS`); by default those of :data:`DEFAULT_DIMENSIONS` the data has (see
+    :func:`available_dimensions`). A dimension named in ``by`` that the data lacks raises
+    :class:`~keepwise.errors.ConfigError`.
+    """
     from keepwise.analytics.metrics import data_dates
+
+    ds = as_dataset(ds)
+    if by is None:
+        by = available_dimensions(ds)
 
     as_of_d = to_date(as_of) or data_dates(ds)[1]
     start_d = to_date(start)

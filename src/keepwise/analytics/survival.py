@@ -21,10 +21,10 @@ from typing import Any
 import ibis
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
-from keepwise.analytics.dataset import Dataset
-from keepwise.errors import ConfigError, ConvergenceError, NotFittedError, SchemaError
+from keepwise.analytics._base import Estimator, customer_index, instance_of, interval
+from keepwise.analytics._inputs import DataLike, as_dataset
+from keepwise.errors import ConfigError, ConvergenceError, SchemaError
 
 try:
     from typing import Self
@@ -36,10 +36,14 @@ SEGMENT_COLUMNS = ("kind", "industry", "region", "group_name", "acquisition_chan
 
 
 def lifetimes_expr(
-    ds: Dataset, *, as_of: date | datetime | str | None = None, inactivity_days: int = 180
+    ds: DataLike, *, as_of: date | datetime | str | None = None, inactivity_days: int = 180
 ) -> ibis.Table:
-    """Ibis expression: ``customer_id``, ``duration_days``, ``churned`` (1 = event), ``first_amount``."""
-    o = ds.orders
+    """Ibis expression: ``customer_id``, ``duration_days``, ``churned`` (1 = event), ``first_amount``.
+
+    ``ds``: a dataset, a DataFrame of orders or anything :func:`~keepwise.analytics.as_dataset`
+    takes.
+    """
+    o = as_dataset(ds).orders
     if as_of is not None:
         d = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
         o = o.filter(o.ordered_at < ibis.timestamp(d.to_pydatetime()))
@@ -73,8 +77,13 @@ def lifetimes_expr(
     )
 
 
-def lifetimes_table(ds: Dataset, *, as_of: Any = None, inactivity_days: int = 180) -> pd.DataFrame:
-    """:func:`lifetimes_expr` materialised, joined with the customers' segment columns."""
+def lifetimes_table(ds: DataLike, *, as_of: Any = None, inactivity_days: int = 180) -> pd.DataFrame:
+    """:func:`lifetimes_expr` materialised, joined with the customers' segment columns.
+
+    ``ds``: a dataset, a DataFrame of orders or anything :func:`~keepwise.analytics.as_dataset`
+    takes.
+    """
+    ds = as_dataset(ds)
     t = lifetimes_expr(ds, as_of=as_of, inactivity_days=inactivity_days)
     if ds.customers is not None:
         cols = [c for c in (*SEGMENT_COLUMNS, "acquisition_cost") if c in ds.customers.columns]
@@ -158,78 +167,134 @@ def kaplan_meier(
     return summary, pd.concat(curves, ignore_index=True)
 
 
-class CoxModel(BaseEstimator):  # type: ignore[misc]
+class CoxModel(Estimator):
     """Cox proportional-hazards model of customer lifetimes (a thin lifelines wrapper).
+
+    Fitted on a table with one row per customer, a duration and an event column (as
+    :func:`lifetimes_table` makes it): ``CoxModel().fit(lifetimes_table(data))``. Numeric
+    covariates are used as they are (blanks filled with the median); the others are one-hot
+    encoded, keeping the ``max_levels`` most frequent levels (the rest are ``(other)``) and
+    leaving out the most frequent one, the reference whose hazard ratio is 1.
 
     Parameters
     ----------
     penalizer
         L2 penalty (lifelines' ``penalizer``); helps with many or collinear covariates.
+    duration_col, event_col
+        The duration (days) and the event (1 = churned, 0 = censored) columns.
+    covariates
+        The covariate columns; default: every other column except ``customer_id``.
+    max_levels
+        Levels kept per categorical covariate.
+
+    Attributes
+    ----------
+    fitter_ : lifelines.CoxPHFitter
+    covariates_ : list of str
+        The columns of the design matrix (``column=level`` for one-hot levels).
+    encoding_ : dict
+        How each covariate becomes design columns: ``{"median": m}`` for a numeric one,
+        ``{"levels": [...], "reference": level}`` for a categorical one.
+    concordance_index_ : float
+        Harrell's C on the training table.
+    summary_ : pandas.DataFrame
+        ``covariate``, ``coef``, ``hazard_ratio``, ``lower``/``upper`` (95% CI of the
+        ratio), ``p``.
+
+    References
+    ----------
+    Cox (1972), "Regression models and life-tables", JRSS B 34(2), 187-220.
     """
 
-    def __init__(self, penalizer: float = 0.0) -> None:
-        self.penalizer = penalizer
+    _parameter_constraints = {
+        "penalizer": interval(0.0),
+        "duration_col": instance_of(str),
+        "event_col": instance_of(str),
+        "covariates": instance_of(list, tuple, none=True),
+        "max_levels": interval(1, integer=True),
+    }
+    _fit_signature = "fit(lifetimes_table(data))"
+    _fitted_attribute = "fitter_"
 
-    def fit(
+    def __init__(
         self,
-        table: pd.DataFrame,
+        penalizer: float = 0.0,
         *,
         duration_col: str = "duration_days",
         event_col: str = "churned",
         covariates: Sequence[str] | None = None,
         max_levels: int = 10,
-    ) -> Self:
-        """Fit on ``table``; categorical covariates are one-hot encoded (most frequent level = reference)."""
+    ) -> None:
+        self.penalizer = penalizer
+        self.duration_col = duration_col
+        self.event_col = event_col
+        self.covariates = covariates
+        self.max_levels = max_levels
+
+    def fit(self, X: pd.DataFrame, y: None = None) -> Self:
+        """Fit on the lifetimes table ``X``; ``y`` is unused (the event is a column of ``X``).
+
+        Raises
+        ------
+        SchemaError
+            The duration or event column is missing, or a covariate is not a column.
+        ConvergenceError
+            The partial likelihood could not be maximised (try a penalizer, fewer covariates).
+        """
         from lifelines import CoxPHFitter
 
-        cols = (
-            list(covariates)
-            if covariates is not None
-            else [c for c in table.columns if c not in (duration_col, event_col, "customer_id")]
-        )
-        if self.penalizer < 0:
-            raise ConfigError(f"the penalizer must be 0 or more, not {self.penalizer}")
-        choices = [c for c in table.columns if c not in (duration_col, event_col, "customer_id")]
+        self._validate_params()
+        table = X
+        reserved = (self.duration_col, self.event_col, "customer_id")
+        for col in (self.duration_col, self.event_col):
+            if col not in table.columns:
+                raise SchemaError(
+                    col, None, f"column not found; have {', '.join(map(str, table.columns))}"
+                )
+        choices = [c for c in table.columns if c not in reserved]
+        cols = list(self.covariates) if self.covariates is not None else choices
         wrong = [c for c in cols if c not in choices]
         if wrong:
             raise SchemaError(
                 wrong[0], None, f"not a covariate; use one of {', '.join(map(str, choices))}"
             )
-        X = pd.DataFrame(index=table.index)
+        encoding: dict[str, dict[str, Any]] = {}
         for c in cols:
             s = table[c]
             if pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s):
-                X[c] = s.astype(float).fillna(s.median())
+                encoding[c] = {"median": float(s.astype(float).median())}
             else:
-                s = s.astype("string").fillna("(blank)")
-                top = s.value_counts().index[:max_levels]
-                s = s.where(s.isin(top), "(other)")
-                dummies = pd.get_dummies(s, prefix=c, prefix_sep="=", dtype=float)
-                ref = f"{c}={s.value_counts().index[0]}"
-                X = X.join(dummies.drop(columns=[ref]))
-        X = X.loc[:, X.std() > 0]
-        df = X.assign(
+                levels = _levels(s)
+                top = [str(v) for v in levels.value_counts().index[: self.max_levels]]
+                mapped = levels.where(levels.isin(top), "(other)").value_counts()
+                encoding[c] = {
+                    "levels": top,
+                    "reference": str(mapped.index[0]) if len(mapped) else None,
+                }
+        X_design = _design(table, encoding)
+        X_design = X_design.loc[:, X_design.std() > 0]
+        df = X_design.assign(
             **{
-                duration_col: table[duration_col].astype(float),
-                event_col: table[event_col].astype(int),
+                self.duration_col: table[self.duration_col].astype(float),
+                self.event_col: table[self.event_col].astype(int),
             }
         )
         try:
-            self.fitter_ = CoxPHFitter(penalizer=self.penalizer).fit(
-                df, duration_col=duration_col, event_col=event_col
+            fitter = CoxPHFitter(penalizer=self.penalizer).fit(
+                df, duration_col=self.duration_col, event_col=self.event_col
             )
         except Exception as exc:  # lifelines raises ConvergenceError (its own) or LinAlgError
             raise ConvergenceError(
                 f"the Cox model did not converge ({exc}); try --penalizer 0.1 or fewer covariates"
             ) from None
-        self.covariates_ = list(X.columns)
+        self.encoding_ = encoding
+        self.covariates_ = list(X_design.columns)
+        self.concordance_index_ = float(fitter.concordance_index_)
+        self.fitter_ = fitter
         return self
 
-    @property
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """``covariate``, ``coef``, ``hazard_ratio``, ``lower``/``upper`` (95% CI of the ratio), ``p``."""
-        if not hasattr(self, "fitter_"):
-            raise NotFittedError("this CoxModel is not fitted yet; call fit() first")
         s = self.fitter_.summary
         return pd.DataFrame(
             {
@@ -242,8 +307,65 @@ class CoxModel(BaseEstimator):  # type: ignore[misc]
             }
         )
 
-    @property
-    def concordance_index(self) -> float:
-        if not hasattr(self, "fitter_"):
-            raise NotFittedError("this CoxModel is not fitted yet; call fit() first")
-        return float(self.fitter_.concordance_index_)
+    def predict_partial_hazard(self, X: pd.DataFrame) -> pd.Series:
+        """Each customer's churn hazard relative to the average training customer,
+        ``exp((x − x̄)·β)`` (lifelines' centring): above 1 means a higher hazard, and the ratio
+        of two customers' values is their hazard ratio. A Series ``partial_hazard`` indexed by
+        customer id (the ``customer_id`` column, else the index)."""
+        self._check_is_fitted()
+        hazard = self.fitter_.predict_partial_hazard(self._features(X))
+        return pd.Series(
+            np.asarray(hazard, dtype=float), index=customer_index(X), name="partial_hazard"
+        )
+
+    def predict_survival(self, X: pd.DataFrame, *, days: float) -> pd.Series:
+        """P(still a customer ``days`` after the first order), per customer: a Series
+        ``survival`` indexed by customer id."""
+        self._check_is_fitted()
+        if not days >= 0:
+            raise ConfigError(f"days must be 0 or more, got {days!r}")
+        curves = self.fitter_.predict_survival_function(self._features(X), times=[float(days)])
+        return pd.Series(curves.to_numpy(dtype=float)[0], index=customer_index(X), name="survival")
+
+    def _features(self, X: pd.DataFrame) -> pd.DataFrame:
+        missing = [c for c in self.encoding_ if c not in X.columns]
+        if missing:
+            raise SchemaError(
+                missing[0], None, f"covariate missing ({len(missing)} missing in all)"
+            )
+        return _design(X, self.encoding_)[self.covariates_]
+
+    def plot(self, ax: Any = None) -> Any:
+        """Hazard ratios with their 95% intervals on a log axis (matplotlib Axes)."""
+        summary = self.summary_
+        ax = self._axes(ax)
+        ratio = summary["hazard_ratio"].to_numpy()
+        spread = np.vstack(
+            [ratio - summary["lower"].to_numpy(), summary["upper"].to_numpy() - ratio]
+        )
+        ax.errorbar(ratio, range(len(summary)), xerr=spread, fmt="o", capsize=3)
+        ax.axvline(1.0, color="grey", linewidth=1)
+        ax.set_xscale("log")
+        ax.set_yticks(range(len(summary)), list(summary["covariate"]))
+        ax.set_xlabel("hazard ratio (95% interval)")
+        ax.set_title("Cox proportional hazards")
+        return ax
+
+
+def _levels(s: pd.Series) -> pd.Series:
+    return s.astype("string").fillna("(blank)")
+
+
+def _design(table: pd.DataFrame, encoding: dict[str, dict[str, Any]]) -> pd.DataFrame:
+    """The design matrix of ``table`` under ``encoding`` (see :attr:`CoxModel.encoding_`)."""
+    X = pd.DataFrame(index=table.index)
+    for c, enc in encoding.items():
+        if "median" in enc:
+            X[c] = table[c].astype(float).fillna(enc["median"])
+            continue
+        s = _levels(table[c])
+        s = s.where(s.isin(enc["levels"]), "(other)")
+        for level in sorted([*enc["levels"], "(other)"]):  # as pandas.get_dummies orders them
+            if level != enc["reference"]:
+                X[f"{c}={level}"] = (s == level).astype(float)
+    return X

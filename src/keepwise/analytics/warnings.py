@@ -8,8 +8,10 @@ Rules are data, not code: a TOML (or JSON) file lists rules by ``kind`` with the
 thresholds, severity and action (:func:`load_rules`; the default set ships as
 ``keepwise/analytics/default_rules.toml``). Each rule is a frozen dataclass whose
 ``evaluate(data, as_of=...)`` returns one row of evidence per customer it flags:
-``customer_id, rule, observed, threshold, at, severity, action, message, message_zh``.
-All scanning of orders, tickets, interactions and feedback is done in Ibis.
+``customer_id, rule, observed, threshold, at, severity, action, message``, where ``message`` is
+a :class:`~keepwise.errors.Message` (catalog key and the evidence as parameters; ``str()`` is
+English, :mod:`keepwise.i18n` renders it in Chinese). All scanning of orders, tickets,
+interactions and feedback is done in Ibis.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import json
 import tomllib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from decimal import Decimal
 from importlib import resources
 from pathlib import Path
 from typing import Any, ClassVar
@@ -27,7 +30,7 @@ import ibis
 import pandas as pd
 
 from keepwise.analytics.periods import require_date
-from keepwise.errors import ConfigError
+from keepwise.errors import N_, ConfigError, Message, plural_message
 
 __all__ = [
     "WARNING_COLUMNS",
@@ -55,7 +58,6 @@ WARNING_COLUMNS = [
     "severity",
     "action",
     "message",
-    "message_zh",
 ]
 _SEVERITIES = ("low", "medium", "high")
 _SEVERITY_RANK = {s: i for i, s in enumerate(_SEVERITIES)}
@@ -70,8 +72,19 @@ def _ts(column: Any) -> Any:
     return column if column.type().is_timestamp() else column.cast("timestamp")
 
 
+def _amount(value: Any) -> Decimal:
+    """Money with its two decimals (``12,345.50``)."""
+    return Decimal(f"{float(value):.2f}")
+
+
+def _days(value: Any) -> Message:
+    """``1 day`` / ``23 days`` (``23 天``)."""
+    n = int(round(float(value)))
+    return plural_message("%(n)s day", "%(n)s days", n)
+
+
 def _frame(
-    rows: pd.DataFrame, rule: _Rule, observed: str, threshold: float, at: str, **fmt: str
+    rows: pd.DataFrame, rule: _Rule, observed: str, threshold: float, at: str, **fmt: Any
 ) -> pd.DataFrame:
     """Turn per-customer evidence into the standard warning columns with messages."""
     if rows.empty:
@@ -90,8 +103,7 @@ def _frame(
     records = rows.reset_index(drop=True).to_dict("records")
     for record, obs, when in zip(records, out["observed"], out["at"], strict=True):
         record.update(fmt, observed=obs, at=when, threshold=float(threshold))
-    out["message"] = [rule.message.format(**r) for r in records]
-    out["message_zh"] = [rule.message_zh.format(**r) for r in records]
+    out["message"] = [rule.describe(r) for r in records]
     return out[WARNING_COLUMNS]
 
 
@@ -103,8 +115,6 @@ class _Rule:
     severity: str = "medium"
     action: str = ""
     kind: ClassVar[str] = ""
-    message: ClassVar[str] = ""
-    message_zh: ClassVar[str] = ""
 
     def __post_init__(self) -> None:
         if self.severity not in _SEVERITIES:
@@ -113,6 +123,11 @@ class _Rule:
             )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def describe(self, evidence: Mapping[str, Any]) -> Message:  # pragma: no cover - abstract
+        """The warning's message for one customer's evidence (``observed``, ``threshold``,
+        ``at`` and the rule's own columns)."""
         raise NotImplementedError
 
 
@@ -128,12 +143,17 @@ class FirstResponseRule(_Rule):
     threshold_hours: float = 24.0
     lookback_days: int = 90
     kind: ClassVar[str] = "first_response"
-    message: ClassVar[str] = (
-        "{n_tickets} ticket(s) waited over {threshold:g} h for a first response; slowest {observed:.1f} h"
-    )
-    message_zh: ClassVar[str] = (
-        "{n_tickets} 张工单首次响应超过 {threshold:g} 小时，最慢 {observed:.1f} 小时"
-    )
+
+    def describe(self, evidence: Mapping[str, Any]) -> Message:
+        return plural_message(
+            "%(n)s ticket waited over %(threshold)s h for a first response; slowest "
+            "%(observed).1f h",
+            "%(n)s tickets waited over %(threshold)s h for a first response; slowest "
+            "%(observed).1f h",
+            int(evidence["n_tickets"]),
+            threshold=float(evidence["threshold"]),
+            observed=float(evidence["observed"]),
+        )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
         tickets = getattr(data, "tickets", None)
@@ -184,13 +204,20 @@ class OrderDropRule(_Rule):
     threshold: float = -0.30
     min_previous_amount: float = 0.0
     kind: ClassVar[str] = "order_drop"
-    message: ClassVar[str] = (
-        "order amount {last_amount:,.2f} in {quarter} vs {previous_amount:,.2f} the quarter before "
-        "({observed:+.0%}); start a health diagnosis"
-    )
-    message_zh: ClassVar[str] = (
-        "{quarter} 订单金额 {last_amount:,.2f}，上季度 {previous_amount:,.2f}（环比 {observed:+.0%}），启动健康诊断"
-    )
+
+    def describe(self, evidence: Mapping[str, Any]) -> Message:
+        return Message(
+            N_(
+                "order amount %(last_amount)s in %(quarter)s vs %(previous_amount)s the quarter "
+                "before (%(change)+.0f%%); start a health diagnosis"
+            ),
+            {
+                "last_amount": _amount(evidence["last_amount"]),
+                "previous_amount": _amount(evidence["previous_amount"]),
+                "quarter": str(evidence["quarter"]),
+                "change": float(evidence["observed"]) * 100,
+            },
+        )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
         orders = getattr(data, "orders", None)
@@ -269,10 +296,15 @@ class SatisfactionDropRule(_Rule):
     last_k: int = 3
     lookback_days: int = 180
     kind: ClassVar[str] = "satisfaction_drop"
-    message: ClassVar[str] = (
-        "satisfaction falling: last score {last_score:g}, change {observed:+.2f}"
-    )
-    message_zh: ClassVar[str] = "满意度下降：最近评分 {last_score:g}，变化 {observed:+.2f}"
+
+    def describe(self, evidence: Mapping[str, Any]) -> Message:
+        return Message(
+            N_("satisfaction falling: last score %(last_score)s, change %(observed)+.2f"),
+            {
+                "last_score": float(evidence["last_score"]),
+                "observed": float(evidence["observed"]),
+            },
+        )
 
     def __post_init__(self) -> None:
         super().__post_init__()
@@ -339,12 +371,16 @@ class SilenceRule(_Rule):
     min_interactions: int = 3
     min_days: int = 30
     kind: ClassVar[str] = "silence"
-    message: ClassVar[str] = (
-        "no interaction for {observed:.0f} days (usual gap {median_gap:.0f} days; last on {at})"
-    )
-    message_zh: ClassVar[str] = (
-        "已 {observed:.0f} 天无互动（通常间隔 {median_gap:.0f} 天，最近一次 {at}）"
-    )
+
+    def describe(self, evidence: Mapping[str, Any]) -> Message:
+        return Message(
+            N_("no interaction for %(days)s (usual gap %(gap)s; last on %(at)s)"),
+            {
+                "days": _days(evidence["observed"]),
+                "gap": _days(evidence["median_gap"]),
+                "at": str(evidence["at"]),
+            },
+        )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
         interactions = getattr(data, "interactions", None)
@@ -388,12 +424,15 @@ class NegativeTextRule(_Rule):
     min_count: int = 2
     lookback_days: int = 90
     kind: ClassVar[str] = "negative_text"
-    message: ClassVar[str] = (
-        "{observed:.0f} negative notes or comments in {lookback_days} days, e.g. “{example}”"
-    )
-    message_zh: ClassVar[str] = (
-        "近 {lookback_days} 天有 {observed:.0f} 条负面备注或评价，例如“{example}”"
-    )
+
+    def describe(self, evidence: Mapping[str, Any]) -> Message:
+        return plural_message(
+            "%(n)s negative note or comment in %(days)s days, e.g. “%(example)s”",
+            "%(n)s negative notes or comments in %(days)s days, e.g. “%(example)s”",
+            int(round(float(evidence["observed"]))),
+            days=int(evidence["lookback_days"]),
+            example=str(evidence["example"]),
+        )
 
     def evaluate(self, data: Any, *, as_of: Any) -> pd.DataFrame:
         from types import SimpleNamespace
@@ -427,7 +466,7 @@ class NegativeTextRule(_Rule):
             "observed",
             float(self.min_count),
             "at",
-            lookback_days=str(self.lookback_days),
+            lookback_days=self.lookback_days,
         )
 
 
@@ -463,6 +502,9 @@ def warning_scores(data: Any, *, as_of: Any, config: ScoreConfig | None = None) 
         score (highest first). Customers come from the customers table when there is one,
         else from every customer with an interaction or a satisfaction score.
     """
+    from keepwise.analytics._inputs import as_tables
+
+    data = as_tables(data)  # a DataFrame of orders, a dict of frames ... become a Dataset
     cfg = config or ScoreConfig()
     day = require_date(as_of, "as_of")
     end = _end_ts(day)
@@ -533,13 +575,18 @@ class ScoreRule(_Rule):
 
     threshold: float = 2.0
     kind: ClassVar[str] = "score"
-    message: ClassVar[str] = (
-        "early-warning score {observed:.2f} (interaction std {interaction_std:.2f}, "
-        "satisfaction std {satisfaction_std:.2f})"
-    )
-    message_zh: ClassVar[str] = (
-        "预警分 {observed:.2f}（互动频率波动 {interaction_std:.2f}，满意度波动 {satisfaction_std:.2f}）"
-    )
+
+    def describe(self, evidence: Mapping[str, Any]) -> Message:
+        return Message(
+            N_(
+                "early-warning score %(observed).2f (interaction std %(interaction_std).2f, "
+                "satisfaction std %(satisfaction_std).2f)"
+            ),
+            {
+                key: float(evidence[key])
+                for key in ("observed", "interaction_std", "satisfaction_std")
+            },
+        )
 
     def evaluate(self, data: Any, *, as_of: Any, config: ScoreConfig | None = None) -> pd.DataFrame:
         scores = warning_scores(data, as_of=as_of, config=config)
@@ -663,14 +710,17 @@ def evaluate_warnings(
 ) -> pd.DataFrame:
     """Evaluate a rule set (default: the packaged one) on a dataset.
 
-    ``data`` is a :class:`~keepwise.analytics.dataset.Dataset` or any object with
+    ``data`` is a :class:`~keepwise.analytics.dataset.Dataset`, any object with
     ``orders``, ``tickets``, ``interactions``, ``feedback`` (and optional ``customers``)
-    Ibis tables. ``as_of`` defaults to today.
+    Ibis tables, or what :func:`~keepwise.analytics.as_dataset` takes (a dict of
+    DataFrames ...). ``as_of`` defaults to today.
 
     Returns
     -------
     pandas.DataFrame
         Columns :data:`WARNING_COLUMNS`.
     """
+    from keepwise.analytics._inputs import as_tables
+
     day = require_date(as_of, "as_of") if as_of is not None else _dt.date.today()
-    return (rules or default_rules()).evaluate(data, as_of=day)
+    return (rules or default_rules()).evaluate(as_tables(data), as_of=day)

@@ -116,9 +116,19 @@ class Lang(StrEnum):
     en = "en"
     zh = "zh"
 
+    @property
+    def locale(self) -> str:
+        """The catalog locale (``en``, ``zh_CN``)."""
+        return "zh_CN" if self is Lang.zh else "en"
+
 
 LangOption = Annotated[
-    Lang, typer.Option("--lang", help="Language of the text in the output: en or zh.")
+    Lang,
+    typer.Option(
+        "--lang",
+        help="Language of reasons, messages and names in the output (table, CSV and JSON): "
+        "en or zh.",
+    ),
 ]
 
 # -- where the output goes -----------------------------------------------------------------

@@ -311,7 +311,7 @@ def predict_command(
                 highlight=False,
                 soft_wrap=True,
             )
-        preds = fitted.predict_frame(df, lang=lang.value, top=top)
+        preds = fitted.predict_frame(df, lang=lang.locale, top=top)
         out.parent.mkdir(parents=True, exist_ok=True)
         preds.to_csv(out, index=False, encoding="utf-8")
         counts = preds["risk_tier"].value_counts()
@@ -397,8 +397,8 @@ def score_command(
     with user_errors():
         require_extra("ml", command_path())
         from keepwise.analytics.churn import load_model
-        from keepwise.analytics.churn.scoring import write_churn_scores
         from keepwise.errors import ConfigError
+        from keepwise.store.scores import write_churn_scores
 
         if no_store and out is None:
             raise ConfigError("--no-store needs --out FILE: otherwise the scores go nowhere")
@@ -427,7 +427,7 @@ def score_command(
                     highlight=False,
                 )
         with working("scoring"):
-            scores = fitted.score_frame(ds, as_of=as_of_day, lang=lang.value)
+            scores = fitted.score_frame(ds, as_of=as_of_day, lang=lang.locale)
         scored_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         if out is not None:
             scores.drop(columns=["reasons_json"]).assign(

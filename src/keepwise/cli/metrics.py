@@ -15,6 +15,7 @@ import typer
 
 from keepwise.cli._common import render_frame, user_errors, working
 from keepwise.cli._data import open_dataset
+from keepwise.cli._lang import localized
 from keepwise.cli._options import (
     ActivityWindowOption,
     AdaptiveOption,
@@ -25,6 +26,8 @@ from keepwise.cli._options import (
     Engine,
     EngineOption,
     FormatOption,
+    Lang,
+    LangOption,
     OutOption,
     OutputFormat,
     Period,
@@ -375,6 +378,7 @@ def rfm(
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
     engine: EngineOption = Engine.duckdb,
+    lang: LangOption = Lang.en,
 ) -> None:
     """RFM scores 1-5, rule flags and named segments (Champions 冠军客户, At Risk 风险客户, ...)."""
     from keepwise.analytics.config import RFMConfig
@@ -395,7 +399,7 @@ def rfm(
         ds = open_dataset(data, db, engine=engine)
         df = rfm_report(ds, as_of=as_of, config=config)
     if summary:
-        table = segment_summary(df)
+        table = localized(segment_summary(df), lang, names=["segment_name"])
         render_frame(
             table,
             fmt,
@@ -403,7 +407,6 @@ def rfm(
             title="RFM segments",
             columns=[
                 "segment_name",
-                "segment_name_zh",
                 "customers",
                 "share",
                 "recency_days_mean",
@@ -417,7 +420,7 @@ def rfm(
     if top is not None:
         df = df.head(top)
     render_frame(
-        df,
+        localized(df, lang, names=["segment_name"]),
         fmt,
         out,
         title="RFM",
@@ -429,7 +432,6 @@ def rfm(
             "rfm_code",
             "rule_code",
             "segment_name",
-            "segment_name_zh",
         ],
         empty="no customer has an order on or before the as-of date",
     )

@@ -99,10 +99,10 @@ def cox_command(
             for c in (*SEGMENT_COLUMNS, "first_amount", "acquisition_cost")
             if c in table.columns and table[c].notna().any() and table[c].nunique() > 1
         ]
-        model = CoxModel(penalizer=penalizer).fit(table, covariates=cols)
+        model = CoxModel(penalizer=penalizer, covariates=cols).fit(table)
         render_frame(
-            model.summary.round(4),
+            model.summary_.round(4),
             fmt,
             out,
-            title=f"Cox hazard ratios (concordance {model.concordance_index:.3f})",
+            title=f"Cox hazard ratios (concordance {model.concordance_index_:.3f})",
         )

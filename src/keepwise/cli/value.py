@@ -16,11 +16,14 @@ import typer
 
 from keepwise.cli._common import dump_json, err_console, render_frame, user_errors, working
 from keepwise.cli._data import open_dataset, parse_date, results_store
+from keepwise.cli._lang import localized, localized_records
 from keepwise.cli._options import (
     AsOfOption,
     DataOption,
     DbOption,
     FormatOption,
+    Lang,
+    LangOption,
     OutOption,
     OutputFormat,
 )
@@ -36,9 +39,11 @@ CLV_TABLE_VIEW = [
     "expected_avg_spend",
     "clv",
     "formula_clv",
-    "tier",
+    "tier_name",
 ]
 WARNINGS_TABLE_VIEW = ["customer_id", "rule", "observed", "threshold", "at", "severity", "message"]
+#: CLV columns holding English catalog keys, written in the --lang language.
+TIER_TEXTS = ("tier_name", "tier_action")
 POTENTIAL_TABLE_VIEW = [
     "customer_id",
     "name",
@@ -162,6 +167,7 @@ def clv(
     ] = 0,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    lang: LangOption = Lang.en,
 ) -> None:
     """Customer lifetime value: BG/NBD + Gamma-Gamma fit, P(alive), expected purchases, CLV and tiers."""
     with user_errors():
@@ -191,12 +197,16 @@ def clv(
             payload = result.to_dict()
             if params:
                 payload.pop("customers")
+            else:
+                payload["customers"] = localized_records(
+                    payload["customers"], lang, names=TIER_TEXTS
+                )
             _write(dump_json(payload), out)
             return
         if params:
             render_frame(result.params_frame(), fmt, out, title="BG/NBD and Gamma-Gamma parameters")
             return
-        frame = result.customers.reset_index()
+        frame = localized(result.customers.reset_index(), lang, names=TIER_TEXTS)
         if fmt is OutputFormat.table and out is None:
             render_frame(
                 result.params_frame(), fmt, None, title="BG/NBD and Gamma-Gamma parameters"
@@ -234,6 +244,7 @@ def warnings(
     ] = False,
     fmt: FormatOption = OutputFormat.table,
     out: OutOption = None,
+    lang: LangOption = Lang.en,
 ) -> None:
     """Early warnings with evidence (customer, rule, observed value, threshold, date), or scores."""
     with user_errors(), working("evaluating warning rules..."):
@@ -272,7 +283,12 @@ def warnings(
                     else ""
                 )
             )
-        frame = _iso_dates(frame.reset_index(drop=True), "at")
+        frame = localized(
+            _iso_dates(frame.reset_index(drop=True), "at"),
+            lang,
+            messages=["message"],
+            names=["action"],  # the default rules' actions are in the catalogs
+        )
         render_frame(
             frame,
             fmt,

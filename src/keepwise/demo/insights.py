@@ -33,10 +33,10 @@ def score_demo(
     """
     from keepwise.analytics.churn import RiskTiers, save_model
     from keepwise.analytics.churn.labels import data_end
-    from keepwise.analytics.churn.scoring import write_churn_scores
     from keepwise.analytics.churn.transaction import fit_transaction_model
     from keepwise.analytics.dataset import load_dataset
     from keepwise.analytics.warnings import evaluate_warnings
+    from keepwise.store.scores import write_churn_scores
     from keepwise.store.warnings import save_warnings
 
     def say(what: str) -> None:

@@ -15,9 +15,6 @@ if TYPE_CHECKING:
     from keepwise.models.contact import Contact
     from keepwise.models.order import Order
 
-CUSTOMER_KINDS = ("B2C", "B2B")
-CUSTOMER_STATUSES = ("active", "churned", "prospect", "paused")
-
 
 class Customer(ExternalId, Timestamped, Base):
     """One customer. See ``docs/data-model.md`` for the meaning of every field."""

@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keepwise.models.base import Base, ExternalId, Timestamped
 
-FEEDBACK_KINDS = ("nps", "csat", "survey")
-
 
 class Feedback(ExternalId, Timestamped, Base):
     __tablename__ = "feedback"

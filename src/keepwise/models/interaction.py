@@ -9,9 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keepwise.models.base import Base, ExternalId, Timestamped
 
-INTERACTION_CHANNELS = ("call", "email", "visit", "meeting", "chat", "wechat")
-DIRECTIONS = ("inbound", "outbound")
-
 
 class Interaction(ExternalId, Timestamped, Base):
     __tablename__ = "interactions"

@@ -14,8 +14,6 @@ from keepwise.models.base import Base, ExternalId, Timestamped
 if TYPE_CHECKING:
     from keepwise.models.customer import Customer
 
-ORDER_STATUSES = ("completed", "pending", "refunded", "cancelled")
-
 
 class Order(ExternalId, Timestamped, Base):
     __tablename__ = "orders"

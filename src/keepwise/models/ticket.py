@@ -9,8 +9,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from keepwise.models.base import Base, ExternalId, Timestamped
 
-TICKET_PRIORITIES = ("low", "normal", "high", "urgent")
-
 
 class Ticket(ExternalId, Timestamped, Base):
     __tablename__ = "tickets"

@@ -254,11 +254,7 @@ def _cross_checks(
                     {"kind": kind, "low": low, "high": high},
                 ),
             )
-    pairs = {
-        "tickets": [("opened_at", "first_response_at"), ("opened_at", "resolved_at")],
-        "customers": [("contract_start", "contract_end")],
-    }
-    for start, end in pairs.get(contract.name, []):
+    for end, start in ((f.name, f.not_before) for f in contract.fields if f.not_before):
         if start in out and end in out:
             wrong = out[end] < out[start]
             log.add_mask(

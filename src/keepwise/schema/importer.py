@@ -7,9 +7,9 @@ still read to the end so the report can say how many problems there are, and the
 transaction is rolled back. Memory is bounded by the chunk size plus 16 bytes per row for
 the duplicate-id check, so a million-row file imports in a few hundred MB.
 
-Records without an id column get a derived id: ``h`` + the 64-bit hash (hex) of the row's
-mapped cells, plus ``-2``, ``-3``... for the second, third identical row in the file. The
-same file therefore always yields the same ids, so re-importing it changes nothing.
+Reading and parsing the file is :class:`keepwise.schema.typed.TypedReader`'s job (shared with
+``load_dataset`` for folders); this module resolves customer ids against the store and
+writes. Records without an id column get a derived id (see :mod:`keepwise.schema.typed`).
 """
 
 from __future__ import annotations
@@ -25,18 +25,12 @@ import pandas as pd
 from sqlalchemy import Connection, Table, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from keepwise.errors import N_, KeepwiseError, Message, StoreError, ValidationError
+from keepwise.errors import N_, KeepwiseError, Message, StoreError
 from keepwise.models import TABLES
-from keepwise.schema._validate import ProblemLog, coerce_chunk
 from keepwise.schema.fields import TableContract, get_contract
-from keepwise.schema.mapping import (
-    ColumnPlan,
-    check_mapping,
-    header_score,
-    load_mapping,
-    match_columns,
-)
-from keepwise.schema.readers import Chunk, open_table
+from keepwise.schema.mapping import ColumnPlan, check_mapping, load_mapping
+from keepwise.schema.readers import Chunk
+from keepwise.schema.typed import TypedChunk, TypedReader, extra_attributes, stored_values
 from keepwise.settings import get_settings
 from keepwise.store import load
 from keepwise.store.db import current_revision, get_engine, head_revision, normalize_url, upgrade
@@ -159,52 +153,45 @@ def import_file(
     url = normalize_url(url)
     settings = get_settings()
     chunk_rows = chunk_rows or settings.import_chunk_rows
-    score = header_score(contract, mapping)
-    with open_table(path, table=table, chunk_rows=chunk_rows, header_score=score) as reader:
-        plan = match_columns(reader.header, contract, mapping, path.name)
+    with TypedReader(path, contract, mapping=mapping, chunk_rows=chunk_rows) as source:
+        plan = source.plan
         report = ImportReport(
             table=table,
             file=str(path),
-            encoding=reader.encoding,
-            format=reader.format,
+            encoding=source.reader.encoding,
+            format=source.reader.format,
             dry_run=dry_run,
             columns={plan.headers[pos]: name for name, pos in plan.fields.items()},
         )
         _describe_plan(plan, contract, report)
         _ensure_schema(url)
-        job = _Import(
-            contract, plan, path.name, create_missing_customers, settings.default_currency
-        )
+        job = _Import(source, create_missing_customers, settings.default_currency)
         engine = get_engine(url)
         try:
             # One transaction: committed only if the whole file is valid (and not a dry run),
-            # rolled back on problems and on any error.
+            # rolled back on problems and on any error. A file-level problem part-way (a
+            # malformed CSV row) ends the reading and is reported with what came before.
             with engine.connect() as conn, conn.begin() as transaction:
-                for chunk in reader.chunks():
+                for chunk in source.chunks():
                     job.process(conn, chunk, report)
                     done = chunk.done
                     del chunk
                     _release_memory()
                     if progress is not None:
-                        progress(done, reader.total, report.rows_read)
-                if job.log.failed or dry_run:
+                        progress(done, source.reader.total, report.rows_read)
+                if source.log.failed or dry_run:
                     transaction.rollback()
-        except ValidationError as exc:
-            # A file-level problem part-way (a malformed CSV row): report it with what came before.
-            for problem in exc.problems:
-                job.log.add(problem)
         except KeepwiseError:
             raise
         except SQLAlchemyError as exc:
             raise StoreError(
                 f"{path.name}: the store refused the data, nothing was written: {_db_message(exc)}"
             ) from None
-    if job.log.failed:
-        raise ValidationError(
-            job.log.sorted(),
-            job.log.total,
-            summary=f"cannot import {path.name} into {table} ({report.rows_read:,} rows read)",
-        )
+    problems = source.problems(
+        f"cannot import {path.name} into {table} ({report.rows_read:,} rows read)"
+    )
+    if problems is not None:
+        raise problems
     if job.auto_created and report.created_customers:
         report.notes.append(
             f"the store had no customers: created {report.created_customers:,} from this file's "
@@ -286,142 +273,40 @@ def _db_message(exc: SQLAlchemyError) -> str:
     return text[0] if text else type(exc).__name__
 
 
-class _Seen:
-    """Hashes seen in earlier chunks: sorted 64-bit hashes, counts and first row numbers.
-
-    16 bytes per distinct row; a chunk is merged in with one ``np.insert`` per array, so the
-    transient peak is one more copy of these arrays (not a re-sort of everything).
-    """
-
-    def __init__(self) -> None:
-        self.hashes = np.empty(0, dtype=np.uint64)
-        self.counts = np.empty(0, dtype=np.int32)
-        self.first_rows = np.empty(0, dtype=np.int32)
-
-    def lookup(self, hashes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(count seen before, first row seen on, or 0) for each hash."""
-        if not len(self.hashes):
-            return np.zeros(len(hashes), dtype=np.int64), np.zeros(len(hashes), dtype=np.int64)
-        pos = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
-        hit = self.hashes[pos] == hashes
-        counts = np.where(hit, self.counts[pos], 0).astype(np.int64)
-        return counts, np.where(hit, self.first_rows[pos], 0).astype(np.int64)
-
-    def add(self, hashes: np.ndarray, rows: np.ndarray) -> None:
-        new, first, counts = np.unique(hashes, return_index=True, return_counts=True)
-        pos = np.searchsorted(self.hashes, new)
-        hit = pos < len(self.hashes)
-        hit[hit] = self.hashes[pos[hit]] == new[hit]
-        np.add.at(self.counts, pos[hit], counts[hit].astype(np.int32))
-        fresh = ~hit
-        self.hashes = np.insert(self.hashes, pos[fresh], new[fresh])
-        self.counts = np.insert(self.counts, pos[fresh], counts[fresh].astype(np.int32))
-        self.first_rows = np.insert(
-            self.first_rows, pos[fresh], rows[first[fresh]].astype(np.int32)
-        )
-
-
 class _Import:
     """The state of one import across chunks."""
 
-    def __init__(
-        self,
-        contract: TableContract,
-        plan: ColumnPlan,
-        file: str,
-        create_customers: bool,
-        currency: str,
-    ) -> None:
-        self.contract = contract
-        self.plan = plan
-        self.file = file
+    def __init__(self, source: TypedReader, create_customers: bool, currency: str) -> None:
+        self.source = source
+        self.contract = source.contract
+        self.plan = source.plan
         # None: decided on the first chunk (True when the store has no customers yet).
         self.create_customers: bool | None = True if create_customers else None
         self.auto_created = False
         self.default_currency = currency
-        self.log = ProblemLog(file)
-        self.seen_ids = _Seen()
-        self.seen_rows = _Seen()
+        self.log = source.log
         self.customer_ids: dict[str, int] = {}
-        self.now = pd.Timestamp.now()
-        self.table = cast(Table, TABLES[contract.name].__table__)
+        self.table = cast(Table, TABLES[self.contract.name].__table__)
         self.customers = cast(Table, TABLES["customers"].__table__)
 
     # -- one chunk -------------------------------------------------------------------
 
     def process(self, conn: Connection, chunk: Chunk, report: ImportReport) -> None:
-        frame, rows = _drop_blank_rows(chunk.frame, chunk.rows)
-        report.rows_read += len(frame)
-        if frame.empty:
+        parsed = self.source.parse(chunk)
+        report.rows_read = self.source.rows_read
+        if parsed is None:
             return
-        typed, symbol_currency = coerce_chunk(
-            self.contract, self.plan, frame, rows, self.log, now=self.now
-        )
-        typed["external_id"] = self._ids(frame, typed, rows)
         if self.contract.name != "customers":
-            typed["customer_id"] = self._customer_refs(conn, frame, typed, rows, report)
+            parsed.typed["customer_id"] = self._customer_refs(
+                conn, parsed.frame, parsed.typed, parsed.rows, report
+            )
         if self.log.failed:
             return  # keep reading to count problems, but write nothing more
-        records, update_columns = self._records(frame, typed, symbol_currency)
+        records, update_columns = self._records(parsed)
         counts = load.upsert(conn, self.table, records, update_columns=update_columns)
         report.inserted += counts.inserted
         report.updated += counts.updated
         report.unchanged += counts.unchanged
-
-    def _ids(self, frame: pd.DataFrame, typed: pd.DataFrame, rows: np.ndarray) -> pd.Series:
-        """Explicit ids checked for duplicates across the file, or derived ids for rows without one."""
-        ids = (
-            typed["external_id"]
-            if "external_id" in typed
-            else pd.Series(None, index=frame.index, dtype=object)
-        )
-        missing = ids.isna()
-        if missing.any():
-            if self.contract.name == "customers":
-                pass  # "empty, but external_id is required" is already logged
-            else:
-                ids = ids.where(~missing, self._derived_ids(frame, rows, missing))
-        explicit = ids.notna() & ~missing
-        if explicit.any():
-            self._check_duplicates(ids[explicit], rows[explicit.to_numpy()])
-        return ids
-
-    def _derived_ids(self, frame: pd.DataFrame, rows: np.ndarray, which: pd.Series) -> pd.Series:
-        from keepwise.schema.coerce import _as_strings
-
-        cells = pd.DataFrame(
-            {name: _as_strings(frame[pos][which]) for name, pos in sorted(self.plan.fields.items())}
-        )
-        hashes = pd.util.hash_pandas_object(cells, index=False).to_numpy(dtype=np.uint64)
-        before, _ = self.seen_rows.lookup(hashes)
-        within = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
-        occurrence = before + within + 1
-        self.seen_rows.add(hashes, rows[which.to_numpy()])
-        base = pd.Series([f"h{h:016x}" for h in hashes], index=cells.index)
-        suffix = pd.Series(
-            np.where(occurrence > 1, "-" + occurrence.astype(str), ""), index=cells.index
-        )
-        return base + suffix
-
-    def _check_duplicates(self, ids: pd.Series, rows: np.ndarray) -> None:
-        hashes = pd.util.hash_pandas_object(ids, index=False).to_numpy(dtype=np.uint64)
-        before, first_before = self.seen_ids.lookup(hashes)
-        frame = pd.DataFrame({"h": hashes, "row": rows})
-        first_here = frame.groupby("h")["row"].transform("first").to_numpy()
-        dup_here = frame["h"].duplicated().to_numpy()
-        first = np.where(before > 0, first_before, first_here)
-        is_dup = pd.Series((before > 0) | dup_here, index=ids.index)
-        header = self.plan.header_of("external_id")
-        self.log.add_mask(
-            is_dup,
-            rows,
-            header,
-            ids,
-            lambda i: Message(
-                N_("duplicate id: row %(row)s has the same id"), {"row": int(first[i])}
-            ),
-        )
-        self.seen_ids.add(hashes, rows)
 
     def _customer_refs(
         self,
@@ -489,14 +374,11 @@ class _Import:
 
     # -- rows for the store ----------------------------------------------------------
 
-    def _records(
-        self, frame: pd.DataFrame, typed: pd.DataFrame, symbol_currency: pd.Series
-    ) -> tuple[list[dict[str, Any]], list[str]]:
+    def _records(self, parsed: TypedChunk) -> tuple[list[dict[str, Any]], list[str]]:
+        typed = parsed.typed
         columns: dict[str, pd.Series] = {}
-        update = []
-        for name in typed.columns:
+        for name, values in stored_values(self.contract, parsed, self.default_currency).items():
             kind = self.contract.by_name[name].type if name in self.contract.by_name else "ref"
-            values = typed[name]
             if kind in ("datetime", "date"):
                 # numpy turns datetime64[us] into datetime and datetime64[D] into date objects.
                 unit = "datetime64[us]" if kind == "datetime" else "datetime64[D]"
@@ -510,25 +392,19 @@ class _Import:
                 values = values.astype("Int64" if kind == "ref" else "float64").astype(object)
                 values = values.where(typed[name].notna(), None)
             else:
-                default = (
-                    self.contract.by_name[name].default if name in self.contract.by_name else None
-                )
-                if default is not None:
-                    values = values.fillna(default)
                 values = values.astype(object).where(values.notna(), None)
             columns[name] = values
-            if name != "external_id":
-                update.append(name)
-        if self.contract.name == "orders":
-            currency = columns.get("currency", pd.Series(None, index=typed.index, dtype=object))
-            currency = currency.where(currency.notna(), symbol_currency)
-            columns["currency"] = currency.where(currency.notna(), self.default_currency).astype(
-                object
-            )
-            if "currency" not in update and symbol_currency.notna().any():
-                update.append("currency")
+        # Only the columns the file has are updated (an order's currency also when a symbol
+        # in the amount gave it).
+        update = [name for name in typed.columns if name != "external_id"]
+        if (
+            self.contract.name == "orders"
+            and "currency" not in update
+            and parsed.symbol_currency.notna().any()
+        ):
+            update.append("currency")
         if self.contract.name == "customers":
-            attributes = self._attributes(frame)
+            attributes = extra_attributes(self.plan, parsed.frame)
             if attributes is not None:
                 columns["attributes"] = attributes
                 update.append("attributes")
@@ -538,40 +414,6 @@ class _Import:
             dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)
         ], update
 
-    def _attributes(self, frame: pd.DataFrame) -> pd.Series | None:
-        from keepwise.schema.coerce import parse_text
-
-        named = [p for p in self.plan.extras if self.plan.headers[p]]
-        if not named:
-            return None
-        cells = pd.DataFrame({self.plan.headers[p]: parse_text(frame[p]) for p in named})
-        return pd.Series(
-            [
-                {k: v for k, v in row.items() if v is not None} or None
-                for row in cells.to_dict("records")
-            ],
-            index=frame.index,
-            dtype=object,
-        )
-
 
 def _has_rows(conn: Connection, table: Table) -> bool:
     return conn.execute(select(table.c.id).limit(1)).first() is not None
-
-
-def _drop_blank_rows(frame: pd.DataFrame, rows: np.ndarray) -> tuple[pd.DataFrame, np.ndarray]:
-    """Rows whose every cell is empty are skipped (spreadsheets are full of them)."""
-    if frame.empty:
-        return frame, rows
-    blank = np.ones(len(frame), dtype=bool)
-    for column in frame.columns:
-        col = frame[column]
-        if col.dtype == object:
-            empty = col.isna().to_numpy() | (col.astype(str).str.strip() == "").to_numpy()
-        else:
-            empty = col.isna().to_numpy()
-        blank &= empty
-        if not blank.any():
-            return frame, rows
-    keep = ~blank
-    return frame[keep].reset_index(drop=True), rows[keep]

@@ -33,6 +33,8 @@ _BLOCK = 1 << 20
 #: Rows searched for the header when a title or notes sit above it.
 HEADER_SEARCH_ROWS = 10
 HeaderScore = Callable[[list[str]], int]
+#: Picks the header among candidate rows (the first non-blank rows, as text cells): an index.
+HeaderChooser = Callable[[list[list[str]]], int]
 _DELIMITERS = (",", "\t", ";", "|")
 #: Sheet names (besides the table's own name) an XLSX workbook may use for each table.
 SHEET_NAMES = {
@@ -106,12 +108,18 @@ def open_table(
     table: str | None = None,
     chunk_rows: int = 50_000,
     header_score: HeaderScore | None = None,
+    choose_header: HeaderChooser | None = None,
+    header_rows: int = HEADER_SEARCH_ROWS,
+    sheet: str | None = None,
 ) -> TableReader:
     """Open ``path`` with the reader its content calls for.
 
     ``header_score`` rates a candidate header row (how many of its cells name a field);
     with it, the header is the best of the first rows, so title lines above the header
-    ("订单明细 2024年3月") are skipped. Without it, the first non-blank row is the header.
+    ("订单明细 2024年3月") are skipped. ``choose_header`` instead picks the header among the
+    first ``header_rows`` non-blank rows itself (tables whose columns are not known in
+    advance). Without either, the first non-blank row is the header. ``sheet`` names the
+    worksheet of a workbook (default: the one named after ``table``, else the first).
 
     Raises
     ------
@@ -127,15 +135,32 @@ def open_table(
         raise NotFoundError(f"{path} is a folder, not a file")
     with path.open("rb") as fh:
         head = fh.read(8)
+    choose = _chooser(header_score, choose_header)
+    rows = header_rows if choose is not None else 1
     if head.startswith(b"PK\x03\x04"):
-        return XlsxReader(path, chunk_rows, table=table, header_score=header_score)
+        return XlsxReader(path, chunk_rows, table=table, sheet=sheet, choose=choose, rows=rows)
     if head.startswith(b"PAR1"):
         return ParquetReader(path, chunk_rows)
     if head.startswith(b"\xd0\xcf\x11\xe0"):
         raise _file_problem(
             path, N_("old Excel .xls files are not supported: save the sheet as .xlsx or CSV")
         )
-    return CsvReader(path, chunk_rows, header_score=header_score)
+    return CsvReader(path, chunk_rows, choose=choose, rows=rows)
+
+
+def _chooser(
+    header_score: HeaderScore | None, choose_header: HeaderChooser | None
+) -> HeaderChooser | None:
+    """One way to pick the header: the chooser given, or the best-scoring row (the first of equals)."""
+    if choose_header is not None or header_score is None:
+        return choose_header
+    score = header_score
+
+    def best(candidates: list[list[str]]) -> int:
+        scores = [score(cells) for cells in candidates]
+        return max(range(len(scores)), key=lambda i: (scores[i], -i))
+
+    return best
 
 
 # --------------------------------------------------------------------------- CSV
@@ -194,7 +219,12 @@ class CsvReader(TableReader):
     unit = "bytes"
 
     def __init__(
-        self, path: Path, chunk_rows: int, *, header_score: HeaderScore | None = None
+        self,
+        path: Path,
+        chunk_rows: int,
+        *,
+        choose: HeaderChooser | None = None,
+        rows: int = HEADER_SEARCH_ROWS,
     ) -> None:
         super().__init__(path, chunk_rows)
         self.encoding = sniff_encoding(path)
@@ -204,7 +234,7 @@ class CsvReader(TableReader):
             for index, line in enumerate(fh):
                 if line.strip():
                     candidates.append((index, line))
-                    if header_score is None or len(candidates) >= HEADER_SEARCH_ROWS:
+                    if choose is None or len(candidates) >= rows:
                         break
         if not candidates:
             raise _file_problem(path, N_("the file is empty: expected a header row and data rows"))
@@ -215,9 +245,8 @@ class CsvReader(TableReader):
             return delimiter, [h.strip() for h in next(csv.reader([line], delimiter=delimiter))]
 
         best = 0
-        if header_score is not None and len(candidates) > 1:
-            scores = [header_score(parse(line)[1]) for _, line in candidates]
-            best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        if choose is not None and len(candidates) > 1:
+            best = choose([parse(line)[1] for _, line in candidates])
         self.skip_lines = candidates[best][0]
         self.delimiter, self.header = parse(candidates[best][1])
         self._fh: io.BufferedReader | None = None
@@ -332,7 +361,9 @@ class XlsxReader(TableReader):
         chunk_rows: int,
         *,
         table: str | None = None,
-        header_score: HeaderScore | None = None,
+        sheet: str | None = None,
+        choose: HeaderChooser | None = None,
+        rows: int = HEADER_SEARCH_ROWS,
     ) -> None:
         super().__init__(path, chunk_rows)
         import zipfile
@@ -357,9 +388,22 @@ class XlsxReader(TableReader):
             ) from None
         sheets = self._book.worksheets
         if not sheets:
+            self.close()
             raise _file_problem(path, N_("the workbook has no worksheet"))
-        wanted = {n.lower() for n in SHEET_NAMES.get(table or "", ())}
-        self.sheet = next((ws for ws in sheets if ws.title.strip().lower() in wanted), sheets[0])
+        if sheet is not None:
+            named = [ws for ws in sheets if ws.title == sheet]
+            if not named:
+                titles = [ws.title for ws in sheets]
+                self.close()
+                raise NotFoundError(f"{path}: no sheet {sheet!r}; sheets: {', '.join(titles)}")
+            self.sheet = named[0]
+        else:
+            wanted = {n.lower() for n in SHEET_NAMES.get(table or "", ())}
+            self.sheet = next(
+                (ws for ws in sheets if ws.title.strip().lower() in wanted), sheets[0]
+            )
+        #: Every worksheet's title, in the workbook's order.
+        self.sheets = [ws.title for ws in sheets]
         self.total = self.sheet.max_row
         self._rows = self.sheet.iter_rows(min_row=1, values_only=True)
         self._row_no = 0
@@ -370,7 +414,7 @@ class XlsxReader(TableReader):
             self._row_no += 1
             if any(v is not None and str(v).strip() for v in values):
                 seen.append((self._row_no, tuple(values)))
-                if header_score is None or len(seen) >= HEADER_SEARCH_ROWS:
+                if choose is None or len(seen) >= rows:
                     break
         if not seen:
             self.close()
@@ -380,9 +424,8 @@ class XlsxReader(TableReader):
                 sheet=repr(self.sheet.title),
             )
         best = 0
-        if header_score is not None and len(seen) > 1:
-            scores = [header_score(_header_cells(cells)) for _, cells in seen]
-            best = max(range(len(scores)), key=lambda i: (scores[i], -i))
+        if choose is not None and len(seen) > 1:
+            best = choose([_header_cells(cells) for _, cells in seen])
         self.header = _header_cells(seen[best][1])
         # Rows read past the header while searching are data: hand them out first (blank
         # rows among them are dropped later, as everywhere).
@@ -455,7 +498,11 @@ class ParquetReader(TableReader):
             raise _file_problem(
                 path, N_("not a readable Parquet file (%(detail)s)"), detail=str(exc)
             ) from None
-        self.header = [str(name) for name in self._file.schema_arrow.names]
+        # A pandas index written along (``__index_level_0__``) is not a column of the table.
+        meta = self._file.schema_arrow.pandas_metadata or {}
+        index = {c for c in meta.get("index_columns", []) if isinstance(c, str)}
+        self._columns = [n for n in self._file.schema_arrow.names if n not in index]
+        self.header = [str(name) for name in self._columns]
         self.total = self._file.metadata.num_rows
 
     def chunks(self) -> Iterator[Chunk]:
@@ -463,8 +510,8 @@ class ParquetReader(TableReader):
 
         first = 2
         try:
-            for batch in self._file.iter_batches(batch_size=self.chunk_rows):
-                frame = batch.to_pandas()
+            for batch in self._file.iter_batches(batch_size=self.chunk_rows, columns=self._columns):
+                frame = batch.to_pandas(ignore_metadata=True)
                 frame.columns = list(range(len(frame.columns)))
                 rows = np.arange(first, first + len(frame))
                 first += len(frame)

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from keepwise.errors import Message
 from keepwise.models import Customer, User, Warning
 from keepwise.store.db import normalize_url, require_current, session_scope
 from keepwise.store.paging import DEFAULT_PER_PAGE, Page, check_paging, customer_scope
@@ -42,8 +43,10 @@ def save_warnings(url: str | None, frame: Any) -> SaveReport:
     (``customer_id`` is the external id). A warning whose customer, rule and date are
     already in the store (whatever its status, so acknowledged warnings stay closed) is
     skipped, which makes re-runs safe. Warnings of customers not in the store are skipped
-    and counted in ``unknown_customers``. New warnings get status ``open``; the English
-    ``message`` is stored.
+    and counted in ``unknown_customers``. New warnings get status ``open``. The ``message``
+    (a :class:`~keepwise.errors.Message`) is stored as catalog key and parameters, so it
+    renders in any language; a plain-text message is kept as its text (with the
+    ``message_zh`` column's Chinese text when the frame has one).
 
     Raises
     ------
@@ -94,8 +97,7 @@ def save_warnings(url: str | None, frame: Any) -> SaveReport:
                     "at": key[2],
                     "severity": str(r.get("severity") or "medium")[:16],
                     "action": (str(r["action"])[:64] or None) if r.get("action") else None,
-                    "message": r.get("message") or None,
-                    "message_zh": r.get("message_zh") or None,
+                    "message": _message_json(r.get("message"), r.get("message_zh")),
                     "status": "open",
                 }
             )
@@ -105,9 +107,22 @@ def save_warnings(url: str | None, frame: Any) -> SaveReport:
     return SaveReport(inserted=inserted, skipped=skipped, unknown_customers=unknown)
 
 
+def _message_json(message: object, message_zh: object = None) -> dict[str, Any] | None:
+    """The JSON the ``message`` column keeps for a frame's message."""
+    if isinstance(message, Message):
+        return message.to_dict()
+    if message is None or message != message or message == "":  # None, NaN, empty
+        return None
+    if isinstance(message_zh, str) and message_zh:
+        return Message.fixed({"en": str(message), "zh_CN": message_zh}).to_dict()
+    return Message.fixed({"en": str(message)}).to_dict()
+
+
 def warning_dict(
     w: Warning, customer_external_id: str, customer_name: str | None
 ) -> dict[str, Any]:
+    """A warning as the pages and the API read it; ``message`` is the stored JSON (render it
+    with :func:`keepwise.i18n.render`)."""
     return {
         "id": w.id,
         "customer_id": customer_external_id,
@@ -119,7 +134,6 @@ def warning_dict(
         "severity": w.severity,
         "action": w.action,
         "message": w.message,
-        "message_zh": w.message_zh,
         "status": w.status,
     }
 

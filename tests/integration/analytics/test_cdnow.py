@@ -8,6 +8,7 @@ Fader, Hardie & Lee (2005b) report p = 6.25, q = 3.74, gamma = 15.44 for its rep
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ from typer.testing import CliRunner
 
 from keepwise.analytics.clv import BetaGeoModel, GammaGammaModel, rfm_summary
 from keepwise.cli import app
+from keepwise.errors import StatisticalWarning
 
 pytestmark = [pytest.mark.datasets, pytest.mark.integration]
 
@@ -102,7 +104,12 @@ def test_fit_on_published_summary_matches_lifetimes(datasets_dir: Path) -> None:
     from lifetimes import BetaGeoFitter, GammaGammaFitter
 
     summary = pd.read_csv(datasets_dir / "cdnow_lifetimes" / "cdnow_customers_summary.csv")
-    ours = BetaGeoModel().fit(summary)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StatisticalWarning)  # an interior fit: no warning
+        ours = BetaGeoModel().fit(summary)
+    s = ours.summary_
+    assert (s["lower"] > 0).all() and (s["lower"] < s["coef"]).all()
+    assert (s["coef"] < s["upper"]).all()
     ref = BetaGeoFitter().fit(summary["frequency"], summary["recency"], summary["T"])
     for name, value in PAPER_BGNBD.items():
         assert ours.params_[name] == pytest.approx(value, rel=0.01)
@@ -130,7 +137,9 @@ def test_fit_on_published_summary_matches_lifetimes(datasets_dir: Path) -> None:
             "monetary_value": spend["zbar"],
         }
     )
-    gg = GammaGammaModel().fit(rfm)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StatisticalWarning)
+        gg = GammaGammaModel().fit(rfm)
     repeat = rfm[rfm["frequency"] > 0]
     gg_ref = GammaGammaFitter().fit(repeat["frequency"], repeat["monetary_value"])
     for name, value in PAPER_GG.items():

@@ -142,7 +142,28 @@ def test_cli_commands_json(tmp_path: Path, args: list[str]) -> None:
             "net_churn_rate",
         } <= set(records[0])
     if args[0] == "rfm":
-        assert {"customer_id", "r_score", "segment", "segment_name_zh"} <= set(records[0])
+        assert {"customer_id", "r_score", "segment", "segment_name"} <= set(records[0])
+
+
+def test_cli_writes_names_in_the_chosen_language(tmp_path: Path) -> None:
+    """--lang zh writes the segment names in Chinese; the keys stay."""
+    from keepwise.analytics.rfm import SEGMENT_NAMES
+    from keepwise.i18n import gettext
+
+    folder = _folder(tmp_path)
+    runner = CliRunner()
+    base = ["rfm", "--data", str(folder), "--format", "json"]
+    english = json.loads(runner.invoke(app, base).stdout)
+    chinese = json.loads(runner.invoke(app, [*base, "--lang", "zh"]).stdout)
+    assert [r["segment"] for r in chinese] == [r["segment"] for r in english]
+    assert all(r["segment_name"] == SEGMENT_NAMES[r["segment"]] for r in english)
+    assert all(r["segment_name"] == gettext(SEGMENT_NAMES[r["segment"]], "zh_CN") for r in chinese)
+    assert any(r["segment_name"] == "冠军客户" for r in chinese)
+    summary = runner.invoke(
+        app, ["rfm", "--data", str(folder), "--summary", "--format", "csv", "--lang", "zh"]
+    )
+    assert summary.exit_code == 0, summary.output
+    assert summary.stdout.startswith("segment,segment_name,") and "客户" in summary.stdout
 
 
 def test_cli_table_csv_out_and_errors(tmp_path: Path) -> None:
@@ -175,7 +196,7 @@ def test_cli_table_shows_a_screenful_and_says_what_it_left_out(tmp_path: Path) -
     shown = {line.split()[1] for line in table.stdout.splitlines() if line.startswith("│ c")}
     assert len(shown) == 50
     assert "first 50 of 80 rows" in table.stdout and "more columns" in table.stdout
-    assert "segment_name_zh" in table.stdout and "tenure_days" not in table.stdout
+    assert "segment_name" in table.stdout and "tenure_days" not in table.stdout
     csv = runner.invoke(app, ["rfm", "--data", str(tmp_path), "--format", "csv"])
     assert len(csv.stdout.strip().splitlines()) == 81 and "tenure_days" in csv.stdout
     # --freq is another spelling of --period.

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
+from keepwise.analytics.churn.reasons import Reason
 from keepwise.analytics.churn.transaction import backtest
 from keepwise.analytics.dataset import load_dataset
 from keepwise.cli import app
@@ -99,7 +100,8 @@ def test_cli_fit_evaluate_score_store_history(
     assert rows[0] == 2 * len(scores) and rows[1] == len(scores)  # history kept: two runs
     assert one.model_version.startswith("transaction-") and one.horizon_days == 90
     reasons = json.loads(one.reasons)
-    assert 1 <= len(reasons) <= 3 and {"feature", "value", "impact", "en", "zh"} <= set(reasons[0])
+    assert 1 <= len(reasons) <= 3 and set(reasons[0]) == {"feature", "value", "impact", "message"}
+    assert "msgid" in reasons[0]["message"]  # a catalog key with parameters, in no language
     # reasons name each customer's real values: check them against the raw orders file
     with eng.connect() as conn:
         stored = conn.execute(
@@ -115,7 +117,9 @@ def test_cli_fit_evaluate_score_store_history(
     n90 = (age <= 90).groupby(orders.customer_id).sum()
     checked = 0
     for external_id, raw in stored:
-        for reason in json.loads(raw):
+        for stored in json.loads(raw):
+            reason = {**stored, "en": Reason.from_dict(stored).text("en")}
+            reason["zh"] = Reason.from_dict(stored).text("zh")
             if reason["feature"] == "recency_days":
                 days = round(float(last_age[external_id]))
                 unit = "day" if days == 1 else "days"

@@ -14,8 +14,11 @@ from pathlib import Path
 from sqlalchemy import select
 
 from keepwise.accounts import create_user
+from keepwise.analytics.churn.reasons import Reason
+from keepwise.analytics.warnings import SilenceRule
 from keepwise.demo import generate
 from keepwise.demo.loader import load_demo
+from keepwise.errors import plural_message
 from keepwise.models import ChurnScore, Customer, Order, Warning
 from keepwise.store import session_scope
 
@@ -77,8 +80,9 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
                 at=last - timedelta(days=1),
                 severity="high",
                 action="reach out",
-                message="No interaction for 95 days",
-                message_zh="已 95 天无互动",
+                message=SilenceRule(name="silence")
+                .describe({"observed": 95, "median_gap": 10, "at": "2025-09-27"})
+                .to_dict(),
                 status="open",
             )
         )
@@ -88,6 +92,27 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
         for cust in customers_[40:60]:  # rep1's book: 20 demo customers and the script-named one
             cust.owner = "rep1"
         scored = [*customers_, xss, other]
+        # the newest score's reason as keepwise writes it now (catalog key and parameters), the
+        # older one as a store from before the catalogs kept it (its finished texts)
+        reason = {
+            0: Reason(
+                "recency_days",
+                95,
+                0.8,
+                plural_message("no order for %(n)s day", "no order for %(n)s days", 95),
+            ).to_dict(),
+            60: {
+                "feature": "days_since_last_order",
+                "value": 95,
+                "impact": 0.8,
+                "message": {
+                    "texts": {
+                        "en": "No order for 95 days (raises churn risk)",
+                        "zh_CN": "已 95 天没有下单（推高流失风险）",
+                    }
+                },
+            },
+        }
         for i, cust in enumerate(scored):
             p = 0.92 if cust is xss else (0.15 + (i * 37 % 80) / 100)
             tier = "high" if p >= 0.6 else "medium" if p >= 0.35 else "low"
@@ -100,15 +125,7 @@ def seed_store(url: str, folder: Path, *, customers: int = 150) -> dict[str, str
                         horizon_days=90,
                         probability=min(max(p + shift, 0.0), 1.0),
                         risk_tier=tier,
-                        reasons=[
-                            {
-                                "feature": "days_since_last_order",
-                                "value": 95,
-                                "impact": 0.8,
-                                "en": "No order for 95 days (raises churn risk)",
-                                "zh": "已 95 天没有下单（推高流失风险）",
-                            }
-                        ],
+                        reasons=[reason[age]],
                         model_version="test-1",
                     )
                 )

@@ -366,3 +366,88 @@ def test_at_risk_frame_decodes_json_per_row(web) -> None:
         items = at_risk_customers(session, admin, tiers=None).items
         assert all(isinstance(i["reasons"], list) for i in items)
         assert any(r.get("text") == "no order for 90 days" for i in items for r in i["reasons"])
+
+
+def test_reasons_warnings_and_names_in_the_requested_language(web) -> None:
+    """Reasons and warnings are stored as catalog keys; the API renders them in the language
+    asked for (``?lang=``, else Accept-Language, else the account's) and returns the key too."""
+    from datetime import date, datetime
+
+    from keepwise.analytics.churn.reasons import Reason
+    from keepwise.analytics.rfm import SEGMENT_NAMES
+    from keepwise.analytics.warnings import SilenceRule
+    from keepwise.errors import plural_message
+    from keepwise.i18n import gettext
+    from keepwise.models import ChurnScore, Customer, Warning
+
+    said = SilenceRule(name="silence").describe(
+        {"observed": 40, "median_gap": 9, "at": "2025-05-20"}
+    )
+    reason = Reason(
+        "recency_days",
+        30,
+        0.6,
+        plural_message("no order for %(n)s day", "no order for %(n)s days", 30),
+    )
+    with session_scope(web.url) as session:
+        c1 = session.execute(select(Customer).where(Customer.external_id == "C1")).scalar_one()
+        session.add(
+            ChurnScore(
+                customer_id=c1.id,
+                scored_at=datetime(2025, 7, 1),
+                cutoff=date(2025, 7, 1),
+                horizon_days=90,
+                probability=0.7,
+                risk_tier="high",
+                reasons=[reason.to_dict()],
+                model_version="t2",
+            )
+        )
+        session.add(
+            Warning(
+                customer_id=c1.id,
+                rule="silence",
+                at=datetime(2025, 7, 1),
+                severity="low",
+                message=said.to_dict(),
+            )
+        )
+    api = web.client("admin")
+    zh = api.get("/api/v1/warnings", params={"customer_id": "C1", "lang": "zh"}).json()["items"]
+    assert zh[0]["message"] == "已 40 天无互动（通常间隔 9 天，最近一次 2025-05-20）"
+    assert zh[0]["message_key"] == said.to_dict()
+    en = api.get(
+        "/api/v1/warnings",
+        params={"customer_id": "C1"},
+        headers={"Accept-Language": "en-US,en;q=0.9"},
+    )
+    assert (
+        en.json()["items"][0]["message"]
+        == "no interaction for 40 days (usual gap 9 days; last on 2025-05-20)"
+    )
+    history = api.get("/api/v1/customers/C1/scores", params={"lang": "en"}).json()
+    assert history[0]["reasons"] == [
+        {
+            "feature": "recency_days",
+            "value": 30,
+            "impact": 0.6,
+            "text": "no order for 30 days",
+            "message_key": reason.message.to_dict(),
+        }
+    ]
+    overview = api.get("/api/v1/customers/C1/overview", params={"lang": "zh_CN"}).json()
+    assert overview["score"]["reasons"][0]["text"] == "已 30 天未下单"
+    assert overview["warnings"][0]["message"].startswith("已 40 天无互动")
+    # no choice made: Chinese, the default, whoever asks (rep1's own language is English)
+    plain = api.get("/api/v1/customers/C1/scores").json()
+    assert plain[0]["reasons"][0]["text"] == "已 30 天未下单"
+    rep = web.client("rep1").get("/api/v1/customers/C1/scores").json()
+    assert rep[0]["reasons"] == plain[0]["reasons"]
+    segments = api.get("/api/v1/rfm/segments", params={"lang": "zh"}).json()["rows"]
+    assert segments and all(
+        r["segment_name"]
+        == gettext(SEGMENT_NAMES[r["segment"]], "zh_CN")
+        != SEGMENT_NAMES[r["segment"]]
+        for r in segments
+    )
+    assert api.get("/api/v1/warnings", params={"lang": "fr"}).status_code == 422

@@ -150,14 +150,15 @@ def test_dashboard_rfm_segment_filter(admin: TestClient, seeded: str) -> None:
     """The RFM filter: its choices in the page's language, the body scoped to one segment (its
     customers' whole-store segments, the risk KPIs of its customers), unknown keys ignored."""
     from keepwise.analytics.rfm import SEGMENTS
+    from keepwise.i18n import gettext
     from keepwise.store.risk import risk_summary
 
     shell = soup(admin.get("/"))
     options = shell.find(id="f-rfm").find_all("option")
-    assert [o["value"] for o in options] == ["", *(key for key, _, _ in SEGMENTS)]
+    assert [o["value"] for o in options] == ["", *(key for key, _ in SEGMENTS)]
     assert [o.get_text() for o in options][1:3] == ["冠军客户", "不能失去"]
     key, members = _largest_rfm_segment(seeded)
-    zh_name = next(zh for k, _, zh in SEGMENTS if k == key)
+    zh_name = gettext(dict(SEGMENTS)[key], "zh_CN")
     assert (
         soup(admin.get(f"/?rfm={key}")).find(id="f-rfm").find("option", selected=True)["value"]
         == key
@@ -246,7 +247,7 @@ def test_at_risk_list_sorted_with_reasons_and_pages(admin: TestClient) -> None:
     losses = [float(re.sub(r"[^\d.]", "", r.find_all("td")[5].get_text())) for r in rows]
     assert losses == sorted(losses, reverse=True)
     first_reasons = rows[0].find(class_="reasons").get_text()
-    assert "95 天没有下单" in first_reasons
+    assert "已 95 天未下单" in first_reasons  # the stored key and parameters, in Chinese
     # the suggested next step answers the top reason ("no order for 95 days")
     assert (
         rows[0].find_all("td")[7].get_text(strip=True)
@@ -276,7 +277,8 @@ def test_customer_360_sections(admin: TestClient) -> None:
     html = soup(admin.get(f"/customers/{XSS_ID}"))
     history = html.find(attrs={"data-testid": "risk-history"}).find("tbody").find_all("tr")
     assert len(history) == 2
-    assert "已 95 天没有下单" in history[0].get_text()
+    assert "已 95 天未下单" in history[0].get_text()  # a reason kept as key and parameters
+    assert "已 95 天没有下单（推高流失风险）" in history[1].get_text()  # an old store's texts
     trend = json.loads(html.find(id="chart-risk-history")["data-chart"])
     assert trend["series"][0]["data"] == [0.82, 0.92]  # oldest first
     timeline = html.find(attrs={"data-testid": "timeline"})
@@ -286,9 +288,32 @@ def test_customer_360_sections(admin: TestClient) -> None:
     warnings = html.find(attrs={"data-testid": "warnings"}).get_text()
     assert "长时间无互动" in warnings and "主动联系" in warnings
     # The warning's own message in the page's language (the English one is for English pages).
-    assert "已 95 天无互动" in warnings and "No interaction for 95 days" not in warnings
+    assert "已 95 天无互动（通常间隔 10 天，最近一次 2025-09-27）" in warnings
+    assert "no interaction for" not in warnings
     for section in ("next-order", "warnings", "tasks", "contacts"):
         assert html.find(attrs={"data-testid": section})
+
+
+def test_customer_360_in_english(app) -> None:  # type: ignore[no-untyped-def]
+    """The same stored reasons and warning, rendered for a reader who chose English."""
+    english = login(app, "admin")
+    english.post(
+        "/prefs/locale",
+        data={"locale": "en", "next": "/", "csrf_token": csrf_of(english.get("/").text)},
+    )
+    try:
+        html = soup(english.get(f"/customers/{XSS_ID}"))
+        history = html.find(attrs={"data-testid": "risk-history"}).find("tbody").find_all("tr")
+        assert "no order for 95 days" in history[0].get_text()
+        assert "No order for 95 days (raises churn risk)" in history[1].get_text()
+        warnings = html.find(attrs={"data-testid": "warnings"}).get_text()
+        assert "no interaction for 95 days (usual gap 10 days; last on 2025-09-27)" in warnings
+        assert "无互动" not in warnings
+    finally:
+        english.post(
+            "/prefs/locale",
+            data={"locale": "zh_CN", "next": "/", "csrf_token": csrf_of(english.get("/").text)},
+        )
 
 
 def test_customer_timeline_loads_more(admin: TestClient, seeded: str) -> None:

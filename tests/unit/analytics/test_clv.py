@@ -27,6 +27,7 @@ from keepwise.analytics.clv import (
 )
 from keepwise.cli import app
 from keepwise.errors import ConfigError, ConvergenceError, NotFittedError, SchemaError
+from keepwise.i18n import gettext
 
 T = pd.Timestamp
 
@@ -148,7 +149,7 @@ def test_bgnbd_matches_lifetimes(rfm: pd.DataFrame) -> None:
     assert ours.expected_purchases_new_customer(horizon=26) == pytest.approx(
         ref.expected_number_of_purchases_up_to_time(26), rel=1e-4
     )
-    s = ours.summary
+    s = ours.summary_
     assert list(s.columns) == ["coef", "se", "lower", "upper"]
     assert (s["lower"] < s["coef"]).all() and (s["coef"] < s["upper"]).all()
     assert math.isfinite(ours.log_likelihood_) and ours.log_likelihood_ < 0
@@ -206,10 +207,64 @@ def test_models_validate_input(rfm: pd.DataFrame) -> None:
         BetaGeoModel().fit(rfm.drop(columns="T"))
     with pytest.raises(SchemaError, match="'monetary_value'"):
         GammaGammaModel().fit(rfm.drop(columns="monetary_value"))
-    with pytest.raises(ConfigError, match="penalizer"):
+    with pytest.raises(ConfigError, match="BetaGeoModel: the penalizer must be 0 or more"):
         BetaGeoModel(penalizer=-1).fit(rfm)
     assert repr(BetaGeoModel(penalizer=0.1)) == "BetaGeoModel(penalizer=0.1)"
+    assert repr(BetaGeoModel()) == "BetaGeoModel()"
     assert BetaGeoModel().set_params(penalizer=0.2).get_params() == {"penalizer": 0.2}
+
+
+def test_intervals_are_on_the_log_scale() -> None:
+    """exp(log coef ± 1.96 se/coef): positive, and symmetric around the coefficient on the log
+    scale. Six customers give standard errors near the estimates, where the old symmetric
+    interval coef ± 1.96 se went below zero."""
+    six = pd.DataFrame(
+        {
+            "frequency": [0, 2, 5, 1, 0, 3],
+            "recency": [0, 20, 30, 5, 0, 12],
+            "T": [38, 38, 35, 30, 33, 36],
+            "monetary_value": [0.0, 20.0, 35.0, 12.0, 0.0, 80.0],
+        }
+    )
+    for model in (BetaGeoModel(penalizer=0.01), GammaGammaModel(penalizer=0.01)):
+        s = model.fit(six).summary_
+        assert list(s.columns) == ["coef", "se", "lower", "upper"]
+        assert (s["coef"] - 1.959964 * s["se"] < 0).any()  # what the old interval gave
+        assert (s["lower"] > 0).all() and (s["lower"] < s["coef"]).all()
+        assert (s["coef"] < s["upper"]).all()
+        np.testing.assert_allclose(s["lower"] * s["upper"], s["coef"] ** 2, rtol=1e-9)
+        np.testing.assert_allclose(
+            np.log(s["upper"] / s["coef"]), 1.959964 * s["se"] / s["coef"], rtol=1e-6
+        )
+
+
+def test_a_fit_on_the_boundary_warns() -> None:
+    from keepwise.errors import StatisticalWarning
+
+    # hardly anyone drops out: the dropout probability p ~ Beta(a, b) is ~0 for everyone
+    with pytest.warns(StatisticalWarning, match="BG/NBD: the fit lies on the boundary") as seen:
+        fit = BetaGeoModel().fit(_simulate_bgnbd(2000, seed=6, a=1e-4, b=100.0))
+    assert "a ≈ 0" in str(seen[0].message) and fit.params_["a"] < 1e-6
+    assert "so a is not identified" in str(seen[0].message)
+    with pytest.warns(StatisticalWarning, match="ill-conditioned, so a, b are not identified"):
+        BetaGeoModel().fit(_simulate_bgnbd(2000, seed=5, a=1e-4, b=100.0))
+    few = pd.DataFrame(
+        {
+            "frequency": [0, 2, 5, 1, 0, 3],
+            "recency": [0, 20, 30, 5, 0, 12],
+            "T": [38, 38, 35, 30, 33, 36],
+            "monetary_value": [0.0, 20.0, 35.0, 12.0, 0.0, 80.0],
+        }
+    )
+    with pytest.warns(StatisticalWarning, match="Gamma-Gamma: .*q, v are not identified"):
+        GammaGammaModel().fit(few)  # four repeat buyers
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", StatisticalWarning)  # a regular fit is quiet
+        regular = _simulate_bgnbd(2000, seed=7)
+        BetaGeoModel().fit(regular)
+        GammaGammaModel().fit(regular)
 
 
 def test_penalizer_shrinks(rfm: pd.DataFrame) -> None:
@@ -282,7 +337,9 @@ def test_tiers() -> None:
     got = assign_tiers(values)
     assert got["tier"].tolist() == ["strategic", "strategic", "key", "standard", "unprofitable", ""]
     assert got.loc["a", "tier_action"] == "dedicated success manager"
-    assert got.loc["a", "tier_zh"] == "战略客户"
+    assert got.loc["a", "tier_name"] == "strategic customer"
+    assert gettext(got.loc["a", "tier_name"], "zh_CN") == "战略客户"
+    assert gettext(got.loc["a", "tier_action"], "zh_CN") == "专属客户成功经理"
     custom = parse_tiers("100=gold, 10=silver")
     assert custom[:2] == (Tier(100, "gold"), Tier(10, "silver"))
     assert assign_tiers(pd.Series([150, 50, 1]), custom)["tier"].tolist() == [
@@ -363,6 +420,19 @@ def test_cli_clv_json(tmp_path: Path, rfm: pd.DataFrame) -> None:
     assert res.exit_code == 0, res.output
     frame = pd.read_csv(out)
     assert len(frame) == 5 and frame["clv"].is_monotonic_decreasing
+    # tier names and actions in the chosen language; the tier key stays
+    assert {c["tier_name"] for c in payload["customers"]} <= {t.label for t in DEFAULT_TIERS}
+    res = runner.invoke(app, ["clv", "--data", str(tmp_path), "-f", "json", "--lang", "zh"])
+    chinese = json.loads(res.stdout)["customers"]
+    assert [c["tier"] for c in chinese] == [c["tier"] for c in payload["customers"]]
+    labels = {
+        "strategic": "战略客户",
+        "key": "重点客户",
+        "standard": "普通客户",
+        "unprofitable": "亏损客户",
+    }
+    assert all(c["tier_name"] == labels[c["tier"]] for c in chinese)
+    assert "标准服务" in {c["tier_action"] for c in chinese}
 
 
 def test_cli_clv_errors(tmp_path: Path) -> None:
@@ -407,7 +477,7 @@ def test_customer_value_years_from_model(tmp_path: Path, rfm: pd.DataFrame) -> N
     np.testing.assert_allclose(
         weighted["formula_clv"], weighted["annual_amount"] * weighted["expected_years"]
     )
-    assert list(plain.columns[-3:]) == ["tier", "tier_zh", "tier_action"]
+    assert list(plain.columns[-3:]) == ["tier", "tier_name", "tier_action"]
 
 
 def test_docstring_examples() -> None:

@@ -30,7 +30,7 @@ def _folder(tmp_path: Path, bad_row: str) -> Path:
 @pytest.mark.parametrize(
     ("bad_row", "column", "value", "what"),
     [
-        ("C2,2024-02-01 08:00:00,abc", "amount", "abc", "not a number"),
+        ("C2,2024-02-01 08:00:00,abc", "amount", "abc", "not an amount"),
         ("C2,20x4-02-01 08:00:00,12", "ordered_at", "20x4-02-01 08:00:00", "not a date"),
     ],
 )

@@ -20,6 +20,7 @@ from keepwise.analytics import (
     segment_report,
     segment_summary,
 )
+from keepwise.i18n import gettext
 
 AS_OF = date(2024, 11, 20)
 
@@ -61,7 +62,7 @@ def test_rfm_matches_pandas_reference(frames: dict[str, pd.DataFrame]) -> None:
     np.testing.assert_allclose(
         got["weighted_score"], (got["r_score"] + got["f_score"] + got["m_score"]) / 3 * fit
     )
-    assert got["segment_name_zh"].notna().all()
+    assert got["segment_name"].map(lambda name: gettext(name, "zh_CN") != name).all()
 
 
 def test_rfm_rules_and_named_segments() -> None:
@@ -82,10 +83,13 @@ def test_rfm_rules_and_named_segments() -> None:
     assert df.loc["champ", "rule_code"] == "RFM"  # within 182 days, >= 3 orders, >= 500,000
     assert df.loc["lost", "rule_code"] == "rfm"
     assert (
-        df.loc["champ", "segment"] == "champions"
-        and df.loc["champ", "segment_name_zh"] == "冠军客户"
+        df.loc["champ", "segment"] == "champions" and df.loc["champ", "segment_name"] == "Champions"
     )
-    assert df.loc["lost", "segment"] == "lost" and df.loc["lost", "segment_name_zh"] == "流失客户"
+    assert gettext(df.loc["champ", "segment_name"], "zh_CN") == "冠军客户"
+    assert (
+        df.loc["lost", "segment"] == "lost"
+        and gettext(df.loc["lost", "segment_name"], "zh") == "流失客户"
+    )
     assert df.loc["bigold", "segment"] in ("cant_lose", "at_risk")
     summary = segment_summary(df.reset_index())
     assert summary["customers"].sum() == len(df) and summary["share"].sum() == pytest.approx(1.0)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 from pathlib import Path
 
 import numpy as np
@@ -101,7 +102,10 @@ def test_first_response_rule(data) -> None:  # type: ignore[no-untyped-def]
     assert out["observed"].tolist() == pytest.approx([30.0, 40.0])
     assert out["threshold"].tolist() == [24.0, 24.0]
     assert out["at"].tolist() == [dt.date(2024, 6, 1), dt.date(2024, 6, 29)]
-    assert "30.0 h" in out["message"].iloc[0] and "小时" in out["message_zh"].iloc[0]
+    said = out["message"].iloc[0]
+    assert said.render("en") == "1 ticket waited over 24 h for a first response; slowest 30.0 h"
+    assert said.render("zh") == "1 张工单首次响应超过 24 小时，最慢 30.0 小时"
+    assert str(said) == said.render("en")  # the frame prints English
     # a longer window reaches D's January ticket (100 h)
     wide = FirstResponseRule(name="slow", lookback_days=400).evaluate(data, as_of=AS_OF)
     assert wide["customer_id"].tolist() == ["A", "C", "D"]
@@ -115,7 +119,8 @@ def test_order_drop_rule_quarter_over_quarter(data) -> None:  # type: ignore[no-
     assert out["observed"].tolist() == pytest.approx([-0.30, -1.0, -1.0])
     assert set(out["at"]) == {dt.date(2024, 6, 30)}
     assert set(out["action"]) == {"health diagnosis"}
-    assert "2024Q2" in out["message"].iloc[0] and "健康诊断" in out["message_zh"].iloc[0]
+    said = out["message"].iloc[0]
+    assert "2024Q2" in said.render("en") and "健康诊断" in said.render("zh_CN")
     # mid-quarter: the last complete quarter is Q1 2024 vs Q4 2023 (E: 100 -> 50)
     mid = rule.evaluate(data, as_of=dt.date(2024, 6, 29))
     assert mid["customer_id"].tolist() == ["E"]
@@ -183,7 +188,8 @@ def test_default_rules_evaluate_with_evidence(data) -> None:  # type: ignore[no-
         ("E", "silence"),
     } <= pairs
     assert out["severity"].iloc[0] == "high"  # sorted by severity
-    assert out["message"].str.len().min() > 0 and out["message_zh"].str.len().min() > 0
+    for said in out["message"]:
+        assert said.render("en") and said.render("zh_CN") != said.render("en")
 
 
 def test_rules_are_data(tmp_path: Path, data) -> None:  # type: ignore[no-untyped-def]
@@ -241,7 +247,10 @@ def test_default_rule_set_is_packaged() -> None:
 
 
 def _write_folder(folder: Path) -> None:
-    for name, frame in _frames().items():
+    """The frames as a folder of files, which must be importable: interactions need a channel."""
+    frames = _frames()
+    frames["interactions"] = frames["interactions"].assign(channel="call")
+    for name, frame in frames.items():
         frame.to_csv(folder / f"{name}.csv", index=False)
 
 
@@ -263,6 +272,19 @@ def test_cli_warnings_json(tmp_path: Path) -> None:
     drop = next(r for r in records if r["customer_id"] == "A" and r["rule"] == "order_drop")
     assert drop["observed"] == pytest.approx(-0.3) and drop["threshold"] == -0.3
     assert drop["at"] == "2024-06-30" and drop["action"] == "health diagnosis"
+    assert drop["message"] == (
+        "order amount 700.00 in 2024Q2 vs 1,000.00 the quarter before (-30%); "
+        "start a health diagnosis"
+    )
+    chinese = runner.invoke(
+        app,
+        ["warnings", "--data", str(tmp_path), "--as-of", "2024-06-30", "-f", "csv", "--lang", "zh"],
+    )
+    assert chinese.exit_code == 0, chinese.output
+    rows = pd.read_csv(io.StringIO(chinese.stdout))
+    said = rows.loc[(rows["customer_id"] == "A") & (rows["rule"] == "order_drop"), "message"]
+    assert said.tolist() == ["2024Q2 订单金额 700.00，上季度 1,000.00（环比 -30%），启动健康诊断"]
+    assert set(rows["rule"]) == {r["rule"] for r in records}  # keys stay keys
     res = runner.invoke(
         app,
         [
@@ -363,26 +385,40 @@ def test_cli_warnings_save_to_store(tmp_path: Path, sqlite_url: str) -> None:
     assert not (tmp_path / "none.db").exists()  # no empty store left behind
 
 
-def test_saved_warnings_keep_both_languages(sqlite_url: str) -> None:
-    """`keepwise warnings --save` stores the Chinese message beside the English one."""
+def test_saved_warnings_render_in_either_language(sqlite_url: str) -> None:
+    """`keepwise warnings --save` stores the message as catalog key and parameters, so the
+    pages and the API show it in their reader's language; a frame written with English and
+    Chinese texts (an older producer) keeps both."""
     import pandas as pd
     from sqlalchemy import select
 
     from keepwise import store
+    from keepwise.analytics.warnings import SilenceRule
+    from keepwise.i18n import render
     from keepwise.models import Customer, Warning
     from keepwise.store.warnings import save_warnings
 
     with store.session_scope(sqlite_url) as session:
-        session.add(Customer(external_id="C1", name="甲"))
+        session.add_all([Customer(external_id="C1", name="甲"), Customer(external_id="C2")])
+    evidence = {"observed": 95.0, "median_gap": 10.0, "at": "2026-02-11"}
     frame = pd.DataFrame(
         [{"customer_id": "C1", "rule": "silence", "observed": 95.0, "threshold": 40.0,
           "at": pd.Timestamp("2026-05-17"), "severity": "medium", "action": "reach out",
+          "message": SilenceRule(name="silence").describe(evidence)},
+         {"customer_id": "C2", "rule": "silence", "observed": 95.0, "threshold": 40.0,
+          "at": pd.Timestamp("2026-05-17"), "severity": "medium", "action": "reach out",
           "message": "no interaction for 95 days", "message_zh": "已 95 天无互动"}]
     )  # fmt: skip
-    assert save_warnings(sqlite_url, frame).inserted == 1
+    assert save_warnings(sqlite_url, frame).inserted == 2
     with store.session_scope(sqlite_url) as session:
-        row = session.execute(select(Warning.message, Warning.message_zh)).one()
-    assert tuple(row) == ("no interaction for 95 days", "已 95 天无互动")
+        keyed, texts = session.execute(select(Warning.message).order_by(Warning.id)).scalars()
+    assert keyed["msgid"] == "no interaction for %(days)s (usual gap %(gap)s; last on %(at)s)"
+    assert (
+        render(keyed, "en") == "no interaction for 95 days (usual gap 10 days; last on 2026-02-11)"
+    )
+    assert render(keyed, "zh_CN") == "已 95 天无互动（通常间隔 10 天，最近一次 2026-02-11）"
+    assert texts == {"texts": {"en": "no interaction for 95 days", "zh_CN": "已 95 天无互动"}}
+    assert render(texts, "zh_CN") == "已 95 天无互动"
 
 
 def test_negative_text_rule_quotes_the_customers_words() -> None:
@@ -409,8 +445,7 @@ def test_negative_text_rule_quotes_the_customers_words() -> None:
     assert out["observed"].tolist() == [2.0, 2.0]
     assert out["at"].tolist() == [dt.date(2024, 6, 10), dt.date(2024, 6, 20)]
     a = out.iloc[0]
-    assert "2 negative notes" in a["message"] and (
-        "价格太高" in a["message"] or "交货一直延迟" in a["message"]
-    )
-    assert a["message_zh"].startswith("近 90 天有 2 条负面备注或评价")
+    en, zh = a["message"].render("en"), a["message"].render("zh")
+    assert "2 negative notes" in en and ("价格太高" in en or "交货一直延迟" in en)
+    assert zh.startswith("近 90 天有 2 条负面备注或评价")
     assert "negative_words" in set(evaluate_warnings(data, as_of=AS_OF)["rule"])

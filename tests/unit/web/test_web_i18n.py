@@ -1,109 +1,16 @@
-"""The UI's message catalogs and locale-aware formatting."""
+"""The UI's side of the catalogs: Jinja2 hooks, locale-aware filters, the API's language.
+
+The catalogs themselves (complete, up to date, placeholders kept) are tested in
+tests/unit/test_i18n.py."""
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from datetime import date, datetime
-from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
 from jinja2 import Environment
 
 from keepwise.web import i18n
-
-I18N = Path(i18n.__file__).parent
-WEB = I18N.parent
-PLACEHOLDER = re.compile(r"%\((\w+)\)s")
-
-
-def _catalog(locale: str):  # type: ignore[no-untyped-def]
-    with (I18N / "locales" / locale / "LC_MESSAGES" / "messages.po").open("rb") as handle:
-        return read_po(handle, locale=locale)
-
-
-def _ids(catalog) -> set[object]:  # type: ignore[no-untyped-def]
-    return {m.id for m in catalog if m.id}
-
-
-def test_catalog_template_is_up_to_date(tmp_path: Path) -> None:
-    """Every string marked in the pages, the templates and the importer's messages is in
-    messages.pot (run pybabel extract, see docs/web-pages.md)."""
-    out = tmp_path / "fresh.pot"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "babel.messages.frontend",
-            "extract",
-            "-F",
-            str(I18N / "babel.cfg"),
-            "-k",
-            "N_",
-            "--no-location",
-            "-o",
-            str(out),
-            str(WEB.parent),  # src/keepwise: babel.cfg picks the web and schema files
-        ],
-        check=True,
-        capture_output=True,
-    )
-    with out.open("rb") as fresh, (I18N / "messages.pot").open("rb") as committed:
-        missing = _ids(read_po(fresh)) - _ids(read_po(committed))
-    # Only this direction: an id that an older extractor found and a newer one does not (Babel
-    # 2.19 stopped reading "freq" out of gettext(FREQS[f["freq"]])) is harmless, a missing one is not.
-    assert not missing, f"not in messages.pot (run pybabel extract and update): {sorted(missing)}"
-
-
-@pytest.mark.parametrize("locale", ["zh_CN", "en"])
-def test_every_string_is_translated(locale: str) -> None:
-    with (I18N / "messages.pot").open("rb") as handle:
-        wanted = _ids(read_po(handle))
-    catalog = _catalog(locale)
-    assert wanted <= _ids(catalog), "run pybabel update (see docs/web-pages.md)"
-    untranslated = [
-        m.id
-        for m in catalog
-        if m.id and not (all(m.string) if isinstance(m.string, tuple) else m.string)
-    ]
-    assert untranslated == []
-    assert not [m.id for m in catalog if m.id and m.fuzzy]
-
-
-def test_translations_keep_their_placeholders() -> None:
-    for message in _catalog("zh_CN"):
-        if not message.id:
-            continue
-        ids = message.id if isinstance(message.id, tuple) else (message.id,)
-        strings = message.string if isinstance(message.string, tuple) else (message.string,)
-        expected = set(PLACEHOLDER.findall(ids[0]))
-        for text in strings:
-            assert set(PLACEHOLDER.findall(text)) == expected, message.id
-
-
-def test_gettext_per_locale() -> None:
-    assert i18n.gettext("Dashboard", "zh_CN") == "仪表盘"
-    assert i18n.gettext("Dashboard", "en") == "Dashboard"
-    assert i18n.ngettext("%(num)s problem", "%(num)s problems", 3, "en") == "%(num)s problems"
-    assert i18n.ngettext("%(num)s problem", "%(num)s problems", 3, "zh_CN") == "%(num)s 个问题"
-
-
-@pytest.mark.parametrize(
-    ("given", "expected"),
-    [
-        ("zh_CN", "zh_CN"),
-        ("zh-CN", "zh_CN"),
-        ("zh", "zh_CN"),
-        ("en_US", "en"),
-        ("EN", "en"),
-        ("fr", "zh_CN"),
-        (None, "zh_CN"),
-    ],
-)
-def test_normalize_locale(given: str | None, expected: str) -> None:
-    assert i18n.normalize_locale(given) == expected
 
 
 def _render(source: str, locale: str, **context: object) -> str:
@@ -158,3 +65,36 @@ def test_next_step_follows_the_strongest_reason() -> None:
         next_step({"action": "call the customer", "reasons": [ticket]}, "low", "zh_CN")
         == "致电客户"
     )
+
+
+def test_stored_messages_render_in_the_page_language() -> None:
+    from keepwise.errors import Message, plural_message
+
+    gap = plural_message("%(n)s day", "%(n)s days", 95)
+    stored = Message(
+        "no interaction for %(days)s (usual gap %(gap)s; last on %(at)s)",
+        {"days": gap, "gap": plural_message("%(n)s day", "%(n)s days", 10), "at": "2026-01-02"},
+    ).to_dict()
+    assert (
+        _render("{{ m|message }}", "zh_CN", m=stored)
+        == "已 95 天无互动（通常间隔 10 天，最近一次 2026-01-02）"
+    )
+    assert _render("{{ m|message }}", "en", m=stored).startswith("no interaction for 95 days")
+    old = {"texts": {"en": "<b>quiet</b>", "zh_CN": "已 95 天无互动"}}
+    assert _render("{{ m|message }}", "en", m=old) == "&lt;b&gt;quiet&lt;/b&gt;"  # escaped
+    assert _render("{{ m|message }}", "zh_CN", m=None) == ""
+
+
+@pytest.mark.parametrize(
+    ("lang", "accept", "expected"),
+    [
+        ("en", "zh-CN,zh;q=0.9", "en"),  # ?lang= wins
+        (None, "fr-FR, en;q=0.8, zh;q=0.5", "en"),  # the best supported one of the header
+        (None, "zh-TW;q=0.9, en;q=0.2", "zh_CN"),
+        (None, "en;q=0, zh;q=0.1", "zh_CN"),  # q=0: not acceptable
+        (None, "fr, de", "zh_CN"),  # nothing supported: the default
+        (None, None, "zh_CN"),
+    ],
+)
+def test_api_language(lang: str | None, accept: str | None, expected: str) -> None:
+    assert i18n.api_locale(lang, accept) == expected

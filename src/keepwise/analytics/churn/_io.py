@@ -1,20 +1,29 @@
 """Read a snapshot table (CSV/TSV, XLSX or Parquet) into a pandas DataFrame of strings.
 
+A snapshot table has one row per customer and whatever columns its system exports (it is not
+one of keepwise's tables, so no column contract applies). It is read by the importer's reader
+(:func:`keepwise.schema.readers.open_table`): the format from the first bytes, CSV encodings
+sniffed (UTF-8 with or without BOM, UTF-16, GBK/GB18030), the header found below titles.
 Everything is read as text (``dtype=str``) so that :mod:`keepwise.analytics.churn._encode`
 decides the types once, the same way at ``fit`` and at ``predict``. In a workbook the sheet
-holding the target column (or else the largest sheet) is used, and the header row is found
-even when it is not the first row (titles and blank rows above the table are skipped).
+holding the wanted column (or else the largest sheet) is used. Blank rows are skipped; each
+row keeps the number a spreadsheet shows for it (``attrs["rows"]``) for error messages.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from keepwise.errors import NotFoundError, Problem, ValidationError
 
+if TYPE_CHECKING:
+    from keepwise.schema.readers import TableReader
+
+#: Rows searched for the header (titles and notes may sit above it).
 _MAX_HEADER_SCAN = 30
 
 
@@ -36,7 +45,7 @@ def read_table(
     Returns
     -------
     pandas.DataFrame
-        One row per data row, columns named by the header row, values as ``str`` or NaN.
+        One row per data row, columns named by the header row, values as ``str`` or None.
 
     Raises
     ------
@@ -45,74 +54,89 @@ def read_table(
     ValidationError
         The file is empty or cannot be parsed.
     """
+    from keepwise.schema.readers import XlsxReader
+
     p = Path(path)
     if not p.is_file():
         raise NotFoundError(f"file not found: {p}")
-    with p.open("rb") as fh:
-        head = fh.read(8)
-    if head.startswith(b"PK"):
-        return _read_xlsx(p, sheet=sheet, want_column=want_column)
-    if head.startswith(b"PAR1"):
-        df = pd.read_parquet(p).astype("string").astype(object).where(lambda d: d.notna(), None)
-        df.attrs["source"] = str(p)
-        return df
-    return _read_csv(p)
-
-
-def _read_csv(p: Path) -> pd.DataFrame:
-    from keepwise.schema.readers import sniff_encoding
-
-    encoding = sniff_encoding(p)
-    with p.open("r", encoding=encoding, errors="replace") as fh:
-        first = ""
-        for line in fh:
-            if line.strip():
-                first = line
-                break
-    if not first:
-        raise ValidationError([Problem(str(p), None, None, None, "the file is empty")])
-    sep = max((",", "\t", ";", "|"), key=first.count)
-    try:
-        raw = pd.read_csv(
-            p,
-            sep=sep,
-            dtype=str,
-            encoding=encoding,
-            keep_default_na=False,
-            header=None,
-            skip_blank_lines=True,
-            encoding_errors="replace",
-        )
-    except (pd.errors.ParserError, UnicodeDecodeError) as exc:
-        raise ValidationError(
-            [Problem(str(p), None, None, None, f"cannot parse the file: {exc}")]
-        ) from None
-    # pandas skips empty lines: number the rows by their line in the file (index + 1 = line),
-    # unless quoted line breaks make lines and rows differ
-    with p.open("r", encoding=encoding, errors="replace", newline="") as fh:
-        lines = [i for i, line in enumerate(fh) if line.strip()]
-    if len(lines) == len(raw):
-        raw.index = pd.Index(lines)
-    return _with_header(raw, str(p))
-
-
-def _read_xlsx(p: Path, *, sheet: str | None, want_column: str | None) -> pd.DataFrame:
-    sheets = pd.read_excel(p, sheet_name=None, header=None, dtype=object)
-    if sheet is not None:
-        if sheet not in sheets:
-            raise NotFoundError(f"{p}: no sheet {sheet!r}; sheets: {', '.join(map(str, sheets))}")
-        return _with_header(sheets[sheet], f"{p} [{sheet}]")
-    framed = {name: _with_header(df, f"{p} [{name}]", strict=False) for name, df in sheets.items()}
-    framed = {k: v for k, v in framed.items() if v is not None and len(v.columns) > 0}
-    if not framed:
+    with _open(p, sheet) as reader:
+        if not isinstance(reader, XlsxReader):
+            return _frame(reader, str(p))
+        if sheet is not None or len(reader.sheets) == 1:
+            return _frame(reader, f"{p} [{reader.sheet.title}]")
+        titles = reader.sheets
+    tables: dict[str, pd.DataFrame] = {}
+    for title in titles:
+        try:
+            with _open(p, title) as one:
+                frame = _frame(one, f"{p} [{title}]")
+        except ValidationError:
+            continue  # an empty sheet
+        if len(frame.columns):
+            tables[title] = frame
+    if not tables:
         raise ValidationError([Problem(str(p), None, None, None, "no sheet holds a table")])
     if want_column is not None:
-        having = [
-            k for k, v in framed.items() if want_column in {str(c).strip() for c in v.columns}
-        ]
+        having = [k for k, v in tables.items() if want_column in set(v.columns)]
         if having:
-            return framed[max(having, key=lambda k: framed[k].size)]
-    return framed[max(framed, key=lambda k: framed[k].size)]
+            return tables[max(having, key=lambda k: tables[k].size)]
+    return tables[max(tables, key=lambda k: tables[k].size)]
+
+
+def _open(path: Path, sheet: str | None) -> TableReader:
+    from keepwise.schema.readers import open_table
+
+    return open_table(path, sheet=sheet, choose_header=_choose_header, header_rows=_MAX_HEADER_SCAN)
+
+
+def _choose_header(candidates: list[list[str]]) -> int:
+    """The header: the first row nearly as full as the fullest (80 %), all text, no numbers."""
+    filled = [[c for c in cells if c] for cells in candidates]
+    best = max(len(values) for values in filled)
+    for i, values in enumerate(filled):
+        full = len(values) >= max(2, 0.8 * best) or len(values) == best
+        if values and full and not any(_looks_numeric(v) for v in values):
+            return i
+    return next((i for i, values in enumerate(filled) if values), 0)
+
+
+def _frame(reader: TableReader, where: str) -> pd.DataFrame:
+    """The reader's rows as text under its header (columns without a header are dropped)."""
+    from keepwise.schema.readers import ParquetReader
+
+    chunks = list(reader.chunks())
+    header = reader.header
+    if chunks:
+        raw = pd.concat([c.frame for c in chunks], ignore_index=True)
+        rows = np.concatenate([c.rows for c in chunks]).astype(np.int64)
+    else:
+        raw = pd.DataFrame(columns=list(range(len(header))))
+        rows = np.empty(0, dtype=np.int64)
+    if isinstance(reader, ParquetReader):
+        # Typed columns as pandas writes them as text ("5.0", "2024-01-05 00:00:00").
+        df = raw.astype("string").astype(object).where(lambda d: d.notna(), None)
+        df.columns = header
+        df.attrs["source"] = where
+        return df
+    text = raw.map(_to_text).replace({"": None})
+    keep = [i for i, h in enumerate(header) if h]
+    body = text.iloc[:, keep]
+    filled = body.notna().any(axis=1).to_numpy() if len(keep) else np.zeros(len(body), bool)
+    body, rows = body[filled].reset_index(drop=True), rows[filled]
+    if not keep:
+        raise ValidationError([Problem(where, None, None, None, "the table is empty")])
+    seen: dict[str, int] = {}
+    names = []
+    for i in keep:
+        name = header[i]
+        seen[name] = seen.get(name, 0) + 1
+        names.append(name if seen[name] == 1 else f"{name}.{seen[name] - 1}")
+    body.columns = names
+    # where each row is in the file, for error messages (header = row 1 in a plain CSV); an
+    # array, not a list: pandas deep-copies attrs on every operation on the frame
+    body.attrs["source"] = where
+    body.attrs["rows"] = rows
+    return body
 
 
 def _to_text(value: object) -> object:
@@ -121,50 +145,6 @@ def _to_text(value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
-
-
-def _with_header(raw: pd.DataFrame, where: str, *, strict: bool = True) -> pd.DataFrame:
-    """Find the header row (the first row nearly as full as the fullest, all text) and apply it."""
-    raw = raw.map(_to_text) if hasattr(raw, "map") else raw.applymap(_to_text)
-    raw = raw.replace({"": None})
-    raw = raw.dropna(axis=1, how="all")
-    filled_rows = raw.notna().any(axis=1) if len(raw.columns) else pd.Series(False, raw.index)
-    if raw.empty or not filled_rows.any():
-        if strict:
-            raise ValidationError([Problem(where, None, None, None, "the table is empty")])
-        return None
-    # blank rows after the table are dropped; blank rows inside it are kept, so that the
-    # rows match the file's data rows one for one (as pandas reads them)
-    raw = raw.loc[: filled_rows[filled_rows].index[-1]]
-    scan = raw[filled_rows.loc[raw.index]].iloc[:_MAX_HEADER_SCAN]
-    filled = scan.notna().sum(axis=1)
-    best = int(filled.max())
-    header_pos = 0
-    for pos, (_, row) in enumerate(scan.iterrows()):
-        values = [v for v in row if v is not None]
-        full = len(values) >= max(2, 0.8 * best) or len(values) == best
-        if full and all(not _looks_numeric(v) for v in values):
-            header_pos = pos
-            break
-    header_at = raw.index.get_loc(scan.index[header_pos])
-    header = raw.iloc[header_at]
-    body = raw.iloc[header_at + 1 :]
-    keep = [i for i, h in enumerate(header) if h is not None]
-    body = body.iloc[:, keep]
-    names = [str(header.iloc[i]).strip() for i in keep]
-    seen: dict[str, int] = {}
-    unique = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        unique.append(n if seen[n] == 1 else f"{n}.{seen[n] - 1}")
-    body.columns = unique
-    rows = np.asarray(body.index, dtype=np.int64) + 1
-    body = body.reset_index(drop=True)
-    # where each row is in the file, for error messages (header = row 1 in a plain CSV); an
-    # array, not a list: pandas deep-copies attrs on every operation on the frame
-    body.attrs["source"] = where
-    body.attrs["rows"] = rows
-    return body
 
 
 def _looks_numeric(v: object) -> bool:

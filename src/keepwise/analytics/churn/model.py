@@ -22,15 +22,15 @@ Platt (1999), "Probabilistic outputs for support vector machines".
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
+from keepwise.analytics._base import Estimator, instance_of, interval, one_of
 from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
-from keepwise.errors import ConfigError, NotFittedError, SchemaError
+from keepwise.errors import ConfigError, SchemaError
 
 try:  # Python 3.11 has typing.Self
     from typing import Self
@@ -38,13 +38,14 @@ except ImportError:  # pragma: no cover
     from typing import Self
 
 
-def _check_fitted(est: Any) -> None:
-    if not hasattr(est, "booster_"):
-        raise NotFittedError(f"this {type(est).__name__} is not fitted yet; call fit() first")
-
-
-class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
+class ChurnClassifier(Estimator):
     """Calibrated gradient-boosting churn model with a logistic baseline.
+
+    A binary scikit-learn classifier: ``fit(X, y)`` on a numeric feature matrix (a DataFrame
+    or an array; blanks allowed, categorical features as integer level codes) and two labels,
+    the second of :attr:`classes_` meaning *churned* (1 of 0/1, ``True`` of booleans). It
+    passes scikit-learn's ``check_estimator``, so it can sit in pipelines, grid searches and
+    ``clone``.
 
     Parameters
     ----------
@@ -60,7 +61,54 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
         :class:`RiskTiers` (thresholds or shares).
     random_state
         Seed: the same data and seed give the same model.
+    n_jobs
+        LightGBM threads.
+
+    Attributes
+    ----------
+    classes_ : numpy.ndarray
+        The two labels seen in ``fit``; ``classes_[1]`` is churned.
+    n_features_in_ : int
+    feature_names_in_ : numpy.ndarray
+        The column names, when ``X`` was a DataFrame with string column names. A DataFrame
+        given to the prediction methods is then matched by column name (order and extra
+        columns do not matter; a missing one raises :class:`~keepwise.errors.SchemaError`).
+    booster_, baseline_, calibrator_, n_trees_, tier_thresholds_
+        The fitted LightGBM booster, logistic baseline, calibration, number of trees and the
+        (medium, high) probability thresholds of the risk tiers.
+    metrics_ : dict
+        Out-of-fold metrics of the model and of the baseline.
+    calibration_table_ : pandas.DataFrame
+        Out-of-fold observed churn rate by decile of the prediction.
+    summary_ : pandas.DataFrame
+        ``metrics_`` as a table: one row per model, one column per metric.
+
+    Predictions are arrays in the order of the rows of ``X`` (the rows need not be
+    customers: transaction mode scores customer-cutoff pairs).
     """
+
+    _parameter_constraints = {
+        "categorical_features": instance_of(list, tuple),
+        "learning_rate": interval(0.0, low_open=True),
+        "num_leaves": interval(2, integer=True),
+        "min_child_samples": interval(1, integer=True),
+        "max_trees": interval(1, integer=True),
+        "calibration": one_of("sigmoid", "isotonic"),
+        "cv": interval(2, integer=True),
+        "tiers": instance_of(RiskTiers, none=True),
+        "random_state": interval(0, integer=True),
+        "n_jobs": interval(integer=True),
+    }
+    _fit_signature = "fit(X, y)"
+    _fitted_attribute = "booster_"
+
+    #: Up to this many rows ``contributions(method="auto")`` uses exact tree SHAP.
+    shap_max_rows: ClassVar[int] = 20_000
+
+    # set by fit (through scikit-learn's validate_data for the first two)
+    n_features_in_: int
+    feature_names_in_: np.ndarray
+    _path_table_cache: tuple[np.ndarray, np.ndarray, float] | None
 
     def __init__(
         self,
@@ -87,6 +135,26 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
         self.random_state = random_state
         self.n_jobs = n_jobs
 
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import ClassifierTags, InputTags
+
+        tags = super().__sklearn_tags__()
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags(multi_class=False)
+        tags.target_tags.required = True
+        tags.input_tags = InputTags(allow_nan=True)
+        return tags
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        """Load a model pickled before ``classes_`` existed (0/1 labels, names always kept)."""
+        state = dict(state)
+        if "booster_" in state and "classes_" not in state:
+            names = list(state.get("feature_names_in_", []))
+            state["classes_"] = np.array([0, 1])
+            state["feature_names_in_"] = np.asarray(names, dtype=object)
+            state["n_features_in_"] = len(names)
+        self.__dict__.update(state)
+
     # ------------------------------------------------------------------ fitting
     def _params(self) -> dict[str, Any]:
         return {
@@ -106,12 +174,23 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
             "verbose": -1,
         }
 
+    @property
+    def _columns(self) -> list[str]:
+        """Column names inside the model: ``feature_names_in_``, or ``x0``, ``x1`` ..."""
+        names = getattr(self, "feature_names_in_", None)
+        if names is not None:
+            return [str(c) for c in names]
+        return [f"x{i}" for i in range(self.n_features_in_)]
+
+    def _cats(self) -> list[str]:
+        return [c for c in self.categorical_features if c in self._columns]
+
     def _train(
         self, X: pd.DataFrame, y: np.ndarray, rounds: int | None, rng: np.random.Generator
     ) -> Any:
         import lightgbm as lgb
 
-        cats = [c for c in self.categorical_features if c in X.columns]
+        cats = self._cats()
         if rounds is None:  # early stopping on a stratified 15% slice of these rows
             idx = np.arange(len(y))
             stop = np.zeros(len(y), dtype=bool)
@@ -138,8 +217,8 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
         from sklearn.pipeline import make_pipeline
         from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
-        cats = list(self.categorical_features)
-        nums = [c for c in self.feature_names_in_ if c not in cats]
+        cats = self._cats()
+        nums = [c for c in self._columns if c not in cats]
         steps = []
         if nums:
             steps.append(
@@ -169,32 +248,64 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
             )
         return make_pipeline(ColumnTransformer(steps), LogisticRegression(max_iter=2000, C=1.0))
 
-    def fit(self, X: pd.DataFrame, y: Any, *, groups: Any = None) -> Self:
-        """Fit on features ``X`` (one row per customer) and labels ``y`` (1 = churned).
+    def _labels(self, y: np.ndarray) -> np.ndarray:
+        """Check the labels (two classes, each at least twice) and set :attr:`classes_`;
+        return 1.0 for ``classes_[1]`` (churned), 0.0 for the other."""
+        from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-        ``groups`` (e.g. customer ids when a customer appears at several cutoffs) keeps each
-        group inside one cross-validation fold.
-        """
-        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
-
-        if self.calibration not in ("sigmoid", "isotonic"):
-            raise ConfigError(
-                f"calibration must be 'sigmoid' or 'isotonic', not {self.calibration!r}"
+        check_classification_targets(y)
+        kind = type_of_target(y, input_name="y")
+        if kind != "binary":
+            raise ValueError(
+                f"Only binary classification is supported. The type of the target is {kind}: "
+                "give two labels, churned and retained"
             )
-        yv = np.asarray(y, dtype=float)
-        if len(yv) != len(X):
-            raise SchemaError("target", None, f"{len(yv)} labels for {len(X)} rows")
-        if np.isnan(yv).any() or not set(np.unique(yv)) <= {0.0, 1.0}:
-            raise SchemaError("target", None, "labels must be 0 or 1 without blanks")
-        counts = np.bincount(yv.astype(int), minlength=2)
+        classes, counts = np.unique(y, return_counts=True)
+        if len(classes) < 2:
+            raise SchemaError(
+                "target",
+                None,
+                f"only one class in y ({classes[0]!r}): need at least 2 churned and 2 retained rows",
+            )
         if counts.min() < 2:
             raise SchemaError(
                 "target",
                 None,
                 f"need at least 2 churned and 2 retained rows; have {counts[1]} and {counts[0]}",
             )
-        X = X.astype(float)
-        self.feature_names_in_ = list(X.columns)
+        self.classes_ = classes
+        return (y == classes[1]).astype(float)
+
+    def fit(self, X: Any, y: Any, *, groups: Any = None) -> Self:
+        """Fit on features ``X`` (one row per customer, or per customer and cutoff) and labels
+        ``y`` (two classes; ``classes_[1]``, e.g. 1, is churned).
+
+        ``groups`` (e.g. customer ids when a customer appears at several cutoffs) keeps each
+        group inside one cross-validation fold.
+
+        Raises
+        ------
+        SchemaError
+            Fewer than 2 rows of either class.
+        ValueError
+            ``X`` is not numeric, has infinite values or no rows or columns; ``y`` has more
+            than two classes or does not match ``X``.
+        ConfigError
+            A parameter is out of range.
+        """
+        from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
+        from sklearn.utils.validation import validate_data
+
+        self._validate_params()
+        for name in ("classes_", "feature_names_in_", "n_features_in_"):
+            self.__dict__.pop(name, None)  # a refit starts from scratch
+        self._path_table_cache = None
+        values, labels = validate_data(
+            self, X, y, dtype=np.float64, ensure_all_finite="allow-nan", y_numeric=False
+        )
+        yv = self._labels(labels)
+        X = pd.DataFrame(values, columns=self._columns)
+        counts = np.bincount(yv.astype(int), minlength=2)
         rng = np.random.default_rng(self.random_state)
         folds = min(self.cv, int(counts.min()))
         oof_margin = np.zeros(len(yv))
@@ -254,38 +365,71 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
         return np.asarray(self.calibrator_.predict_proba(margin.reshape(-1, 1))[:, 1], dtype=float)
 
     # --------------------------------------------------------------- predicting
-    def _align(self, X: pd.DataFrame) -> pd.DataFrame:
-        missing = [c for c in self.feature_names_in_ if c not in X.columns]
-        if missing:
-            raise SchemaError(
-                missing[0], None, f"feature missing at predict time ({len(missing)} missing in all)"
-            )
-        return X[self.feature_names_in_].astype(float)
+    def _prepare(self, X: Any) -> pd.DataFrame:
+        """``X`` checked against the fit (numeric, same features) as the model's frame.
 
-    def decision_function(self, X: pd.DataFrame) -> np.ndarray:
-        """Uncalibrated log-odds of churn."""
-        _check_fitted(self)
-        return np.asarray(self.booster_.predict(self._align(X), raw_score=True), dtype=float)
+        A DataFrame is matched by column name when the model was fitted on names; anything
+        else goes through scikit-learn's checks (number of features, finite values)."""
+        from sklearn.utils.validation import validate_data
 
-    def churn_probability(self, X: pd.DataFrame) -> np.ndarray:
-        """Calibrated probability of churn, one per row."""
-        return self._calibrate(self.decision_function(X))
+        self._check_is_fitted()
+        index = X.index if isinstance(X, pd.DataFrame) else None
+        names = getattr(self, "feature_names_in_", None)
+        if isinstance(X, pd.DataFrame) and names is not None:
+            missing = [c for c in names if c not in X.columns]
+            if missing:
+                raise SchemaError(
+                    str(missing[0]),
+                    None,
+                    f"feature missing at predict time ({len(missing)} missing in all)",
+                )
+            X = X[list(names)]
+        values = validate_data(
+            self, X, reset=False, dtype=np.float64, ensure_all_finite="allow-nan"
+        )
+        return pd.DataFrame(values, columns=self._columns, index=index)
 
-    def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
-        """scikit-learn style ``(n, 2)`` array: P(retained), P(churned)."""
+    def margin(self, X: Any) -> np.ndarray:
+        """LightGBM's uncalibrated log-odds of churn; :meth:`contributions` sum to it."""
+        X = self._prepare(X)
+        return np.asarray(self.booster_.predict(X, raw_score=True), dtype=float)
+
+    def churn_probability(self, X: Any) -> np.ndarray:
+        """Calibrated probability of churn (of ``classes_[1]``), one per row."""
+        return self._calibrate(self.margin(X))
+
+    def decision_function(self, X: Any) -> np.ndarray:
+        """Calibrated log-odds of churn: positive exactly where :meth:`predict` says churned."""
+        p = np.clip(self.churn_probability(X), 1e-15, 1 - 1e-15)
+        return np.asarray(np.log(p) - np.log1p(-p), dtype=float)
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        """scikit-learn style ``(n, 2)`` array: P(``classes_[0]``, retained), P(churned)."""
         p = self.churn_probability(X)
         return np.column_stack([1 - p, p])
 
-    def predict(self, X: pd.DataFrame) -> np.ndarray:
-        """Risk tier per row: ``"low"``, ``"medium"`` or ``"high"``."""
-        return assign_tiers(self.churn_probability(X), self.tier_thresholds_)
+    def predict(self, X: Any) -> np.ndarray:
+        """The label of each row, from :attr:`classes_`: churned when P(churn) > 0.5."""
+        churned = self.churn_probability(X) > 0.5
+        return np.asarray(self.classes_[churned.astype(int)])
 
-    def baseline_probability(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_tier(self, X: Any) -> np.ndarray:
+        """Risk tier per row: ``"low"``, ``"medium"`` or ``"high"`` (see ``tier_thresholds_``)."""
+        p = self.churn_probability(X)
+        return assign_tiers(p, self.tier_thresholds_)
+
+    def score(self, X: Any, y: Any) -> float:
+        """Accuracy of :meth:`predict` on ``(X, y)`` (as scikit-learn classifiers)."""
+        from sklearn.metrics import accuracy_score
+
+        return float(accuracy_score(y, self.predict(X)))
+
+    def baseline_probability(self, X: Any) -> np.ndarray:
         """Probability of churn from the logistic-regression baseline."""
-        _check_fitted(self)
-        return np.asarray(self.baseline_.predict_proba(self._align(X))[:, 1], dtype=float)
+        X = self._prepare(X)
+        return np.asarray(self.baseline_.predict_proba(X)[:, 1], dtype=float)
 
-    def contributions(self, X: pd.DataFrame, *, method: str = "auto") -> pd.DataFrame:
+    def contributions(self, X: Any, *, method: str = "auto") -> pd.DataFrame:
         """Per-feature contributions to the log-odds of churn (plus ``_bias``); rows sum to the margin.
 
         ``method="shap"``: exact tree SHAP (LightGBM ``pred_contrib``), about a millisecond a
@@ -294,8 +438,7 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
         vectorised, for batches of hundreds of thousands. ``"auto"`` (default) uses SHAP up to
         ``shap_max_rows`` rows and path attribution above.
         """
-        _check_fitted(self)
-        Xa = self._align(X)
+        Xa = self._prepare(X)
         if method == "auto":
             method = "shap" if len(Xa) <= self.shap_max_rows else "path"
         if method == "shap":
@@ -306,16 +449,15 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
             raise ConfigError(
                 f"contributions: method must be 'auto', 'shap' or 'path', not {method!r}"
             )
-        return pd.DataFrame(raw, index=X.index, columns=[*self.feature_names_in_, "_bias"])
-
-    shap_max_rows = 20_000
+        return pd.DataFrame(raw, index=Xa.index, columns=[*self._columns, "_bias"])
 
     def _path_tables(self) -> tuple[np.ndarray, np.ndarray, float]:
         """(leaf table, first row of each tree in it, bias): row ``offset[t] + leaf`` holds
         the contribution of each feature (last column: constant) on the path to that leaf."""
-        if getattr(self, "_path_table_cache", None) is None:
+        cache = getattr(self, "_path_table_cache", None)
+        if cache is None:
             dump = self.booster_.dump_model()
-            n_feat = len(self.feature_names_in_)
+            n_feat = len(self._columns)
             tables, bias = [], 0.0
             for info in dump["tree_info"]:
                 root = info["tree_structure"]
@@ -345,8 +487,9 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
                             stack.append((child, a))
             sizes = np.array([len(M) for M in tables], dtype=np.int64)
             offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-            self._path_table_cache = (np.vstack(tables), offsets, bias)
-        return self._path_table_cache
+            cache = (np.vstack(tables), offsets, bias)
+            self._path_table_cache = cache
+        return cache
 
     def _path_contributions(self, X: pd.DataFrame, chunk: int = 200_000) -> np.ndarray:
         """Sum of each row's leaf-table rows over all trees, as one sparse product
@@ -354,7 +497,7 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
         from scipy.sparse import csr_matrix
 
         table, offsets, bias = self._path_tables()
-        n_feat = len(self.feature_names_in_)
+        n_feat = len(self._columns)
         out = np.zeros((len(X), n_feat + 1))
         for start in range(0, len(X), chunk):
             part = X.iloc[start : start + chunk]
@@ -375,14 +518,55 @@ class ChurnClassifier(BaseEstimator):  # type: ignore[misc]
     @property
     def feature_importance(self) -> pd.DataFrame:
         """Total gain per feature, highest first (``feature``, ``gain``, ``share``)."""
-        _check_fitted(self)
+        self._check_is_fitted()
         gain = self.booster_.feature_importance(importance_type="gain")
-        df = pd.DataFrame({"feature": self.feature_names_in_, "gain": gain})
+        df = pd.DataFrame({"feature": self._columns, "gain": gain})
         df["share"] = df["gain"] / max(df["gain"].sum(), 1e-12)
         return df.sort_values("gain", ascending=False, ignore_index=True)
 
-    @property
-    def summary(self) -> pd.DataFrame:
+    def _summary(self) -> pd.DataFrame:
         """Out-of-fold metrics of the model and the logistic baseline (rows) by metric (columns)."""
-        _check_fitted(self)
         return pd.DataFrame(self.metrics_).T
+
+    def plot(self, ax: Any = None) -> Any:
+        """Calibration (reliability) diagram: observed churn rate against mean predicted
+        probability by decile, out of fold; the diagonal is perfect calibration."""
+        self._check_is_fitted()
+        table = self.calibration_table_
+        ax = self._axes(ax)
+        ax.plot([0, 1], [0, 1], color="grey", linewidth=1, linestyle="--")
+        ax.plot(table["mean_predicted"], table["observed_rate"], marker="o")
+        ax.set_xlabel("mean predicted churn probability")
+        ax.set_ylabel("observed churn rate")
+        ax.set_title(f"{type(self).__name__} calibration (out of fold)")
+        return ax
+
+
+class ClassifierModel(Estimator):
+    """What the snapshot and transaction models share: a fitted :class:`ChurnClassifier` in
+    ``classifier_``, whose metrics are the ``summary_`` and whose calibration is the plot, and
+    per-customer labels and tiers from per-customer probabilities."""
+
+    classifier_: ChurnClassifier
+
+    def _check(self) -> None:
+        self._check_is_fitted()
+
+    def _summary(self) -> pd.DataFrame:
+        """The classifier's out-of-fold metrics: one row per model, one column per metric."""
+        return self.classifier_.summary_
+
+    def plot(self, ax: Any = None) -> Any:
+        """The classifier's calibration diagram (see :meth:`ChurnClassifier.plot`)."""
+        self._check_is_fitted()
+        return self.classifier_.plot(ax)
+
+    @staticmethod
+    def _labels(p: pd.Series) -> pd.Series:
+        """1 (churns: P(churn) > 0.5) or 0, on the index of ``p``."""
+        return (p > 0.5).astype(int).rename("churned")
+
+    def _tiers(self, p: pd.Series) -> pd.Series:
+        """The risk tier of each probability, on the index of ``p``."""
+        tiers = assign_tiers(p.to_numpy(), self.classifier_.tier_thresholds_)
+        return pd.Series(tiers, index=p.index, name="risk_tier")

@@ -1,14 +1,17 @@
-"""Turn per-customer SHAP contributions into sentences a salesperson can act on (en + zh).
+"""Turn per-customer SHAP contributions into reasons a salesperson can act on.
 
 :func:`top_reasons` takes the contribution frame of :meth:`ChurnClassifier.contributions`
 (log-odds, one column per feature), the customer's own feature values, and a *describer*
-that writes the sentence for one feature and value in English and Chinese. It picks the
-``top`` features pushing each customer's risk up; a customer with nothing pushing up gets the
-strongest factor holding it down ("... lowers churn risk").
+that writes the reason for one feature and value as a :class:`~keepwise.errors.Message` (a
+catalog key with the customer's values as parameters, rendered later in the reader's language
+by :mod:`keepwise.i18n`). It picks the ``top`` features pushing each customer's risk up; a
+customer with nothing pushing up gets the strongest factor holding it down ("... lowers churn
+risk").
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,36 +19,55 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-#: (feature, value, the customer's whole row, impact) -> (english, chinese), or None to skip.
-Describer = Callable[[str, Any, Mapping[str, Any], float], "tuple[str, str] | None"]
+from keepwise.errors import Message
+from keepwise.i18n import join, to_message
+
+#: (feature, value, the customer's whole row, impact) -> the reason, or None to skip.
+Describer = Callable[[str, Any, Mapping[str, Any], float], "Message | None"]
 
 
 @dataclass(frozen=True)
 class Reason:
-    """One driver of one customer's risk."""
+    """One driver of one customer's risk: the feature, its value, its impact and the sentence
+    (a :class:`~keepwise.errors.Message`; :meth:`text` renders it)."""
 
     feature: str
     value: Any
     impact: float  # contribution to the log-odds of churn (positive = raises risk)
-    en: str
-    zh: str
+    message: Message
 
-    def text(self, lang: str = "en") -> str:
-        return self.zh if lang.startswith("zh") else self.en
+    def text(self, locale: str | None = None) -> str:
+        """The sentence in ``locale`` (``"en"``, ``"zh"``/``"zh_CN"``; ``None``: English)."""
+        return self.message.render(locale)
+
+    def __str__(self) -> str:
+        return self.text()
 
     def to_dict(self) -> dict[str, Any]:
+        """The JSON form the store keeps: ``feature``, ``value``, ``impact`` and ``message``
+        (:meth:`keepwise.errors.Message.to_dict`)."""
         v = self.value
         if isinstance(v, np.generic):
             v = v.item()
-        if v != v:  # NaN
+        if isinstance(v, float) and v != v:  # NaN
             v = None
         return {
             "feature": self.feature,
             "value": v,
             "impact": round(float(self.impact), 4),
-            "en": self.en,
-            "zh": self.zh,
+            "message": self.message.to_dict(),
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Reason:
+        """A reason of :meth:`to_dict` (or of an old store, whose reasons carry ``en``/``zh``)."""
+        message = to_message(data.get("message") or data) or Message("")
+        return cls(
+            str(data.get("feature", "")),
+            data.get("value"),
+            float(data.get("impact") or 0.0),
+            message,
+        )
 
 
 class _RowView(Mapping[str, Any]):
@@ -70,16 +92,20 @@ class _RowView(Mapping[str, Any]):
         return len(self._cols)
 
 
-def fmt_number(v: Any, *, percent: bool = False, digits: int = 3) -> str:
-    """Readable number: integers without decimals, others with ``digits`` significant digits."""
-    if v is None or v != v:
-        return "blank"
+def readable(v: Any) -> Any:
+    """A number rounded to how it should be read: whole numbers as ``int``, 100 and more to the
+    unit, smaller ones to 3 significant digits (``12.345`` -> ``12.3``, ``0.001234`` -> ``0.00123``).
+    Anything else comes back as it is. The reader's locale writes it (:func:`keepwise.i18n.format_number`)."""
+    if isinstance(v, bool) or not isinstance(v, int | float | np.number):
+        return v
     f = float(v)
+    if not math.isfinite(f):
+        return f
     if f.is_integer() and abs(f) < 1e15:
-        s = f"{int(f):,}"
-    else:
-        s = f"{f:,.{digits}g}" if abs(f) < 1e6 else f"{f:,.0f}"
-    return s + ("%" if percent else "")
+        return int(f)
+    if abs(f) >= 100:
+        return int(round(f))
+    return round(f, 2 - math.floor(math.log10(abs(f))))
 
 
 def top_reasons(
@@ -101,7 +127,8 @@ def top_reasons(
     values
         The customer's own values, same index, columns ⊇ the features.
     describe
-        Writes (english, chinese) for a feature, its value, the row and the impact.
+        Writes the reason (a :class:`~keepwise.errors.Message`) for a feature, its value, the
+        row and the impact.
     lowering
         Boolean per row: for these rows (low-risk customers) name the factors holding the risk
         *down* instead, which is what a salesperson can build on.
@@ -154,8 +181,8 @@ def top_reasons(
             v = col[i] if col is not None else None
             impact = c_row[pos]
             text = describe(f, v, row_map, impact)
-            if text is not None and all(text[0] != r.en for r in reasons):
-                reasons.append(Reason(f, v, impact, text[0], text[1]))
+            if text is not None and all(text != r.message for r in reasons):
+                reasons.append(Reason(f, v, impact, text))
                 used.add(topic)
         if not reasons:  # nothing pushes that way: name the strongest factor the other way
             j = int(np.argmin(S[i]))
@@ -165,21 +192,12 @@ def top_reasons(
                 v = col[i] if col is not None else None
                 text = describe(f, v, _RowView(cols, i), float(C[i, j]))
                 if text is not None:
-                    reasons.append(Reason(f, v, float(C[i, j]), text[0], text[1]))
+                    reasons.append(Reason(f, v, float(C[i, j]), text))
         out.append(reasons)
     return out
 
 
-def join_reasons(reasons: list[list[Reason]], lang: str = "en") -> list[str]:
-    """One string per customer: its reasons joined with ``"; "`` (``"；"`` in Chinese)."""
-    sep = "；" if lang.startswith("zh") else "; "
-    return [sep.join(r.text(lang) for r in rs) for rs in reasons]
-
-
-def direction_words(impact: float) -> tuple[str, str]:
-    """("raises churn risk", "推高流失风险") or the lowering pair."""
-    return (
-        ("raises churn risk", "推高流失风险")
-        if impact > 0
-        else ("lowers churn risk", "降低流失风险")
-    )
+def join_reasons(reasons: list[list[Reason]], locale: str | None = "en") -> list[str]:
+    """One string per customer: its reasons in ``locale``, joined with ``"; "`` (``"；"`` in
+    Chinese)."""
+    return [join((r.message for r in rs), locale) for rs in reasons]

@@ -1,6 +1,8 @@
 """Snapshot-table mode: one row per customer with a churn column (telecom, bank, SaaS exports).
 
 >>> model = SnapshotChurnModel(target="Churn").fit(table)          # doctest: +SKIP
+>>> model.churn_probability(new_table)                              # doctest: +SKIP
+    (a Series indexed by customer id)
 >>> preds = model.predict_frame(new_table)                          # doctest: +SKIP
     id, churn_probability, risk_tier, reasons
 
@@ -17,8 +19,8 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
+from keepwise.analytics._base import instance_of, interval, one_of
 from keepwise.analytics.churn._encode import (
     _CUSTOMER_ID_NAME,
     _ID_NAME,
@@ -26,16 +28,17 @@ from keepwise.analytics.churn._encode import (
     parse_target,
     target_labels,
 )
-from keepwise.analytics.churn.model import ChurnClassifier
-from keepwise.analytics.churn.reasons import (
-    Reason,
-    direction_words,
-    fmt_number,
-    join_reasons,
-    top_reasons,
-)
+from keepwise.analytics.churn.model import ChurnClassifier, ClassifierModel
+from keepwise.analytics.churn.reasons import Reason, join_reasons, readable, top_reasons
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
-from keepwise.errors import NotFittedError, Problem, ValidationError
+from keepwise.errors import (
+    N_,
+    ConfigError,
+    Message,
+    Problem,
+    SchemaError,
+    ValidationError,
+)
 
 try:
     from typing import Self
@@ -71,13 +74,19 @@ def _source(df: pd.DataFrame) -> str:
 _RAW = "\x00raw:"
 
 
-class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
+class SnapshotChurnModel(ClassifierModel):
     """Churn model for a one-row-per-customer table.
+
+    ``fit(table)`` learns the column types (:class:`TableEncoder`) and a
+    :class:`ChurnClassifier` from a table holding the churn column; the predictions take a
+    table with the same columns (the churn column is not needed) and are Series indexed by
+    the customer id.
 
     Parameters
     ----------
     target
         Name of the churn column (Yes/No, 1/0, True/False ...; case-insensitive name match).
+        Not needed when the labels are given to ``fit`` as ``y``.
     id_column
         Column identifying the customer. Default: an id-like column found automatically
         (named ``...id``/``...num``/``编号`` and unique; one naming the customer or client
@@ -95,16 +104,35 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
 
     Attributes
     ----------
+    classifier_ : ChurnClassifier
+    encoder_ : TableEncoder
+    target_column_, id_column_
+        The churn and id columns found in the training table.
+    summary_ : pandas.DataFrame
+        The classifier's out-of-fold metrics (model and logistic baseline).
     leaks_
         Features that tell the target apart almost perfectly on their own
         (:data:`LEAK_AUC`), each ``{"column", "auc"}``: often a column filled in after the
         churn, which no customer still to be scored has. ``keepwise churn fit`` warns of them.
     """
 
+    _parameter_constraints = {
+        "target": instance_of(str, none=True),
+        "id_column": instance_of(str, none=True),
+        "positive": instance_of(str, none=True),
+        "exclude": instance_of(list, tuple),
+        "tiers": instance_of(RiskTiers, none=True),
+        "calibration": one_of("sigmoid", "isotonic"),
+        "max_levels": interval(1, integer=True),
+        "random_state": interval(0, integer=True),
+    }
+    _fit_signature = "fit(table)"
+    _fitted_attribute = "n_rows_"
+
     def __init__(
         self,
         *,
-        target: str,
+        target: str | None = None,
         id_column: str | None = None,
         positive: str | None = None,
         exclude: tuple[str, ...] | list[str] = (),
@@ -122,9 +150,36 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         self.max_levels = max_levels
         self.random_state = random_state
 
-    def fit(self, df: pd.DataFrame) -> Self:
-        """Learn column types and the model from a table holding the target column."""
-        target = _find_column(df, self.target, "target")
+    def fit(self, X: pd.DataFrame, y: Any = None) -> Self:
+        """Learn column types and the model from the table ``X`` (one row per customer).
+
+        The churn labels are ``X``'s ``target`` column, or ``y`` when given (one label per
+        row of ``X``, read like the column: Yes/No, 1/0, 流失/未流失 ...).
+
+        Raises
+        ------
+        ValidationError
+            The target or id column is not in the table (with the closest names), or the
+            churn values cannot be read.
+        ConfigError
+            Neither ``target`` nor ``y`` is given, or a parameter is out of range.
+        """
+        self._validate_params()
+        df = X
+        if y is not None:
+            if len(y) != len(df):
+                raise SchemaError("target", None, f"{len(y)} labels for {len(df)} rows")
+            labels = pd.Series(np.asarray(y), index=df.index)
+            name = self.target or (str(y.name) if getattr(y, "name", None) else "churn")
+            df = df.assign(**{name: labels})
+            target = name
+        elif self.target is None:
+            raise ConfigError(
+                "SnapshotChurnModel needs the churn labels: name the column (target='Churn') "
+                "or give them to fit(table, y)"
+            )
+        else:
+            target = _find_column(df, self.target, "target")
         id_col = _find_column(df, self.id_column, "id") if self.id_column else None
         rows = df.attrs.get("rows")
         y = parse_target(
@@ -161,14 +216,28 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         self.n_rows_ = int(len(df))
         return self
 
-    def _check(self) -> None:
-        if not hasattr(self, "classifier_"):
-            raise NotFittedError("this SnapshotChurnModel is not fitted yet; call fit() first")
-
     # ------------------------------------------------------------------ predict
-    def churn_probability(self, df: pd.DataFrame) -> np.ndarray:
-        self._check()
-        return self.classifier_.churn_probability(self.encoder_.transform(self._align(df)))
+    def _per_customer(self, df: pd.DataFrame, values: Any, name: str) -> pd.Series:
+        ids = self._ids(df)
+        return pd.Series(
+            np.asarray(values), index=pd.Index(ids.to_numpy(), name=ids.name), name=name
+        )
+
+    def churn_probability(self, df: pd.DataFrame) -> pd.Series:
+        """Calibrated probability of churn per row of ``df``: a Series indexed by customer id
+        (the id column, else the row number from 1)."""
+        self._check_is_fitted()
+        df = self._align(df)
+        p = self.classifier_.churn_probability(self.encoder_.transform(df))
+        return self._per_customer(df, p, "churn_probability")
+
+    def predict(self, df: pd.DataFrame) -> pd.Series:
+        """1 (churns: P(churn) > 0.5) or 0 per customer, a Series indexed by customer id."""
+        return self._labels(self.churn_probability(df))
+
+    def predict_tier(self, df: pd.DataFrame) -> pd.Series:
+        """Risk tier (``low``, ``medium``, ``high``) per customer, a Series indexed by customer id."""
+        return self._tiers(self.churn_probability(df))
 
     def _ids(self, df: pd.DataFrame) -> pd.Series:
         if self.id_column_ and self.id_column_ in df.columns:
@@ -193,7 +262,9 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
     def predict_frame(self, df: pd.DataFrame, *, lang: str = "en", top: int = 3) -> pd.DataFrame:
         """``id``, ``churn_probability``, ``risk_tier`` and ``reasons`` for every row of ``df``.
 
-        The target column is not needed (and is ignored when present).
+        ``reasons`` is the row's reasons in the language ``lang`` (``"en"``, ``"zh"``), rendered
+        from the catalogs; :meth:`explain` gives them as messages. The target column is not
+        needed (and is ignored when present).
         """
         self._check()
         df = self._align(df)
@@ -263,35 +334,57 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
         specs = {s.name: s for s in self.encoder_.specs_}
         enc = self.encoder_
 
-        def describe(feature: str, value: Any, row: Any, impact: float) -> tuple[str, str]:
+        def number(v: Any, percent: bool) -> Any:
+            shown = readable(v)
+            return Message(N_("%(number)s%%"), {"number": shown}) if percent else shown
+
+        def describe(feature: str, value: Any, row: Any, impact: float) -> Message:
             spec = specs[feature]
-            en_dir, zh_dir = direction_words(impact)
-            typical_en = typical_zh = ""
+            raises = impact > 0
+            shown: Any
+            typical: Any = None
             if spec.kind == "boolean":
-                shown = "blank" if value != value else ("Yes" if value >= 0.5 else "No")
+                shown = Message(
+                    N_("blank") if value != value else N_("Yes") if value >= 0.5 else N_("No")
+                )
             elif spec.kind == "categorical":
                 shown = enc.level_name(feature, value)
+                if value != value or shown == enc.OTHER:  # not the customer's own text
+                    shown = Message(N_("blank") if value != value else N_("(other)"))
             elif spec.kind == "datetime":
                 shown = (
-                    "blank"
+                    Message(N_("blank"))
                     if value != value
                     else str((pd.Timestamp("1970-01-01") + pd.Timedelta(days=float(value))).date())
                 )
             elif value != value and isinstance(row.get(_RAW + feature), str):
-                raw = row.get(_RAW + feature)
-                return (
-                    f"{feature} = {raw!r} (not a number, read as blank) {en_dir}",
-                    f"{feature} 为“{raw}”（不是数字，按空白处理），{zh_dir}",
+                return Message(
+                    N_("%(feature)s = '%(raw)s' (not a number, read as blank) raises churn risk")
+                    if raises
+                    else N_(
+                        "%(feature)s = '%(raw)s' (not a number, read as blank) lowers churn risk"
+                    ),
+                    {"feature": feature, "raw": row.get(_RAW + feature)},
                 )
+            elif value != value:
+                shown = Message(N_("blank"))
             else:
-                shown = fmt_number(value, percent=spec.is_percent)
-                if spec.median is not None and value == value:
-                    typical = fmt_number(spec.median, percent=spec.is_percent)
-                    if typical != shown:
-                        typical_en, typical_zh = f" (typical {typical})", f"（通常为 {typical}）"
-            return (
-                f"{feature} = {shown}{typical_en} {en_dir}",
-                f"{feature} 为 {shown}{typical_zh}，{zh_dir}",
+                shown = number(value, spec.is_percent)
+                if spec.median is not None and readable(spec.median) != readable(value):
+                    typical = number(spec.median, spec.is_percent)
+            params = {"feature": feature, "value": shown}
+            if typical is not None:
+                return Message(
+                    N_("%(feature)s = %(value)s (typical %(typical)s) raises churn risk")
+                    if raises
+                    else N_("%(feature)s = %(value)s (typical %(typical)s) lowers churn risk"),
+                    {**params, "typical": typical},
+                )
+            return Message(
+                N_("%(feature)s = %(value)s raises churn risk")
+                if raises
+                else N_("%(feature)s = %(value)s lowers churn risk"),
+                params,
             )
 
         return describe
@@ -307,7 +400,7 @@ class SnapshotChurnModel(BaseEstimator):  # type: ignore[misc]
             "id_column": self.id_column_,
             "excluded": list(getattr(self, "exclude", ())),
             "near_perfect_columns": getattr(self, "leaks_", []),
-            "features": clf.feature_names_in_,
+            "features": [str(c) for c in clf.feature_names_in_],
             "column_types": {s.name: s.kind for s in self.encoder_.specs_},
             "training_window": {
                 "rows": self.n_rows_,

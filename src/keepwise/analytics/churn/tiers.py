@@ -7,13 +7,11 @@ from typing import Literal
 
 import numpy as np
 
-from keepwise.errors import ConfigError
+from keepwise.errors import N_, ConfigError
 
-TIER_LABELS = {
-    "low": {"en": "low", "zh": "低"},
-    "medium": {"en": "medium", "zh": "中"},
-    "high": {"en": "high", "zh": "高"},
-}
+#: The tiers, lowest first. Each name is also its catalog key: ``keepwise.i18n.gettext("high",
+#: "zh_CN")`` is 高.
+TIER_NAMES: tuple[str, ...] = (N_("low"), N_("medium"), N_("high"))
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
+from keepwise.analytics._base import instance_of, interval, one_of
+from keepwise.analytics._inputs import DataLike, as_dataset
 from keepwise.analytics.churn.evaluation import calibration_table, churn_metrics
 from keepwise.analytics.churn.features import (
     CATEGORICAL,
@@ -33,13 +34,12 @@ from keepwise.analytics.churn.labels import (
     label_cutoffs,
     parse_horizon,
 )
-from keepwise.analytics.churn.model import ChurnClassifier
+from keepwise.analytics.churn.model import ChurnClassifier, ClassifierModel
 from keepwise.analytics.churn.reasons import Reason, join_reasons, top_reasons
 from keepwise.analytics.churn.templates import TOPICS, describe_feature
 from keepwise.analytics.churn.tiers import RiskTiers, assign_tiers
-from keepwise.analytics.dataset import Dataset, load_dataset
 from keepwise.analytics.periods import require_date
-from keepwise.errors import ConfigError, NotFittedError
+from keepwise.errors import ConfigError
 
 try:
     from typing import Self
@@ -52,7 +52,7 @@ DEFAULT_EXCLUDED = ("contact_coverage_90d",)
 
 
 def labelled_frame(
-    ds: Dataset,
+    ds: DataLike,
     cutoffs: list[date],
     *,
     horizon_days: int,
@@ -62,6 +62,7 @@ def labelled_frame(
     """Features and labels of every customer active at each cutoff (column ``cutoff`` added)."""
     from keepwise.analytics.churn.features import population
 
+    ds = as_dataset(ds)
     frames = []
     for c in cutoffs:
         feats = churn_features(ds, c, active_days=active_days, sentiment=sentiment)
@@ -93,8 +94,14 @@ def _numeric(df: pd.DataFrame) -> pd.DataFrame:
 DEFAULT_TIERS = RiskTiers("share", medium=0.25, high=0.15)
 
 
-class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
+class TransactionChurnModel(ClassifierModel):
     """Churn model learned from a company's transactions and service history.
+
+    ``fit(data)`` takes the company's history (a :class:`Dataset`, a DataFrame of orders, a
+    dict of frames, a folder or a store URL: see :func:`~keepwise.analytics.as_dataset`),
+    builds features and labels at several past cutoffs and fits a :class:`ChurnClassifier`;
+    :meth:`churn_probability` and :meth:`predict_tier` score the customers active as of a
+    date (Series indexed by ``customer_id``), :meth:`score_frame` adds the reasons.
 
     Parameters
     ----------
@@ -116,7 +123,39 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         at several cutoffs, so small, strongly regularised trees generalise better than the
         snapshot defaults; ``min_child_samples=None`` means one fiftieth of the training rows,
         between 20 and 200.
+
+    Attributes
+    ----------
+    classifier_ : ChurnClassifier
+    features_ : list of str
+        The feature columns given to the classifier.
+    levels_ : dict
+        The levels kept per categorical feature.
+    cutoffs_ : list of date
+        The training cutoffs.
+    training_window_ : dict
+        First and last cutoff, horizon, rows, customers and churn rate of the training data.
+    summary_ : pandas.DataFrame
+        The classifier's out-of-fold metrics (model and logistic baseline).
     """
+
+    _parameter_constraints = {
+        "horizon_days": interval(1, integer=True),
+        "n_cutoffs": interval(1, integer=True),
+        "step_days": interval(1, integer=True, none=True),
+        "active_days": interval(1, integer=True),
+        "exclude_features": instance_of(tuple, list),
+        "sentiment": instance_of(bool),
+        "tiers": instance_of(RiskTiers, none=True),
+        "calibration": one_of("sigmoid", "isotonic"),
+        "random_state": interval(0, integer=True),
+        "max_levels": interval(1, integer=True),
+        "learning_rate": interval(0.0, low_open=True),
+        "num_leaves": interval(2, integer=True),
+        "min_child_samples": interval(1, integer=True, none=True),
+    }
+    _fit_signature = "fit(data)"
+    _fitted_attribute = "training_window_"
 
     def __init__(
         self,
@@ -179,8 +218,15 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         return X
 
     # ------------------------------------------------------------------ fitting
-    def fit(self, ds: Dataset, *, cutoff: Any = None) -> Self:
-        """Fit on the cutoffs up to ``cutoff`` (default: the last one whose horizon is complete)."""
+    def fit(self, X: DataLike, y: None = None, *, cutoff: Any = None) -> Self:
+        """Fit on the history ``X`` at the cutoffs up to ``cutoff`` (default: the last one whose
+        horizon is complete); ``y`` is unused (the labels come from the history).
+
+        ``X`` is a :class:`Dataset`, a DataFrame of orders (``customer_id``, ``ordered_at``,
+        ``amount``) or anything else :func:`~keepwise.analytics.as_dataset` takes.
+        """
+        self._validate_params()
+        ds = as_dataset(X)
         cutoffs = label_cutoffs(
             ds,
             horizon_days=self.horizon_days,
@@ -195,10 +241,15 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
             active_days=self.active_days,
             sentiment=self.sentiment,
         )
-        return self.fit_frame(frame)
+        return self._fit_frame(frame)
 
     def fit_frame(self, frame: pd.DataFrame) -> Self:
-        """Fit on a :func:`labelled_frame` (features, ``cutoff``, ``churned``)."""
+        """Fit on a :func:`labelled_frame` (features, ``cutoff``, ``churned``), e.g. one built
+        once and reused for several models."""
+        self._validate_params()
+        return self._fit_frame(frame)
+
+    def _fit_frame(self, frame: pd.DataFrame) -> Self:
         if frame.empty:
             raise ConfigError(
                 f"no customer ordered in the {self.active_days} days before any training cutoff: "
@@ -230,13 +281,30 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         }
         return self
 
-    def _check(self) -> None:
-        if not hasattr(self, "classifier_"):
-            raise NotFittedError("this TransactionChurnModel is not fitted yet; call fit() first")
-
     # ------------------------------------------------------------------ scoring
-    def features_at(self, ds: Dataset, as_of: Any = None) -> pd.DataFrame:
+    def churn_probability(self, X: DataLike, *, as_of: Any = None) -> pd.Series:
+        """P(no completed order within ``horizon_days`` after ``as_of``) for each customer
+        active at ``as_of`` (default: the last order date): a Series indexed by
+        ``customer_id``."""
+        self._check_is_fitted()
+        feats = self.features_at(X, as_of)
+        p = self.classifier_.churn_probability(self._encode(feats, fit=False))
+        ids = pd.Index(feats["customer_id"].astype(str).to_numpy(), name="customer_id")
+        return pd.Series(p, index=ids, name="churn_probability")
+
+    def predict(self, X: DataLike, *, as_of: Any = None) -> pd.Series:
+        """1 (churns: P(churn) > 0.5) or 0 per customer active at ``as_of``, a Series indexed
+        by ``customer_id``."""
+        return self._labels(self.churn_probability(X, as_of=as_of))
+
+    def predict_tier(self, X: DataLike, *, as_of: Any = None) -> pd.Series:
+        """Risk tier (``low``, ``medium``, ``high``) per customer active at ``as_of``, a Series
+        indexed by ``customer_id``."""
+        return self._tiers(self.churn_probability(X, as_of=as_of))
+
+    def features_at(self, ds: DataLike, as_of: Any = None) -> pd.DataFrame:
         """Features of the customers active at ``as_of`` (default: the last order date)."""
+        ds = as_dataset(ds)
         when = require_date(as_of, "as_of") if as_of is not None else data_end(ds)
         return _numeric(
             features_frame(ds, when, active_days=self.active_days, sentiment=self.sentiment)
@@ -257,10 +325,13 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
         return p, assign_tiers(p, self.classifier_.tier_thresholds_), reasons
 
     def score_frame(
-        self, ds: Dataset, *, as_of: Any = None, top: int = 3, lang: str = "en"
+        self, ds: DataLike, *, as_of: Any = None, top: int = 3, lang: str = "en"
     ) -> pd.DataFrame:
-        """``customer_id``, ``cutoff``, ``churn_probability``, ``risk_tier``, ``reasons`` (text) and
-        ``reasons_json`` (list of dicts with feature, value, impact, en, zh), highest risk first."""
+        """``customer_id``, ``cutoff``, ``churn_probability``, ``risk_tier``, ``reasons`` (text in
+        the language ``lang``, ``"en"`` or ``"zh"``) and ``reasons_json`` (per customer a list of
+        :meth:`Reason.to_dict`: feature, value, impact and the message as catalog key and
+        parameters, what the store keeps), highest risk first."""
+        ds = as_dataset(ds)
         when = require_date(as_of, "as_of") if as_of is not None else data_end(ds)
         feats = self.features_at(ds, when)
         if feats.empty:
@@ -302,10 +373,10 @@ class TransactionChurnModel(BaseEstimator):  # type: ignore[misc]
 def fit_transaction_model(
     data: Any, *, horizon: str | int = "90d", cutoff: Any = None, **kwargs: Any
 ) -> TransactionChurnModel:
-    """Load ``data`` (store URL, folder or Dataset) and fit a :class:`TransactionChurnModel`."""
-    ds = data if isinstance(data, Dataset) else load_dataset(data)
+    """Load ``data`` (store URL, folder, frames or Dataset) and fit a
+    :class:`TransactionChurnModel`."""
     return TransactionChurnModel(horizon_days=parse_horizon(horizon), **kwargs).fit(
-        ds, cutoff=cutoff
+        as_dataset(data), cutoff=cutoff
     )
 
 
@@ -345,7 +416,7 @@ class BacktestReport:
 
 
 def backtest(
-    ds: Dataset,
+    ds: DataLike,
     *,
     horizon_days: int = 90,
     n_train_cutoffs: int = 3,
@@ -362,6 +433,7 @@ def backtest(
     """
     if n_train_cutoffs < 1:
         raise ConfigError(f"--train-cutoffs must be at least 1, not {n_train_cutoffs}")
+    ds = as_dataset(ds)
     cutoffs = label_cutoffs(
         ds,
         horizon_days=horizon_days,

@@ -1,14 +1,17 @@
-"""Shared pieces of the API routers: paging parameters, list envelopes and error docs."""
+"""Shared pieces of the API routers: paging parameters, list envelopes, error docs and the
+language of the texts (reasons, warnings, names) in a response."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import Query, Request
+from fastapi import Depends, Header, Query, Request
 
+from keepwise.i18n import to_message
 from keepwise.store.paging import DEFAULT_PER_PAGE, MAX_PER_PAGE, Page
 from keepwise.web.api.schemas import ErrorResponse
+from keepwise.web.i18n import api_locale
 
 PageParam = Annotated[int, Query(ge=1, description="Page number, from 1.")]
 PerPageParam = Annotated[
@@ -30,6 +33,53 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         (422, "Invalid request."),
     )
 }
+
+
+def response_locale(
+    lang: Annotated[
+        Literal["en", "zh", "zh_CN"] | None,
+        Query(
+            description="Language of the texts (reasons, warning messages, segment names): "
+            "en or zh. Default: the Accept-Language header, else Chinese."
+        ),
+    ] = None,
+    accept_language: Annotated[str | None, Header(include_in_schema=False)] = None,
+) -> str:
+    """The locale of a response's texts: ``?lang=``, else ``Accept-Language``, else zh_CN."""
+    return api_locale(lang, accept_language)
+
+
+#: The locale the texts of a response are rendered in (see :func:`response_locale`).
+LangDep = Annotated[str, Depends(response_locale)]
+
+
+def render_reasons(reasons: Any, locale: str) -> list[dict[str, Any]]:
+    """Stored churn reasons with their ``text`` in ``locale``. ``message_key`` is what it was
+    rendered from: catalog key and parameters (``{"msgid", "params"}``), or ``{"texts"}`` for
+    reasons written before the catalogs (store revision 0005), for clients that translate."""
+    out = []
+    for reason in reasons or []:
+        data = reason if isinstance(reason, dict) else {}
+        message = to_message(data.get("message") or reason)
+        rest = {k: v for k, v in data.items() if k not in ("message", "en", "zh")}
+        out.append(
+            {
+                **rest,  # another scorer's own "text" stays when there is no message
+                **({"text": message.render(locale)} if message else {}),
+                "message_key": message.to_dict() if message else None,
+            }
+        )
+    return out
+
+
+def render_warning(item: dict[str, Any], locale: str) -> dict[str, Any]:
+    """A stored warning with its ``message`` in ``locale``; ``message_key`` as for reasons."""
+    message = to_message(item.get("message"))
+    return {
+        **item,
+        "message": message.render(locale) if message else None,
+        "message_key": message.to_dict() if message else None,
+    }
 
 
 def links(request: Request, page: Page[Any]) -> dict[str, str | None]:
@@ -64,9 +114,13 @@ def list_body(
 __all__ = [
     "DEFAULT_PER_PAGE",
     "ERRORS",
+    "LangDep",
     "PageParam",
     "PerPageParam",
     "SortParam",
     "links",
     "list_body",
+    "render_reasons",
+    "render_warning",
+    "response_locale",
 ]

@@ -17,9 +17,19 @@ from keepwise.store import risk
 from keepwise.store import warnings as warning_store
 from keepwise.store.paging import Page, check_paging
 from keepwise.web import reports
-from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, list_body
+from keepwise.web.api._common import (
+    DEFAULT_PER_PAGE,
+    ERRORS,
+    LangDep,
+    PageParam,
+    PerPageParam,
+    list_body,
+    render_reasons,
+    render_warning,
+)
 from keepwise.web.api.schemas import ListResponse, ScorePublic, WarningPublic
 from keepwise.web.deps import CurrentUser, SessionDep
+from keepwise.web.i18n import gettext
 
 router = APIRouter(tags=["analytics"], responses=ERRORS)
 
@@ -79,10 +89,16 @@ def cohorts(
     return _table(reports.cohort_table(_url(request), user, max_months=max_months))
 
 
+def _segment_names(frame: Any, locale: str) -> Any:
+    """``segment_name`` in ``locale`` (``segment`` stays the key)."""
+    return frame.assign(segment_name=[gettext(str(n), locale) for n in frame["segment_name"]])
+
+
 @router.get("/rfm", summary="RFM scores and segments per customer")
 def rfm(
     request: Request,
     user: CurrentUser,
+    locale: LangDep,
     segment: str | None = None,
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
@@ -91,13 +107,13 @@ def rfm(
     frame = reports.rfm_table(_url(request), user)
     if segment:
         frame = frame[frame["segment"] == segment]
-    chunk = frame.iloc[(page - 1) * per_page : page * per_page]
+    chunk = _segment_names(frame.iloc[(page - 1) * per_page : page * per_page], locale)
     return list_body(request, Page(reports.records(chunk), len(frame), page, per_page))
 
 
 @router.get("/rfm/segments", summary="Customers and mean R/F/M per RFM segment")
-def rfm_segments(request: Request, user: CurrentUser) -> dict[str, Any]:
-    return _table(reports.rfm_segments(_url(request), user))
+def rfm_segments(request: Request, user: CurrentUser, locale: LangDep) -> dict[str, Any]:
+    return _table(_segment_names(reports.rfm_segments(_url(request), user), locale))
 
 
 @router.get(
@@ -107,6 +123,7 @@ def scores(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    locale: LangDep,
     tier: Annotated[list[str] | None, Query(description="Only these risk tiers.")] = None,
     sort: Annotated[
         str | None, Query(description="expected_loss (default), probability, value_12m, name")
@@ -114,11 +131,14 @@ def scores(
     page: PageParam = 1,
     per_page: PerPageParam = DEFAULT_PER_PAGE,
 ) -> dict[str, Any]:
-    """Each customer's newest score with its reasons, its 12-month value and expected loss."""
+    """Each customer's newest score with its reasons (``text`` in the response's language), its
+    12-month value and expected loss."""
     result = risk.at_risk_customers(
         session, user, tiers=tier, sort=sort, page=page, per_page=per_page
     )
-    return list_body(request, result)
+    return list_body(
+        request, result, lambda item: {**item, "reasons": render_reasons(item["reasons"], locale)}
+    )
 
 
 @router.get("/warnings", response_model=ListResponse[WarningPublic], summary="Early warnings")
@@ -126,6 +146,7 @@ def warnings(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    locale: LangDep,
     status: Annotated[str | None, Query(description="open (default), or empty for all")] = "open",
     severity: str | None = None,
     customer_id: str | None = None,
@@ -141,7 +162,7 @@ def warnings(
         page=page,
         per_page=per_page,
     )
-    return list_body(request, result)
+    return list_body(request, result, lambda item: render_warning(item, locale))
 
 
 @router.get("/dashboard", summary="The dashboard's figures")

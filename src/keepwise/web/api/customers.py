@@ -15,10 +15,13 @@ from keepwise.store import customers as customer_store
 from keepwise.web.api._common import (
     DEFAULT_PER_PAGE,
     ERRORS,
+    LangDep,
     PageParam,
     PerPageParam,
     SortParam,
     list_body,
+    render_reasons,
+    render_warning,
 )
 from keepwise.web.api.schemas import (
     CustomerCreate,
@@ -117,8 +120,13 @@ def delete_customer(
 @router.get(
     "/{external_id}/scores", response_model=list[ScoreHistoryItem], summary="Churn score history"
 )
-def customer_scores(session: SessionDep, user: CurrentUser, external_id: str) -> Any:
-    return scores.customer_scores(session, user, external_id)
+def customer_scores(
+    session: SessionDep, user: CurrentUser, locale: LangDep, external_id: str
+) -> Any:
+    return [
+        {**s, "reasons": render_reasons(s["reasons"], locale)}
+        for s in scores.customer_scores(session, user, external_id)
+    ]
 
 
 @router.get(
@@ -139,11 +147,18 @@ def customer_timeline(
 @router.get(
     "/{external_id}/overview", summary="Customer 360: stats, churn score, contacts, warnings, tasks"
 )
-def customer_overview(session: SessionDep, user: CurrentUser, external_id: str) -> dict[str, Any]:
-    """What the customer 360 page shows, except the timeline (see ``/timeline``)."""
+def customer_overview(
+    session: SessionDep, user: CurrentUser, locale: LangDep, external_id: str
+) -> dict[str, Any]:
+    """What the customer 360 page shows, except the timeline (see ``/timeline``); reasons and
+    warnings in the response's language."""
     info = customer360.customer_360(session, user, external_id)
+    history = [{**s, "reasons": render_reasons(s["reasons"], locale)} for s in info["scores"]]
     return {
         "ok": True,
         **info,
+        "score": history[0] if history else None,
+        "scores": history,
+        "warnings": [render_warning(w, locale) for w in info["warnings"]],
         "customer": CustomerPublic.model_validate(info["customer"]).model_dump(mode="json"),
     }

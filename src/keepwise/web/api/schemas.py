@@ -394,7 +394,15 @@ class WarningPublic(BaseModel):
     at: datetime
     severity: str
     action: str | None = None
-    message: str | None = None
+    message: str | None = Field(
+        default=None,
+        description="The rule's message with its evidence, in the response's language.",
+    )
+    message_key: dict[str, Any] | None = Field(
+        default=None,
+        description="What `message` was rendered from: catalog key and parameters "
+        '(`{"msgid", "msgid_plural", "params"}`), or `{"texts": {"en", "zh_CN"}}` for old rows.',
+    )
     status: str
 
 

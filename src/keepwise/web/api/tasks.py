@@ -7,7 +7,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 
 from keepwise.store import risk, tasks
-from keepwise.web.api._common import DEFAULT_PER_PAGE, ERRORS, PageParam, PerPageParam, list_body
+from keepwise.web.api._common import (
+    DEFAULT_PER_PAGE,
+    ERRORS,
+    LangDep,
+    PageParam,
+    PerPageParam,
+    list_body,
+    render_reasons,
+)
 from keepwise.web.api.schemas import FollowUpCreate, ListResponse, ScorePublic, TaskPublic
 from keepwise.web.deps import CurrentUser, SessionDep, client_ip
 from keepwise.web.reports import rfm_members
@@ -24,6 +32,7 @@ def at_risk(
     request: Request,
     session: SessionDep,
     user: CurrentUser,
+    locale: LangDep,
     tier: Annotated[
         list[str] | None, Query(description="Risk tiers to list (default high and medium).")
     ] = None,
@@ -61,7 +70,9 @@ def at_risk(
         if rfm_segment
         else None,
     )
-    return list_body(request, result)
+    return list_body(
+        request, result, lambda item: {**item, "reasons": render_reasons(item["reasons"], locale)}
+    )
 
 
 @router.get("/tasks", response_model=ListResponse[TaskPublic], summary="Follow-up tasks")

@@ -1,87 +1,66 @@
-"""Languages of the web UI: message catalogs (Babel) and locale-aware formatting.
+"""Languages of the web UI: the core catalogs (:mod:`keepwise.i18n`) in Jinja2, and the locale
+of a request.
 
 Every string of the UI is English in the source and goes through gettext
-(``{{ _("...") }}`` in templates). Catalogs live next to this module as
-``locales/<locale>/LC_MESSAGES/messages.po`` and are compiled in memory the
-first time a locale is used, so a fresh clone works without a build step
-(``pybabel compile`` is not needed; see ``docs/web-pages.md`` for updating
-catalogs).
+(``{{ _("...") }}`` in templates). The catalogs are those of :mod:`keepwise.i18n`, shared with
+the CLI and the API (see ``docs/i18n.md`` for updating them); this module installs them in a
+Jinja environment with locale-aware filters, and re-exports the core functions the pages use.
 
-The locale of a request is, in order: the ``locale`` in the template context
-(the signed-in user's :attr:`keepwise.models.User.locale`), the ``kw_locale``
-cookie (anonymous visitors) and :data:`DEFAULT_LOCALE`.
+The locale of a page is, in order: the ``locale`` in the template context (the signed-in user's
+:attr:`keepwise.models.User.locale`), the ``kw_locale`` cookie (anonymous visitors) and
+:data:`DEFAULT_LOCALE`. The API's is :func:`api_locale`.
 """
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from decimal import Decimal
-from functools import cache
-from pathlib import Path
 from typing import Any
 
-from babel import Locale, dates, numbers
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import NullTranslations, Translations
+from babel import dates, numbers
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
-CATALOG_DIR = Path(__file__).parent / "locales"
-DOMAIN = "messages"
-SUPPORTED_LOCALES: tuple[str, ...] = ("zh_CN", "en")
-DEFAULT_LOCALE = "zh_CN"
+from keepwise.i18n import (
+    CATALOG_DIR,
+    DEFAULT_LOCALE,
+    DOMAIN,
+    LOCALE_NAMES,
+    N_,
+    SUPPORTED_LOCALES,
+    babel_locale,
+    get_translations,
+    gettext,
+    ngettext,
+    normalize_locale,
+    pgettext,
+    render,
+)
+
 LOCALE_COOKIE = "kw_locale"
-LOCALE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
-    """Mark ``message`` for extraction without translating it now."""
-    return message
-
-
-def normalize_locale(value: str | None) -> str:
-    """Return a supported locale for ``value`` (``zh``, ``zh-CN``, ``en_US`` ...), else the default."""
-    if not value:
-        return DEFAULT_LOCALE
-    value = value.strip().replace("-", "_")
-    if value in SUPPORTED_LOCALES:
-        return value
-    language = value.split("_", 1)[0].lower()
-    for supported in SUPPORTED_LOCALES:
-        if supported.split("_", 1)[0].lower() == language:
-            return supported
+def api_locale(lang: str | None, accept_language: str | None) -> str:
+    """The language of an API response: ``?lang=`` when given, else the best match of the
+    ``Accept-Language`` header, else :data:`DEFAULT_LOCALE` (the same for every account, so one
+    request reads the same whoever makes it)."""
+    if lang:
+        return normalize_locale(lang)
+    if accept_language:
+        wanted: list[tuple[float, int, str]] = []
+        for part in accept_language.split(","):
+            tag, _, q = part.strip().partition(";q=")
+            try:
+                weight = float(q) if q else 1.0
+            except ValueError:
+                weight = 0.0
+            if tag and tag != "*" and weight > 0:
+                wanted.append((-weight, len(wanted), tag))
+        for _, _, tag in sorted(wanted):
+            found = normalize_locale(tag, default="")
+            if found:
+                return found
     return DEFAULT_LOCALE
-
-
-@cache
-def get_translations(locale: str) -> NullTranslations:
-    """Return the compiled catalog for ``locale`` (compiled from its ``.po`` once, in memory)."""
-    po_path = CATALOG_DIR / normalize_locale(locale) / "LC_MESSAGES" / f"{DOMAIN}.po"
-    if not po_path.exists():
-        return NullTranslations()
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=normalize_locale(locale), domain=DOMAIN)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(fp=buffer, domain=DOMAIN)
-
-
-def gettext(message: str, locale: str | None = None) -> str:
-    """Translate ``message`` into ``locale`` (Python side: flash messages, chart labels)."""
-    return str(get_translations(normalize_locale(locale)).gettext(message))
-
-
-def pgettext(context: str, message: str, locale: str | None = None) -> str:
-    """Translate ``message`` in a context (the same English word, different translations)."""
-    return str(get_translations(normalize_locale(locale)).pgettext(context, message))
-
-
-def ngettext(singular: str, plural: str, n: int, locale: str | None = None) -> str:
-    """Translate a message with a plural form into ``locale``."""
-    return get_translations(normalize_locale(locale)).ngettext(singular, plural, n)
 
 
 def context_locale(context: Context | dict[str, Any]) -> str:
@@ -118,22 +97,12 @@ def _jinja_pgettext(context: Context, msgctxt: str, message: str) -> str:
     return str(get_translations(context_locale(context)).pgettext(msgctxt, message))
 
 
-@cache
-def babel_locale(locale: str | None) -> Locale:
-    """The Babel ``Locale`` for ``locale``, cached: pass it (never the string) to babel's
-    format functions, which otherwise parse the name and scan babel's locale list every call."""
-    return Locale.parse(normalize_locale(locale))
-
-
-_babel_locale = babel_locale
-
-
 @pass_context
 def format_number_filter(context: Context, value: Any, digits: int | None = None) -> str:
     """``{{ n|number }}``: grouped for the locale; ``{{ x|number(1) }}`` with fixed decimals."""
     if value is None or value == "":
         return "—"
-    locale = _babel_locale(context_locale(context))
+    locale = babel_locale(context_locale(context))
     if digits is None:
         return numbers.format_decimal(value, locale=locale)
     fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "")
@@ -146,7 +115,7 @@ def format_percent_filter(context: Context, value: Any, digits: int = 1) -> str:
     if value is None or value == "":
         return "—"
     fmt = "#,##0" + ("." + "0" * digits if digits > 0 else "") + "%"
-    return numbers.format_percent(value, format=fmt, locale=_babel_locale(context_locale(context)))
+    return numbers.format_percent(value, format=fmt, locale=babel_locale(context_locale(context)))
 
 
 @pass_context
@@ -160,7 +129,7 @@ def format_money_filter(
         from keepwise.settings import get_settings
 
         currency = get_settings().default_currency
-    locale = _babel_locale(context_locale(context))
+    locale = babel_locale(context_locale(context))
     if isinstance(value, Decimal):
         value = float(value)
     if compact:
@@ -177,7 +146,7 @@ def format_date_filter(context: Context, value: Any, fmt: str = "medium") -> str
         value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
         value = value.date()
-    return dates.format_date(value, format=fmt, locale=_babel_locale(context_locale(context)))
+    return dates.format_date(value, format=fmt, locale=babel_locale(context_locale(context)))
 
 
 @pass_context
@@ -189,7 +158,7 @@ def format_datetime_filter(context: Context, value: Any, fmt: str = "medium") ->
         value = datetime.fromisoformat(value)
     if isinstance(value, date) and not isinstance(value, datetime):
         return format_date_filter(context, value, fmt)
-    return dates.format_datetime(value, format=fmt, locale=_babel_locale(context_locale(context)))
+    return dates.format_datetime(value, format=fmt, locale=babel_locale(context_locale(context)))
 
 
 @pass_context
@@ -198,6 +167,13 @@ def translate_filter(context: Context, value: Any) -> str:
     if value is None or not str(value):
         return ""  # gettext("") would return the catalog header
     return get_translations(context_locale(context)).gettext(str(value))
+
+
+@pass_context
+def message_filter(context: Context, value: Any) -> str:
+    """``{{ warning.message|message }}``: a stored message (key and parameters, or an old
+    store's texts) in the page's language."""
+    return render(value, context_locale(context))
 
 
 @pass_context
@@ -220,6 +196,7 @@ def install(env: Environment) -> Environment:
         date=format_date_filter,
         datetime=format_datetime_filter,
         t=translate_filter,
+        message=message_filter,
     )
     env.globals["page_locale"] = page_locale
     env.globals.setdefault("SUPPORTED_LOCALES", SUPPORTED_LOCALES)
@@ -228,7 +205,9 @@ def install(env: Environment) -> Environment:
 
 
 __all__ = [
+    "CATALOG_DIR",
     "DEFAULT_LOCALE",
+    "DOMAIN",
     "LOCALE_COOKIE",
     "LOCALE_NAMES",
     "N_",
@@ -241,4 +220,6 @@ __all__ = [
     "ngettext",
     "normalize_locale",
     "pgettext",
+    "render",
+    "api_locale",
 ]

@@ -301,14 +301,13 @@ def rfm_spec(rfm: pd.DataFrame, locale: str) -> dict[str, Any] | None:
     if rfm is None or rfm.empty:
         return None
     summary = segment_summary(rfm)
-    name_col = "segment_name_zh" if locale == "zh_CN" else "segment_name"
     return {
         "type": "treemap",
         "count_label": gettext("Customers", locale),
         "revenue_label": gettext("Revenue", locale),
         "data": [
             {
-                "name": str(r[name_col]),
+                "name": gettext(str(r["segment_name"]), locale),
                 "value": int(r["customers"]),
                 "revenue": _num(r["monetary_sum"]),
                 "key": r["segment"],
@@ -645,7 +644,7 @@ def customer_frames(url: str) -> dict[str, Any]:
         }
         out: dict[str, Any] = {"rfm": found["rfm"]}
         if found["rfm"] is not None:
-            out["rfm_rows"] = _Rows(found["rfm"], ["segment", "segment_name", "segment_name_zh"])
+            out["rfm_rows"] = _Rows(found["rfm"], ["segment", "segment_name"])
             out["rfm_members"] = {
                 str(key): frozenset(group.index.astype(str))
                 for key, group in found["rfm"].groupby("segment")
@@ -666,7 +665,7 @@ def customer_analytics(url: str, external_id: str, locale: str) -> dict[str, Any
     rfm, cycles, clv = (found.get(k) for k in ("rfm_rows", "cycles_rows", "clv_rows"))
     row = rfm.get(external_id) if rfm is not None else None
     if row is not None:
-        out["segment"] = row["segment_name_zh"] if locale == "zh_CN" else row["segment_name"]
+        out["segment"] = gettext(str(row["segment_name"]), locale)
         out["segment_key"] = row["segment"]
     window = cycles.get(external_id) if cycles is not None else None
     if window is not None:
@@ -681,7 +680,7 @@ def rfm_segment_options(locale: str) -> list[tuple[str, str]]:
     """``(key, name)`` of every RFM segment, named in ``locale`` (Chinese or English)."""
     from keepwise.analytics.rfm import SEGMENTS
 
-    return [(key, zh if locale == "zh_CN" else en) for key, en, zh in SEGMENTS]
+    return [(key, gettext(name, locale)) for key, name in SEGMENTS]
 
 
 def rfm_members(url: str, segment: str) -> frozenset[str] | None:

@@ -7,7 +7,7 @@ from typing import Any
 from babel.numbers import format_currency
 
 from keepwise.settings import get_settings
-from keepwise.web.i18n import N_, babel_locale, gettext
+from keepwise.web.i18n import N_, babel_locale, gettext, render
 
 # Values shown through ``|t`` in templates (marked here so they are extracted and translated).
 _VALUES = (
@@ -121,24 +121,21 @@ NEXT_STEPS = {
 
 
 def reason_text(reason: Any, locale: str) -> str:
-    """One churn reason as a sentence, whatever shape the scorer stored it in."""
+    """One stored churn reason as a sentence in ``locale``: its ``message`` (catalog key and
+    parameters, or the texts of an old store) rendered from the catalogs; plain text as it is."""
     if reason is None:
         return ""
     if isinstance(reason, str):
         return reason
     if isinstance(reason, dict):
-        zh = locale == "zh_CN"
-        keys = (
-            ("zh", "text_zh", "label_zh", "message_zh")
-            if zh
-            else ("en", "text_en", "label_en", "message_en")
-        ) + ("text", "message", "label", "description", "reason", "en", "zh", "feature")
-        for key in keys:
-            value = reason.get(key)
-            if value:
-                return str(value)
+        text = render(reason.get("message") or reason, locale)
+        if text:
+            return text
+        for key in ("text", "label", "description", "reason", "feature"):  # other scorers' shapes
+            if reason.get(key):
+                return str(reason[key])
         return ", ".join(f"{k}={v}" for k, v in reason.items())
-    return str(reason)
+    return render(reason, locale)
 
 
 def reasons_list(reasons: Any, locale: str) -> list[str]:

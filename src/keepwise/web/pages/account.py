@@ -62,7 +62,7 @@ def _page(
 
 def policy_text(request: Request, exc: PasswordPolicyError) -> str:
     """The policy's complaint in the page's language."""
-    return exc.message.render(lambda message: t(request, message))
+    return exc.message.render(getattr(request.state, "locale", None))
 
 
 @router.get("/account", response_class=HTMLResponse, name="account")

@@ -21,7 +21,7 @@ from fastapi.responses import HTMLResponse
 from keepwise.errors import KeepwiseError, PermissionDeniedError, Problem, ValidationError
 from keepwise.models import TABLES
 from keepwise.web.deps import PageUser
-from keepwise.web.i18n import get_translations, gettext
+from keepwise.web.i18n import gettext
 from keepwise.web.pages import _analytics
 from keepwise.web.pages._common import render, request_locale, store_url
 
@@ -88,9 +88,8 @@ def _save_upload(upload: UploadFile, locale: str) -> tuple[str, Path]:
 def problem_rows(problems: list[Problem], locale: str) -> list[dict[str, Any]]:
     """The validation report's rows with each message in ``locale`` (the importer's messages
     are templates from the same catalogs as the pages; anything else stays as it came)."""
-    translate = get_translations(locale).gettext
     return [
-        {"row": p.row, "column": p.column, "value": p.value, "message": p.text(translate)}
+        {"row": p.row, "column": p.column, "value": p.value, "message": p.text(locale)}
         for p in problems
     ]
 

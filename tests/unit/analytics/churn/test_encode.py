@@ -133,11 +133,12 @@ def test_encoder_reads_spreadsheet_errors_as_blank_and_spaced_booleans() -> None
     assert X["Days"].isna().sum() == 3 and X["Plan"].tolist()[:2] == [1.0, 0.0]
 
 
-def test_read_table_keeps_inner_blank_rows_and_file_row_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_read_table_skips_blank_rows_and_keeps_file_row_numbers(tmp_path) -> None:  # type: ignore[no-untyped-def]
     from keepwise.analytics.churn import read_table
 
     path = tmp_path / "t.csv"
     path.write_text("\n\nid,plan,Churn\n001,x,Yes\n,,\n\n002,z,No\n,,\n\n", encoding="utf-8")
     df = read_table(path)
-    assert df["id"].tolist() == ["001", None, "002"]  # as pandas reads it, trailing blanks cut
-    assert df.attrs["rows"].tolist() == [4, 5, 7] and df.attrs["source"] == str(path)
+    # a row of empty cells is no customer (the importer skips it too); rows keep their numbers
+    assert df["id"].tolist() == ["001", "002"]
+    assert df.attrs["rows"].tolist() == [4, 7] and df.attrs["source"] == str(path)

@@ -313,3 +313,22 @@ def test_transaction_model_is_reproducible_with_a_seed() -> None:
         ).fit(ds)
         runs.append(model.score_frame(ds)[["customer_id", "churn_probability"]])
     pd.testing.assert_frame_equal(runs[0], runs[1])
+
+
+def test_transaction_model_on_frames_predicts_per_customer() -> None:
+    """fit takes the frames themselves (as_dataset); the per-customer predictions are Series
+    indexed by customer_id that agree with score_frame."""
+    from keepwise.analytics.churn.transaction import TransactionChurnModel
+
+    data = tiny_company(n=120)
+    model = TransactionChurnModel(horizon_days=60, n_cutoffs=3, step_days=60, random_state=5)
+    assert model.fit(data) is model
+    p = model.churn_probability(data)
+    assert p.index.name == "customer_id" and p.index.is_unique and p.between(0, 1).all()
+    scored = model.score_frame(data).set_index("customer_id")
+    np.testing.assert_allclose(scored.loc[p.index, "churn_probability"], p.round(6))
+    tiers = model.predict_tier(data)
+    assert tiers.index.equals(p.index)
+    assert (tiers == scored.loc[p.index, "risk_tier"]).all()
+    assert model.predict(data).tolist() == (p > 0.5).astype(int).tolist()
+    assert list(model.summary_.index) == ["model", "logistic_baseline"]

@@ -17,8 +17,9 @@ from keepwise.analytics.churn import (
     calibration_table,
     churn_metrics,
 )
-from keepwise.analytics.churn.scoring import write_churn_scores
-from keepwise.errors import ConfigError, NotFoundError, SchemaError
+from keepwise.analytics.churn.reasons import Reason
+from keepwise.errors import ConfigError, NotFoundError, SchemaError, plural_message
+from keepwise.store.scores import write_churn_scores
 
 
 def _data(n: int = 3000, seed: int = 0) -> tuple[pd.DataFrame, np.ndarray]:
@@ -40,7 +41,7 @@ def fitted() -> tuple[ChurnClassifier, pd.DataFrame, np.ndarray]:
 
 def test_contributions_sum_to_margin_both_methods(fitted) -> None:  # type: ignore[no-untyped-def]
     clf, X, _ = fitted
-    margin = clf.decision_function(X)
+    margin = clf.margin(X)
     shap = clf.contributions(X, method="shap")
     path = clf.contributions(X, method="path")
     np.testing.assert_allclose(shap.sum(axis=1), margin, atol=1e-8)
@@ -62,7 +63,7 @@ def test_oof_metrics_and_calibration(fitted) -> None:  # type: ignore[no-untyped
     assert clf.calibration_table_["observed_rate"].is_monotonic_increasing or m["roc_auc"] > 0.7
     p = clf.churn_probability(X)
     assert abs(p.mean() - y.mean()) < 0.03  # calibrated on average
-    assert list(clf.summary.index) == ["model", "logistic_baseline"]
+    assert list(clf.summary_.index) == ["model", "logistic_baseline"]
     assert set(clf.feature_importance["feature"].iloc[:2]) == {"a", "b"}
 
 
@@ -103,15 +104,13 @@ def test_write_scores_keeps_history(db_url: str) -> None:
                 ),
                 {"e": cid, "t": datetime(2026, 1, 1)},
             )
-    reasons = [
-        {
-            "feature": "recency_days",
-            "value": 120.0,
-            "impact": 0.8,
-            "en": "no order for 120 days",
-            "zh": "已 120 天未下单",
-        }
-    ]
+    reason = Reason(
+        "recency_days",
+        120.0,
+        0.8,
+        plural_message("no order for %(n)s day", "no order for %(n)s days", 120),
+    )
+    reasons = [reason]  # Reason objects or their dicts (score_frame's reasons_json) both do
     scores = pd.DataFrame(
         {
             "customer_id": ["A1", "B2"],
@@ -149,7 +148,8 @@ def test_write_scores_keeps_history(db_url: str) -> None:
         ("B2", 0.2, "m2"),
     ]
     stored = rows[0][3] if isinstance(rows[0][3], list) else json.loads(rows[0][3])
-    assert stored == reasons
+    assert stored == [reason.to_dict()]
+    assert Reason.from_dict(stored[0]).text("zh") == "已 120 天未下单"
     assert str(rows[0][4]) == "2026-03-31"
     with pytest.raises(NotFoundError, match="not in the store"):
         write_churn_scores(
@@ -157,22 +157,52 @@ def test_write_scores_keeps_history(db_url: str) -> None:
         )
 
 
-def test_estimator_contract() -> None:
-    from sklearn.base import clone
+def test_labels_tiers_and_decision_agree(fitted) -> None:  # type: ignore[no-untyped-def]
+    clf, X, y = fitted
+    assert clf.classes_.tolist() == [0, 1] and clf.n_features_in_ == 3
+    assert clf.feature_names_in_.tolist() == ["a", "b", "c"]
+    p = clf.churn_probability(X)
+    labels = clf.predict(X)
+    assert set(np.unique(labels)) == {0, 1}
+    np.testing.assert_array_equal(labels, (p > 0.5).astype(int))
+    np.testing.assert_array_equal(clf.decision_function(X) > 0, labels == 1)
+    np.testing.assert_allclose(clf.predict_proba(X)[:, 1], p)
+    assert clf.score(X, y) == pytest.approx(float((labels == y).mean()))
+    tiers = clf.predict_tier(X)
+    assert set(tiers) == {"low", "medium", "high"}
+    np.testing.assert_array_equal(tiers, assign_tiers(p, clf.tier_thresholds_))
+    # a DataFrame is matched by column name: order and extra columns do not matter
+    shuffled = X[["c", "a", "b"]].assign(extra=1.0)
+    np.testing.assert_allclose(clf.churn_probability(shuffled), p)
+    with pytest.raises(SchemaError, match="'b'.*missing at predict time"):
+        clf.predict(X.drop(columns="b"))
 
-    from keepwise.analytics.churn import SnapshotChurnModel
-    from keepwise.analytics.churn.transaction import TransactionChurnModel
-    from keepwise.analytics.survival import CoxModel
 
-    for est in (
-        ChurnClassifier(random_state=3),
-        SnapshotChurnModel(target="Churn", random_state=3),
-        TransactionChurnModel(horizon_days=60),
-        CoxModel(penalizer=0.1),
-    ):
-        params = est.get_params()
-        twin = clone(est)
-        assert twin.get_params() == params and twin is not est
-    X, y = _data(400)
-    clf = ChurnClassifier()
-    assert clf.fit(X, y) is clf and hasattr(clf, "booster_")
+def test_labels_of_any_two_classes() -> None:
+    X, y = _data(600, seed=2)
+    booleans = ChurnClassifier(random_state=1).fit(X, y.astype(bool))
+    assert booleans.classes_.tolist() == [False, True]
+    assert booleans.predict(X).dtype == bool
+    signs = ChurnClassifier(random_state=1).fit(X.to_numpy(), np.where(y == 1, 1, -1))
+    assert signs.classes_.tolist() == [-1, 1] and not hasattr(signs, "feature_names_in_")
+    np.testing.assert_allclose(
+        signs.churn_probability(X.to_numpy()), booleans.churn_probability(X), atol=1e-12
+    )
+    with pytest.raises(ValueError, match="Only binary classification is supported"):
+        ChurnClassifier().fit(X, y + (np.arange(len(y)) % 3 == 0))
+
+
+def test_models_pickled_before_classes_existed_still_score(fitted) -> None:  # type: ignore[no-untyped-def]
+    """A model saved by an earlier keepwise (feature names as a list, no classes_) loads and
+    scores as before."""
+    import pickle
+
+    clf, X, _ = fitted
+    state = dict(vars(clf))
+    state["feature_names_in_"] = list(state["feature_names_in_"])
+    del state["classes_"], state["n_features_in_"]
+    old = ChurnClassifier.__new__(ChurnClassifier)
+    old.__dict__.update(state)
+    loaded = pickle.loads(pickle.dumps(old))
+    assert loaded.classes_.tolist() == [0, 1] and loaded.n_features_in_ == 3
+    np.testing.assert_allclose(loaded.churn_probability(X), clf.churn_probability(X))

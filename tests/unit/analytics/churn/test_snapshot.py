@@ -53,9 +53,9 @@ def test_reasons_name_the_customers_values(messy: pd.DataFrame) -> None:
         assert r.feature in text and r.impact > 0
         raw = row[r.feature]
         if r.feature == "Has Complaint":
-            assert f"= {raw}" in r.en
+            assert f"= {raw}" in r.text("en")
         if r.feature == "Tenure (months)" and raw:
-            assert f"= {int(raw)}" in r.en
+            assert f"= {int(raw)}" in r.text("en")
     zh = model.predict_frame(messy.head(50), lang="zh")["reasons"]
     assert zh.str.contains("流失风险").all()
 
@@ -87,6 +87,25 @@ def test_reproducible_with_seed(messy: pd.DataFrame) -> None:
     a = SnapshotChurnModel(target="Churn", random_state=7).fit(messy).churn_probability(messy)
     b = SnapshotChurnModel(target="Churn", random_state=7).fit(messy).churn_probability(messy)
     np.testing.assert_array_equal(a, b)
+
+
+def test_labels_as_y_and_per_customer_predictions(messy: pd.DataFrame) -> None:
+    """fit(table, y) is fit(table with its churn column); predictions are Series by id."""
+    with_column = SnapshotChurnModel(target="Churn", random_state=2).fit(messy)
+    with_y = SnapshotChurnModel(random_state=2).fit(messy.drop(columns="Churn"), messy["Churn"])
+    p = with_y.churn_probability(messy)
+    pd.testing.assert_series_equal(p, with_column.churn_probability(messy))
+    assert p.name == "churn_probability" and p.index.name == "Customer ID"
+    assert p.index.tolist() == messy["Customer ID"].tolist()
+    tiers = with_y.predict_tier(messy)
+    frame = with_y.predict_frame(messy)
+    assert tiers.tolist() == frame["risk_tier"].tolist()
+    assert with_y.predict(messy).tolist() == (p > 0.5).astype(int).tolist()
+    assert list(with_y.summary_.index) == ["model", "logistic_baseline"]
+    with pytest.raises(KeepwiseError, match="needs the churn labels"):
+        SnapshotChurnModel().fit(messy)
+    with pytest.raises(KeepwiseError, match="3 labels for 1500 rows"):
+        SnapshotChurnModel().fit(messy, ["Yes", "No", "Yes"])
 
 
 def test_not_fitted() -> None:
@@ -352,9 +371,10 @@ def test_text_in_a_numeric_column_is_shown_not_called_blank(messy: pd.DataFrame)
     assert list(unparsed) == [numeric] and unparsed[numeric].tolist() == ["abc", None, None]
     describe = model._describer()
     raw = {"\x00raw:" + numeric: "abc"}
-    en, zh = describe(numeric, float("nan"), raw, 0.4)
-    assert en == f"{numeric} = 'abc' (not a number, read as blank) raises churn risk"
-    assert zh == f"{numeric} 为“abc”（不是数字，按空白处理），推高流失风险"
-    en, _ = describe(numeric, float("nan"), {}, 0.4)  # a real blank stays "blank"
-    assert en.startswith(f"{numeric} = blank")
+    said = describe(numeric, float("nan"), raw, 0.4)
+    assert said.render("en") == f"{numeric} = 'abc' (not a number, read as blank) raises churn risk"
+    assert said.render("zh") == f"{numeric} 为“abc”（不是数字，按空白处理），推高流失风险"
+    blank = describe(numeric, float("nan"), {}, 0.4)  # a real blank stays "blank"
+    assert blank.render("en").startswith(f"{numeric} = blank")
+    assert blank.render("zh").startswith(f"{numeric} 为 空白")
     assert len(model.predict_frame(rows)) == 3

@@ -18,8 +18,8 @@ from keepwise.errors import NotFittedError
 @pytest.mark.datasets
 def test_cox_reproduces_rossi(datasets_dir: Path) -> None:
     rossi = pd.read_csv(datasets_dir / "lifelines" / "rossi.csv")
-    model = CoxModel().fit(rossi, duration_col="week", event_col="arrest")
-    coef = model.summary.set_index("covariate")["coef"]
+    model = CoxModel(duration_col="week", event_col="arrest").fit(rossi)
+    coef = model.summary_.set_index("covariate")["coef"]
     published = {
         "fin": -0.379,
         "age": -0.057,
@@ -31,9 +31,17 @@ def test_cox_reproduces_rossi(datasets_dir: Path) -> None:
     }
     for name, value in published.items():
         assert coef[name] == pytest.approx(value, abs=0.0015), name
-    hr = model.summary.set_index("covariate")["hazard_ratio"]
+    hr = model.summary_.set_index("covariate")["hazard_ratio"]
     assert hr["fin"] == pytest.approx(np.exp(-0.379), abs=0.002)
-    assert model.concordance_index == pytest.approx(0.64, abs=0.01)
+    assert model.concordance_index_ == pytest.approx(0.64, abs=0.01)
+    # per-row predictions: the ratio of two partial hazards is exp(Δx · β)
+    ph = model.predict_partial_hazard(rossi)
+    assert ph.index.equals(rossi.index) and (ph > 0).all()
+    delta = rossi.loc[0, list(coef.index)] - rossi.loc[1, list(coef.index)]
+    assert ph[0] / ph[1] == pytest.approx(np.exp(float(delta @ coef)), rel=1e-9)
+    year = model.predict_survival(rossi, days=52)
+    half = model.predict_survival(rossi, days=26)
+    assert year.between(0, 1).all() and (year <= half).all() and (half < 1).any()
 
 
 @pytest.mark.datasets
@@ -74,7 +82,7 @@ def test_lifetimes_from_orders() -> None:
     assert t.loc["C", "churned"] == 0 and t.loc["C", "duration_days"] == pytest.approx(122.0)
     assert t.loc["A", "first_amount"] == 5.0
     with pytest.raises(NotFittedError):
-        _ = CoxModel().summary
+        _ = CoxModel().summary_
 
 
 def test_cli_survival_on_demo(tmp_path: Path) -> None:

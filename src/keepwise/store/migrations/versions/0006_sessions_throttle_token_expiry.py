@@ -1,10 +1,8 @@
 """server-side sessions, login throttle, API token expiry
 
 Revision ID: 0006
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-04 18:00:00
-
-Written beside 0005 (catalogs, another branch): when both are merged, 0006 follows 0005.
 """
 
 from __future__ import annotations
@@ -13,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0006"
-down_revision = "0004"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
