@@ -48,6 +48,17 @@ class MissingExtraError(KeepwiseError, ImportError):
     installed; the message names the extra. See :mod:`keepwise.extras`."""
 
 
+class TooManyAttemptsError(KeepwiseError, PermissionError):
+    """Too many failed sign-ins for an account or from an address: wait ``retry_after_seconds``.
+
+    The web answers 429 with a ``Retry-After`` header.
+    """
+
+    def __init__(self, message: str, retry_after_seconds: int) -> None:
+        super().__init__(message)
+        self.retry_after_seconds = max(1, int(retry_after_seconds))
+
+
 def N_(message: str) -> str:  # noqa: N802 - the gettext convention for "mark, translate later"
     """Mark ``message`` as a message template for the catalogs (``pybabel extract``); returns it
     unchanged. Templates are English (the msgid) with ``%(name)s`` placeholders."""
@@ -133,6 +144,17 @@ class Message:
 
     def __str__(self) -> str:
         return self.render()
+
+
+class PasswordPolicyError(ConfigError):
+    """A new password breaks the password policy (too short, too common, the username...).
+
+    ``message`` is translatable (the web shows it in the user's language); ``str()`` is English.
+    """
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(str(message))
+        self.message = message
 
 
 def plural_message(singular: str, plural: str, n: float, **params: object) -> Message:

@@ -35,6 +35,8 @@ CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
     "--disable-background-networking",
 ]
+#: Base URL -> store URL of the servers started by the ``server`` fixture.
+_SERVED: dict[str, str] = {}
 SEED_FILE = Path(__file__).resolve().parents[1] / "integration" / "web" / "pages_seed.py"
 
 
@@ -81,6 +83,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, seed: Any) -> Iterator[str]
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{port}"
+    _SERVED[base] = url
     deadline = time.monotonic() + 30
     while True:
         try:
@@ -138,8 +141,36 @@ def page(browser: Any, server: str) -> Iterator[Any]:
         ),
     )
     pg.dialogs, pg.js_errors, pg.external = dialogs, errors, external  # type: ignore[attr-defined]
+    pg.csp_violations = watch_csp(pg)  # type: ignore[attr-defined]
     yield pg
     context.close()
+    # Every page ran under the app's Content-Security-Policy, and nothing broke it.
+    assert pg.csp_violations == [], pg.csp_violations  # type: ignore[attr-defined]
+
+
+#: Reports each ``securitypolicyviolation`` event to the console, where :func:`watch_csp`
+#: collects it (the list survives navigations; window state does not).
+_CSP_REPORTER = """
+document.addEventListener("securitypolicyviolation", (e) => {
+  console.error("CSP violation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")
+                + " in " + e.documentURI);
+});
+"""
+
+
+def watch_csp(pg: Any) -> list[str]:
+    """Collect the CSP violations of every document ``pg`` loads (events and console reports)."""
+    violations: list[str] = []
+    pg.add_init_script(_CSP_REPORTER)
+    pg.on(
+        "console",
+        lambda m: (
+            violations.append(m.text)
+            if "CSP violation" in m.text or "Content Security Policy" in m.text
+            else None
+        ),
+    )
+    return violations
 
 
 def log_in(page: Any, username: str, seed: Any) -> None:
@@ -178,7 +209,7 @@ def test_dashboard_draws_its_charts(page: Any, seed: Any, shots: Path) -> None:
     # the period filter reloads the body through htmx and the charts are drawn again
     page.select_option("#f-freq", "quarter")
     page.wait_for_function(
-        "document.querySelector('#chart-trend [data-drawn], #chart-trend[data-drawn]') && "
+        "() => document.querySelector('#chart-trend [data-drawn], #chart-trend[data-drawn]') && "
         "JSON.parse(document.getElementById('chart-trend').dataset.chart).x[0].includes('Q')"
     )
     assert page.js_errors == [] and page.external == []
@@ -221,7 +252,7 @@ def test_rfm_segment_filter(page: Any, seed: Any, shots: Path) -> None:
     page.wait_for_selector("[data-testid=rfm-label]")
     assert page.locator("[data-testid=rfm-label]").inner_text() == name
     page.wait_for_function(
-        "document.getElementById('chart-rfm') && "
+        "() => document.getElementById('chart-rfm') && "
         "document.getElementById('chart-rfm').hasAttribute('data-drawn') && "
         "JSON.parse(document.getElementById('chart-rfm').dataset.chart).data.length === 1"
     )
@@ -232,7 +263,7 @@ def test_rfm_segment_filter(page: Any, seed: Any, shots: Path) -> None:
     page.select_option("#f-rfm", key)
     page.wait_for_url(f"**/at-risk?*rfm={key}*")
     page.wait_for_function(
-        f"document.querySelectorAll('[data-testid=customer-link]').length === {min(counts[key], 25)}"
+        f"() => document.querySelectorAll('[data-testid=customer-link]').length === {min(counts[key], 25)}"
     )
     assert page.evaluate("window.__same_page === true")  # htmx swapped the list, no reload
     expected = {i["customer_id"] for i in at_risk if segments.get(i["customer_id"]) == key}
@@ -286,7 +317,9 @@ def test_timeline_loads_more(page: Any, seed: Any, server: str) -> None:
         pytest.fail("no customer with a second page of timeline")
     before = page.locator("#timeline-items > li").count()
     page.click("[data-testid=timeline-more]")
-    page.wait_for_function(f"document.querySelectorAll('#timeline-items > li').length > {before}")
+    page.wait_for_function(
+        f"() => document.querySelectorAll('#timeline-items > li').length > {before}"
+    )
 
 
 def test_switch_to_english_and_back(page: Any, seed: Any, shots: Path) -> None:
@@ -294,14 +327,14 @@ def test_switch_to_english_and_back(page: Any, seed: Any, shots: Path) -> None:
     page.goto("/at-risk")
     assert page.locator("h1").first.inner_text() == "风险客户"
     page.click("[data-testid=lang-en]")
-    page.wait_for_function("document.documentElement.lang === 'en'")
+    page.wait_for_function("() => document.documentElement.lang === 'en'")
     assert page.locator("h1").first.inner_text() == "At-risk customers"
     page.goto("/")
     page.wait_for_selector("#chart-trend[data-drawn]", timeout=60_000)
     assert "Churn rate" in page.locator("[data-testid=kpis]").inner_text()
     page.screenshot(path=str(shots / "dashboard_en.png"), full_page=True)
     page.click("[data-testid=lang-zh_CN]")
-    page.wait_for_function("document.documentElement.lang === 'zh-CN'")
+    page.wait_for_function("() => document.documentElement.lang === 'zh-CN'")
     assert page.locator("h1").first.inner_text() == "仪表盘"
 
 
@@ -312,7 +345,7 @@ def test_analysis_page_draws_survival_curves(page: Any, seed: Any, shots: Path) 
     assert page.locator("[data-testid=segment-breakdown] table").count() >= 2
     page.select_option("#f-by", "region")
     page.wait_for_function(
-        "JSON.parse(document.getElementById('chart-survival').dataset.chart).series.length >= 2"
+        "() => JSON.parse(document.getElementById('chart-survival').dataset.chart).series.length >= 2"
         " && echarts.getInstanceByDom(document.getElementById('chart-survival'))"
     )
     page.screenshot(path=str(shots / "analysis.png"), full_page=True)
@@ -335,3 +368,98 @@ def test_sales_rep_gets_404_for_another_reps_customer(page: Any, seed: Any) -> N
     assert response.status == 404
     assert page.locator(".error-code").inner_text() == "404"
     assert "Rep Two" not in page.content()
+
+
+# --- security: CSP, offline API docs, accounts ------------------------------------------------
+
+
+def test_pages_are_served_under_a_strict_csp(page: Any, seed: Any, server: str) -> None:
+    """The policy is on, and the watcher sees a violation when one happens (a control)."""
+    response = page.goto("/login")
+    csp = response.headers["content-security-policy"]
+    assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp
+    log_in(page, "admin", seed)
+    page.evaluate(
+        "() => { const s = document.createElement('script');"
+        " s.textContent = 'window.__inline_ran = true'; document.body.append(s); }"
+    )
+    assert page.evaluate("window.__inline_ran === undefined")  # the inline script was refused
+    deadline = time.monotonic() + 5
+    while not page.csp_violations and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert page.csp_violations and "script-src" in page.csp_violations[0]
+    page.csp_violations.clear()  # the control's violation is the only one allowed
+
+
+def test_api_docs_render_with_no_network(page: Any, seed: Any, server: str, shots: Path) -> None:
+    """Swagger UI comes from the package: with every other host blocked the operations show."""
+    operations = sum(
+        1
+        for methods in httpx.get(f"{server}/api/v1/openapi.json").json()["paths"].values()
+        for method in methods
+        if method in {"get", "post", "put", "patch", "delete"}
+    )
+    page.goto("/api/v1/docs")
+    page.wait_for_selector(".opblock", timeout=30_000)
+    shown = page.locator(".opblock").count()
+    assert shown == operations and operations > 40, (shown, operations)
+    assert page.locator(".opblock-summary-path", has_text="/api/v1/customers").count() >= 2
+    page.screenshot(path=str(shots / "api_docs.png"))
+    assert page.external == [] and page.js_errors == []
+
+
+def test_change_own_password_in_the_browser(browser: Any, server: str, seed: Any) -> None:
+    """rep2 changes their password on /account; a second browser of theirs is signed out."""
+    contexts = [browser.new_context(base_url=server, locale="zh-CN") for _ in range(2)]
+    try:
+        here, there = (c.new_page() for c in contexts)
+        for pg in (here, there):
+            pg.csp_violations = watch_csp(pg)
+            log_in(pg, "rep2", seed)
+        here.click("[data-testid=account-link]")
+        here.wait_for_url("**/account")
+        assert here.locator("h1").first.inner_text() == "我的账户"
+        here.fill("#pw-current", seed.PASSWORD)
+        here.fill("#pw-new", "amber-falcon-77")
+        here.fill("#pw-confirm", "amber-falcon-77")
+        here.click("[data-testid=change-password]")
+        here.wait_for_url("**/account?done=password")
+        assert "其他会话已结束" in here.locator("[data-testid=notice]").inner_text()
+        there.goto("/customers")
+        there.wait_for_url("**/login?next=**")  # the other browser's session is gone
+        for pg in (here, there):
+            assert pg.csp_violations == []
+    finally:
+        for c in contexts:
+            c.close()
+        from keepwise.accounts import set_password
+
+        set_password(server_store(server), "rep2", seed.PASSWORD)  # as it was, for other tests
+
+
+def test_admin_adds_and_disables_a_user_in_the_browser(
+    page: Any, seed: Any, server: str, shots: Path
+) -> None:
+    log_in(page, "admin", seed)
+    page.click("[data-testid=nav-users]")
+    page.wait_for_url("**/admin/users")
+    page.fill("#nu-username", "newrep")
+    page.fill("#nu-name", "New Rep")
+    page.select_option("#nu-role", "sales_rep")
+    page.fill("#nu-password", "violet-harbour-42")
+    page.click("[data-testid=add-user-submit]")
+    page.wait_for_url("**/admin/users/newrep?done=created")
+    assert page.locator("[data-testid=user-name]").inner_text() == "newrep"
+    page.screenshot(path=str(shots / "admin_user.png"), full_page=True)
+    page.click("[data-testid=disable-user]")
+    page.wait_for_url("**/admin/users/newrep?done=updated")
+    assert page.locator("[data-testid=user-status]").inner_text() == "已停用"
+    page.goto("/admin/users")
+    assert page.locator("[data-testid=user-row]", has_text="newrep").count() == 1
+    page.screenshot(path=str(shots / "admin_users.png"), full_page=True)
+    assert page.js_errors == [] and page.external == []
+
+
+def server_store(server: str) -> str:
+    """The store URL of the module's server (kept by the ``server`` fixture)."""
+    return _SERVED[server]

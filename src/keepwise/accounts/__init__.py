@@ -1,12 +1,15 @@
-"""Accounts: users, their roles and passwords, sign-in, and API tokens.
+"""Accounts: users, their roles and passwords, sign-in, sessions and API tokens.
 
 The command line (``keepwise user ...``), the demo and the web app all call these; none of
-it needs the web package. The SQL is in :mod:`keepwise.store.users`, the argon2 password
-hashes and token digests in :mod:`keepwise.accounts.credentials`. Every change is audited.
+it needs the web package. The SQL is in :mod:`keepwise.store.users` and
+:mod:`keepwise.store.sessions`; argon2 hashes and token digests in
+:mod:`keepwise.accounts.credentials`; the password policy in :mod:`keepwise.accounts.policy`;
+sign-in, its throttle and sessions in :mod:`.signin`, :mod:`.throttle` and :mod:`.sessions`;
+what administrators do in :mod:`.manage`. Every change is audited.
 
-Functions that take a store URL open their own transaction and commit; those that take a
-``Session`` (``issue_token``, ``authenticate``, ``user_for_token``) leave committing to the
-caller (a web request).
+Functions that take a store URL open their own transaction and commit (the command line);
+those that take a ``Session`` leave committing to the caller (a web request), except
+:func:`sign_in`, :func:`sign_out` and :func:`change_own_password`, which commit.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from keepwise.accounts import credentials
+from keepwise.accounts import manage
 from keepwise.accounts.credentials import (
     TOKEN_PREFIX,
     generate_password,
@@ -25,8 +28,22 @@ from keepwise.accounts.credentials import (
     new_api_token,
     verify_password,
 )
-from keepwise.errors import AuthenticationError
-from keepwise.models import USER_ROLES, User
+from keepwise.accounts.policy import check_password, password_problem
+from keepwise.accounts.sessions import (
+    end_user_sessions,
+    is_session_token,
+    live_sessions,
+    session_user,
+    start_session,
+)
+from keepwise.accounts.signin import (
+    apply_new_password,
+    authenticate,
+    change_own_password,
+    sign_in,
+    sign_out,
+)
+from keepwise.models import USER_ROLES, ApiToken, User
 from keepwise.store import users as user_store
 from keepwise.store.audit import record_audit
 from keepwise.store.db import require_current, session_scope
@@ -35,19 +52,35 @@ __all__ = [
     "DEMO_ADMIN",
     "ROLES",
     "TOKEN_PREFIX",
+    "TokenInfo",
     "UserInfo",
     "authenticate",
+    "change_own_password",
+    "check_password",
     "create_token",
     "create_user",
+    "end_user_sessions",
     "ensure_demo_admin",
     "generate_password",
     "hash_password",
     "hash_token",
+    "is_session_token",
     "issue_token",
+    "list_tokens",
     "list_users",
+    "live_sessions",
+    "manage",
     "new_api_token",
+    "password_problem",
+    "revoke_token",
+    "session_user",
     "set_password",
+    "set_role",
     "set_user_active",
+    "sign_in",
+    "sign_out",
+    "sign_out_everywhere",
+    "start_session",
     "user_for_token",
     "verify_password",
 ]
@@ -85,6 +118,31 @@ class UserInfo:
         )
 
 
+@dataclass(frozen=True)
+class TokenInfo:
+    """An API token as the CLI lists it (never the token itself)."""
+
+    id: int
+    name: str
+    prefix: str
+    created_at: datetime | None
+    last_used_at: datetime | None
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @classmethod
+    def of(cls, token: ApiToken) -> TokenInfo:
+        return cls(
+            token.id,
+            token.name,
+            token.prefix,
+            token.created_at,
+            token.last_used_at,
+            token.expires_at,
+            token.revoked_at,
+        )
+
+
 def create_user(
     url: str | None,
     username: str,
@@ -95,21 +153,19 @@ def create_user(
     email: str | None = None,
     locale: str = "zh_CN",
 ) -> UserInfo:
-    """Add a local user with an argon2 hash of ``password``."""
+    """Add a local user with an argon2 hash of ``password`` (which must pass the policy)."""
     require_current(url)
-    user_store.check_role(role)
-    password_hash = hash_password(password)
     with session_scope(url) as session:
-        user = user_store.add_user(
+        user = manage.add_user(
             session,
+            None,
             username,
-            password_hash,
+            password,
             role=role,
             display_name=display_name,
             email=email,
             locale=locale,
         )
-        record_audit(session, None, "create", "user", user.username, {"role": role})
         return UserInfo.of(user)
 
 
@@ -120,59 +176,72 @@ def list_users(url: str | None) -> list[UserInfo]:
 
 
 def set_user_active(url: str | None, username: str, is_active: bool) -> UserInfo:
-    """Disable (or re-enable) a user; disabling also revokes their API tokens."""
+    """Disable (or re-enable) a user; disabling ends their sessions and revokes their API
+    tokens, re-enabling brings neither back."""
     require_current(url)
     with session_scope(url) as session:
-        user = user_store.set_active(session, username, is_active)
-        record_audit(session, None, "enable" if is_active else "disable", "user", username)
-        return UserInfo.of(user)
+        return UserInfo.of(manage.update_user(session, None, username, is_active=is_active))
 
 
-def set_password(url: str | None, username: str, password: str) -> None:
+def set_role(url: str | None, username: str, role: str) -> UserInfo:
+    """Give a user another role (there is always one active admin left)."""
     require_current(url)
-    password_hash = hash_password(password)
     with session_scope(url) as session:
-        user = user_store.require_user(session, username)
-        user.password_hash = password_hash
-        record_audit(session, None, "set_password", "user", username)
+        return UserInfo.of(manage.update_user(session, None, username, role=role))
 
 
-def create_token(url: str | None, username: str, name: str = "cli") -> str:
+def set_password(
+    url: str | None, username: str, password: str, *, keep_tokens: bool = False
+) -> dict[str, int]:
+    """A new password: the user's sessions end and their API tokens are revoked unless
+    ``keep_tokens``. Returns ``{"sessions_ended", "tokens_revoked"}``."""
+    require_current(url)
+    with session_scope(url) as session:
+        return manage.set_password(session, None, username, password, keep_tokens=keep_tokens)
+
+
+def sign_out_everywhere(url: str | None, username: str) -> int:
+    """End every session of ``username``; the number ended."""
+    require_current(url)
+    with session_scope(url) as session:
+        return manage.sign_out_everywhere(session, None, username)
+
+
+def create_token(
+    url: str | None, username: str, name: str = "cli", *, expires_days: float | None = None
+) -> str:
     """Issue an API token for ``username`` and return it (shown once; only its hash is kept)."""
     require_current(url)
     with session_scope(url) as session:
         user = user_store.require_user(session, username)
-        if not user.is_active:
-            raise AuthenticationError(f"user {username!r} is disabled")
-        return issue_token(session, user, name)
+        token, _ = manage.issue_token(session, user, name, expires_days=expires_days, actor=None)
+        return token
 
 
-def issue_token(session: Session, user: User, name: str) -> str:
+def list_tokens(url: str | None, username: str) -> list[TokenInfo]:
+    """The API tokens of ``username``, newest first (revoked and expired ones included)."""
+    require_current(url)
+    with session_scope(url) as session:
+        user = user_store.require_user(session, username)
+        return [TokenInfo.of(t) for t in user_store.list_tokens(session, user)]
+
+
+def revoke_token(url: str | None, username: str, token_id: int) -> TokenInfo:
+    require_current(url)
+    with session_scope(url) as session:
+        return TokenInfo.of(manage.revoke_token(session, None, username, token_id))
+
+
+def issue_token(
+    session: Session, user: User, name: str, *, expires_days: float | None = None
+) -> str:
     """Add a token for ``user`` to ``session`` and return its clear text (the caller commits)."""
-    token, token_hash, prefix = new_api_token()
-    user_store.add_token(session, user, name, token_hash, prefix)
-    record_audit(session, user, "create", "api_token", prefix, {"name": name})
+    token, _ = manage.issue_token(session, user, name, expires_days=expires_days)
     return token
 
 
-def authenticate(session: Session, username: str, password: str) -> User:
-    """The active user with this username and password, else :class:`AuthenticationError`.
-
-    The message never says whether the username exists.
-    """
-    user = user_store.get_user(session, username.strip())
-    if user is None:
-        credentials.verify_dummy(password)
-        raise AuthenticationError("wrong username or password")
-    if not verify_password(user.password_hash, password):
-        raise AuthenticationError("wrong username or password")
-    if not user.is_active:
-        raise AuthenticationError("this account is disabled; ask an administrator")
-    return user
-
-
 def user_for_token(session: Session, token: str) -> User | None:
-    if not token.startswith(TOKEN_PREFIX):
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 128:
         return None
     return user_store.user_for_token_hash(session, hash_token(token))
 
@@ -201,8 +270,8 @@ def ensure_demo_admin(url: str | None) -> tuple[str, str]:
                 session, None, "create", "user", DEMO_ADMIN, {"role": "admin", "demo": True}
             )
         else:
-            user.password_hash = password_hash
+            ended = apply_new_password(session, user, password_hash, keep_tokens=False)
             user.role = "admin"
             user.is_active = True
-            record_audit(session, None, "set_password", "user", DEMO_ADMIN, {"demo": True})
+            record_audit(session, None, "set_password", "user", DEMO_ADMIN, {"demo": True, **ended})
     return DEMO_ADMIN, password

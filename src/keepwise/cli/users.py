@@ -1,9 +1,12 @@
-"""`keepwise user add|list|disable|enable|password|token`: accounts, without the web package."""
+"""`keepwise user add|list|role|disable|enable|password|signout|token|tokens|revoke-token`:
+accounts, without the web package (the web app's twin is /admin/users and /api/v1/users)."""
 
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Annotated, Any
 
 import typer
 
@@ -11,11 +14,9 @@ from keepwise.cli._common import console, dump_json, err_console, user_errors
 from keepwise.cli._options import DbOption, FormatOption, OutputFormat, PasswordStdinOption
 
 user_app = typer.Typer(
-    help="Manage the people who can sign in: add, list, disable, tokens.", no_args_is_help=True
+    help="Manage the people who can sign in: add, list, roles, passwords, sessions, tokens.",
+    no_args_is_help=True,
 )
-
-#: At least this many characters in a password set from the command line.
-MIN_PASSWORD_LENGTH = 8
 
 
 def register(app: typer.Typer) -> None:
@@ -26,15 +27,16 @@ RoleOption = Annotated[str, typer.Option("--role", "-r", help="admin, manager or
 UsernameArgument = Annotated[str, typer.Argument(help="Login name.", show_default=False)]
 
 
-def _read_password(password_stdin: bool) -> str:
-    from keepwise.errors import ConfigError
+def _read_password(password_stdin: bool, username: str) -> str:
+    """A new password from stdin or the prompt, checked against the password policy
+    (length, common passwords, the username: :mod:`keepwise.accounts.policy`)."""
+    from keepwise.accounts.policy import check_password
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise ConfigError(f"a password needs at least {MIN_PASSWORD_LENGTH} characters")
+    check_password(password, username=username)
     return password
 
 
@@ -58,7 +60,7 @@ def user_add(
     with user_errors():
         from keepwise import accounts
 
-        password = _read_password(password_stdin)
+        password = _read_password(password_stdin, username.strip())
         info = accounts.create_user(
             db, username, password, role=role, display_name=display_name, email=email, locale=locale
         )
@@ -85,37 +87,36 @@ def user_list(db: DbOption = None, fmt: FormatOption = OutputFormat.table) -> No
         }
         for u in users
     ]
-    if fmt is OutputFormat.json:
-        typer.echo(dump_json(rows))
-        return
-    if fmt is OutputFormat.csv:
-        typer.echo("username,role,display_name,locale,active,last_login_at")
-        for r in rows:
-            typer.echo(",".join("" if v is None else str(v) for v in r.values()))
-        return
-    from rich.table import Table
+    _print_rows(rows, fmt, "keepwise users")
 
-    table = Table(title="keepwise users")
-    for column in ("username", "role", "display_name", "locale", "active", "last_login_at"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(*("" if v is None else str(v) for v in r.values()))
-    console.print(table)
+
+@user_app.command("role")
+def user_role(
+    username: UsernameArgument,
+    role: Annotated[str, typer.Argument(help="admin, manager or sales_rep.", show_default=False)],
+    db: DbOption = None,
+) -> None:
+    """Give a user another role (it applies to their next request)."""
+    with user_errors():
+        from keepwise import accounts
+
+        info = accounts.set_role(db, username, role)
+    console.print(f"user {info.username!r} is now {info.role}")
 
 
 @user_app.command("disable")
 def user_disable(username: UsernameArgument, db: DbOption = None) -> None:
-    """Stop a user from signing in (and revoke their API tokens)."""
+    """Stop a user from signing in: their sessions end and their API tokens are revoked."""
     with user_errors():
         from keepwise import accounts
 
         accounts.set_user_active(db, username, False)
-    console.print(f"user {username!r} disabled; their API tokens are revoked")
+    console.print(f"user {username!r} disabled; their sessions ended and API tokens are revoked")
 
 
 @user_app.command("enable")
 def user_enable(username: UsernameArgument, db: DbOption = None) -> None:
-    """Let a disabled user sign in again (their revoked API tokens stay revoked)."""
+    """Let a disabled user sign in again (old sessions and revoked tokens stay ended)."""
     with user_errors():
         from keepwise import accounts
 
@@ -127,28 +128,117 @@ def user_enable(username: UsernameArgument, db: DbOption = None) -> None:
 def user_password(
     username: UsernameArgument,
     password_stdin: PasswordStdinOption = False,
+    keep_tokens: Annotated[
+        bool,
+        typer.Option("--keep-tokens", help="Keep the user's API tokens (revoked by default)."),
+    ] = False,
     db: DbOption = None,
 ) -> None:
-    """Set a new password for a user (their signed-in sessions end)."""
+    """Set a new password for a user: their sessions end, their API tokens are revoked."""
     with user_errors():
         from keepwise import accounts
 
-        accounts.set_password(db, username, _read_password(password_stdin))
-    console.print(f"password of {username!r} changed")
+        result = accounts.set_password(
+            db, username, _read_password(password_stdin, username), keep_tokens=keep_tokens
+        )
+    console.print(
+        f"password of {username!r} changed; {result['sessions_ended']} session(s) ended, "
+        f"{result['tokens_revoked']} API token(s) revoked"
+    )
+
+
+@user_app.command("signout")
+def user_signout(username: UsernameArgument, db: DbOption = None) -> None:
+    """Sign a user out everywhere: every browser session of theirs ends now."""
+    with user_errors():
+        from keepwise import accounts
+
+        ended = accounts.sign_out_everywhere(db, username)
+    console.print(f"{ended} session(s) of {username!r} ended")
 
 
 @user_app.command("token")
 def user_token(
     username: UsernameArgument,
     name: Annotated[str, typer.Option("--name", help="What the token is for.")] = "cli",
+    expires_days: Annotated[
+        int | None,
+        typer.Option("--expires-days", min=1, max=3650, help="Stop working after this many days."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create an API token for a user and print it once (only its hash is kept)."""
     with user_errors():
         from keepwise import accounts
 
-        token = accounts.create_token(db, username, name)
+        token = accounts.create_token(db, username, name, expires_days=expires_days)
+    until = f", valid {expires_days} days" if expires_days else ""
     err_console.print(
-        f"API token {name!r} for {username!r} (shown once; send as `Authorization: Bearer ...`):"
+        f"API token {name!r} for {username!r}{until} "
+        "(shown once; send as `Authorization: Bearer ...`):"
     )
     typer.echo(token)
+
+
+@user_app.command("tokens")
+def user_tokens(
+    username: UsernameArgument, db: DbOption = None, fmt: FormatOption = OutputFormat.table
+) -> None:
+    """List a user's API tokens (never the tokens themselves): id, name, prefix, dates."""
+    with user_errors():
+        from keepwise import accounts
+
+        tokens = accounts.list_tokens(db, username)
+
+    def when(value: datetime | None) -> str | None:
+        return value.isoformat(timespec="seconds") if value is not None else None
+
+    rows = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "prefix": t.prefix,
+            "created_at": when(t.created_at),
+            "last_used_at": when(t.last_used_at),
+            "expires_at": when(t.expires_at),
+            "revoked_at": when(t.revoked_at),
+        }
+        for t in tokens
+    ]
+    _print_rows(rows, fmt, f"API tokens of {username}")
+
+
+@user_app.command("revoke-token")
+def user_revoke_token(
+    username: UsernameArgument,
+    token_id: Annotated[int, typer.Argument(help="The id `keepwise user tokens` shows.")],
+    db: DbOption = None,
+) -> None:
+    """Revoke one API token of a user."""
+    with user_errors():
+        from keepwise import accounts
+
+        info = accounts.revoke_token(db, username, token_id)
+    console.print(f"API token {info.id} ({info.name!r}, {info.prefix}...) of {username!r} revoked")
+
+
+def _print_rows(rows: Sequence[Mapping[str, Any]], fmt: OutputFormat, title: str) -> None:
+    if fmt is OutputFormat.json:
+        typer.echo(dump_json(rows))
+        return
+    columns = list(rows[0]) if rows else []
+    if fmt is OutputFormat.csv:
+        import csv
+
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if r[c] is None else r[c] for c in columns] for r in rows])
+        return
+    from rich.table import Table
+
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column)
+    for r in rows:
+        table.add_row(*("" if r[c] is None else str(r[c]) for c in columns))
+    console.print(table)

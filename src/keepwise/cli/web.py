@@ -22,6 +22,16 @@ def serve(
     host: HostOption = "127.0.0.1",
     port: PortOption = 8000,
     workers: Annotated[int, typer.Option(help="Server processes (each keeps its own caches).")] = 1,
+    forwarded_allow_ips: Annotated[
+        str | None,
+        typer.Option(
+            "--forwarded-allow-ips",
+            help="Reverse proxies whose X-Forwarded-For/-Proto are believed (comma-separated, "
+            "'*' for any, '' for none). Default: KEEPWISE_FORWARDED_ALLOW_IPS, 127.0.0.1,::1. "
+            "A proxy that says https gets Secure cookies and HSTS.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Serve the web pages and the REST API (needs at least one user: `keepwise user add`)."""
     with user_errors():
@@ -32,4 +42,6 @@ def serve(
 
         url = server.check_servable(db)
         typer.echo(f"keepwise serving {url} at http://{host}:{port}/ (API docs: /api/v1/docs)")
-        server.serve(url, host=host, port=port, workers=workers)
+        server.serve(
+            url, host=host, port=port, workers=workers, forwarded_allow_ips=forwarded_allow_ips
+        )

@@ -10,7 +10,15 @@ from keepwise.models.order import Order
 from keepwise.models.score import RISK_TIERS, ChurnScore, Warning
 from keepwise.models.task import TASK_STATUSES, Task
 from keepwise.models.ticket import Ticket
-from keepwise.models.user import LOCALES, USER_ROLES, ApiToken, AuditLog, User
+from keepwise.models.user import (
+    LOCALES,
+    USER_ROLES,
+    ApiToken,
+    AuditLog,
+    LoginSession,
+    LoginThrottle,
+    User,
+)
 
 # The allowed values of the imported tables' categorical columns are declared once, with
 # their column contracts (keepwise.schema.tables); a test checks the CHECK constraints below
@@ -36,6 +44,8 @@ __all__ = [
     "AuditLog",
     "Base",
     "ChurnScore",
+    "LoginSession",
+    "LoginThrottle",
     "Task",
     "User",
     "Warning",

@@ -1,11 +1,16 @@
-"""People who use keepwise: users, their API tokens, and the audit log of who changed what."""
+"""People who use keepwise: users, their sign-in sessions and API tokens, the login throttle,
+and the audit log of who changed what.
+
+Times in ``sessions``, ``login_throttle`` and ``api_tokens.expires_at`` are naive UTC, written
+by keepwise (not by the database clock).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, String, func
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Integer, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from keepwise.models.base import Base
@@ -45,6 +50,40 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(server_default=func.now())
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+    #: After this (UTC) the token no longer works; ``None``: until revoked.
+    expires_at: Mapped[datetime | None] = mapped_column()
+
+
+class LoginSession(Base):
+    """A signed-in browser: the cookie holds a random token, the store only its SHA-256.
+
+    Deleting the row ends the session for every copy of the cookie (logout, password change,
+    disabling the user, "sign out everywhere").
+    """
+
+    __tablename__ = "sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column()
+    last_seen_at: Mapped[datetime] = mapped_column()
+    #: The absolute end of the session, however active it is.
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+    ip: Mapped[str | None] = mapped_column(String(64))
+    user_agent: Mapped[str | None] = mapped_column(String(255))
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins of one account (``account:<name>``) or client address (``address:<ip>``)
+    since the last quiet period, and until when further attempts are refused."""
+
+    __tablename__ = "login_throttle"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(index=True)
+    locked_until: Mapped[datetime | None] = mapped_column()
 
 
 class AuditLog(Base):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from keepwise.errors import ConfigError, ConflictError, NotFoundError
 from keepwise.models import LOCALES, USER_ROLES, ApiToken, User
+from keepwise.store.sessions import utcnow
 
 
 def check_role(role: str) -> str:
@@ -85,12 +86,19 @@ def set_active(session: Session, username: str, is_active: bool) -> User:
     user = require_user(session, username)
     user.is_active = is_active
     if not is_active:
-        for token in session.execute(
-            select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
-        ).scalars():
-            token.revoked_at = datetime.now()
+        revoke_user_tokens(session, user)
     session.flush()
     return user
+
+
+def revoke_user_tokens(session: Session, user: User) -> int:
+    """Revoke every API token of ``user`` still in force; the number revoked."""
+    result = session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def set_locale(session: Session, user: User, locale: str) -> User:
@@ -101,12 +109,27 @@ def set_locale(session: Session, user: User, locale: str) -> User:
 
 
 def touch_login(session: Session, user: User) -> None:
-    user.last_login_at = datetime.now()
+    user.last_login_at = utcnow()
     session.flush()
 
 
-def add_token(session: Session, user: User, name: str, token_hash: str, prefix: str) -> ApiToken:
-    token = ApiToken(user_id=user.id, name=name, token_hash=token_hash, prefix=prefix)
+def add_token(
+    session: Session,
+    user: User,
+    name: str,
+    token_hash: str,
+    prefix: str,
+    *,
+    expires_at: datetime | None = None,
+) -> ApiToken:
+    token = ApiToken(
+        user_id=user.id,
+        name=name,
+        token_hash=token_hash,
+        prefix=prefix,
+        created_at=utcnow(),
+        expires_at=expires_at,
+    )
     session.add(token)
     session.flush()
     return token
@@ -126,28 +149,43 @@ def revoke_token(session: Session, user: User, token_id: int) -> ApiToken:
     if token is None or token.user_id != user.id:
         raise NotFoundError(f"no API token {token_id} of user {user.username!r}")
     if token.revoked_at is None:
-        token.revoked_at = datetime.now()
+        token.revoked_at = utcnow()
     session.flush()
     return token
 
 
 def user_for_token_hash(session: Session, token_hash: str) -> User | None:
-    """The active user owning the unrevoked token with this SHA-256 hash, else ``None``."""
+    """The active user owning the unrevoked, unexpired token with this SHA-256 hash, else ``None``."""
+    now = utcnow()
     row = session.execute(
         select(ApiToken, User)
         .join(User, User.id == ApiToken.user_id)
         .where(
             ApiToken.token_hash == token_hash,
             ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
             User.is_active.is_(True),
         )
     ).first()
     if row is None:
         return None
     token, user = row
-    now = datetime.now()
     # Write last use at most once a minute: API reads stay read-only under load.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         token.last_used_at = now
         session.commit()
     return user
+
+
+def active_token_counts(session: Session) -> dict[int, int]:
+    """``{user id: API tokens in force}`` (not revoked, not expired)."""
+    now = utcnow()
+    stmt = (
+        select(ApiToken.user_id, func.count())
+        .where(
+            ApiToken.revoked_at.is_(None),
+            or_(ApiToken.expires_at.is_(None), ApiToken.expires_at > now),
+        )
+        .group_by(ApiToken.user_id)
+    )
+    return {int(uid): int(n) for uid, n in session.execute(stmt)}

@@ -12,25 +12,31 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
-from starlette.middleware.sessions import SessionMiddleware
+from starlette.types import ASGIApp
 
 from keepwise import __version__
 from keepwise.store.db import normalize_url, require_current
 from keepwise.web import auth
 from keepwise.web.api import API_PREFIX, api_router
+from keepwise.web.apidocs import docs_router
 from keepwise.web.deps import csrf_protect
 from keepwise.web.errors import install_error_handlers
-from keepwise.web.security import resolve_secret_key
+from keepwise.web.security import (
+    SESSION_COOKIE,
+    SecurityHeadersMiddleware,
+    SessionCookieMiddleware,
+    resolve_secret_key,
+)
 
 STATIC_DIR = Path(__file__).parent / "static"
-SESSION_COOKIE = "keepwise_session"
-SESSION_MAX_AGE_SECONDS = 14 * 24 * 3600
 PAGES_MODULE = "keepwise.web.pages"
 #: Database connections of the web app: one per worker thread (anyio's default pool is 40
 #: threads; a request holds its connection until it has answered), plus room for the
 #: caches' background refreshes.
 POOL_SIZE = 40
 POOL_OVERFLOW = 10
+
+__all__ = ["SESSION_COOKIE", "create_app", "open_pool", "web_engine"]
 
 API_DESCRIPTION = """
 The keepwise REST API. Authenticate with `Authorization: Bearer kw_...` (create a token with
@@ -87,25 +93,33 @@ def open_pool(engine: Engine, connections: int = POOL_WARM) -> None:
             conn.close()
 
 
+class KeepwiseApp(FastAPI):
+    """FastAPI with the security headers outside everything, Starlette's error middleware
+    included: even an unexpected error's 500 carries them."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeadersMiddleware(super().build_middleware_stack())
+
+
 def create_app(
     db_url: str | None = None, *, demo: bool = False, secret_key: str | None = None
 ) -> FastAPI:
     """Build the keepwise web app over the store at ``db_url`` (default: the settings' store).
 
-    The store must be migrated (``keepwise init``). The session-signing key comes from
-    ``secret_key``, ``KEEPWISE_SECRET_KEY`` or the store's ``<db>.secret`` file (see
-    :func:`keepwise.web.security.resolve_secret_key`).
+    The store must be migrated (``keepwise init``). Sessions live in the store; the key that
+    CSRF tokens are derived with comes from ``secret_key``, ``KEEPWISE_SECRET_KEY`` or the
+    store's ``<db>.secret`` file (see :func:`keepwise.web.security.resolve_secret_key`).
     """
     url = normalize_url(db_url)
     require_current(url)
     engine = web_engine(url)
     key = resolve_secret_key(url, demo=demo, explicit=secret_key)
-    app = FastAPI(
+    app = KeepwiseApp(
         title="keepwise",
         version=__version__,
         description=API_DESCRIPTION,
         openapi_url=f"{API_PREFIX}/openapi.json",
-        docs_url=f"{API_PREFIX}/docs",
+        docs_url=None,  # served from the package by docs_router, never from a CDN
         redoc_url=None,
         dependencies=[Depends(csrf_protect)],
     )
@@ -113,16 +127,11 @@ def create_app(
     app.state.demo = demo
     app.state.engine = engine
     app.state.session_factory = sessionmaker(engine, expire_on_commit=False)
-    app.add_middleware(
-        SessionMiddleware,
-        secret_key=key,
-        session_cookie=SESSION_COOKIE,
-        max_age=SESSION_MAX_AGE_SECONDS,
-        same_site="lax",
-        https_only=False,
-    )
+    app.state.secret_key = key
+    app.add_middleware(SessionCookieMiddleware)
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
+    app.include_router(docs_router(f"{API_PREFIX}/openapi.json", f"{API_PREFIX}/docs"))
     app.include_router(auth.router)
     app.include_router(api_router)
     if importlib.util.find_spec(PAGES_MODULE) is not None:

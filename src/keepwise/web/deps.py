@@ -22,11 +22,9 @@ from keepwise.web.errors import CsrfError, LoginRequired
 from keepwise.web.security import (
     CSRF_FORM_FIELD,
     CSRF_HEADER,
-    SESSION_AUTH_KEY,
-    SESSION_CSRF_KEY,
-    SESSION_USER_KEY,
+    cookie_session,
     csrf_matches,
-    session_fingerprint,
+    expected_csrf_token,
 )
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
@@ -60,30 +58,25 @@ def client_ip(request: Request) -> str | None:
 def optional_user(request: Request, session: SessionDep) -> User | None:
     """The user of a bearer token or of the session cookie, else ``None``.
 
-    A bearer token that is unknown, revoked or belongs to a disabled user is an error
-    (401), not an anonymous request. Sets ``request.state.user``, ``request.state.auth``
-    (``"token"``/``"session"``) and ``request.state.locale``.
+    A bearer token that is unknown, revoked, expired or belongs to a disabled user is an
+    error (401), not an anonymous request. A session cookie whose session has ended (logout,
+    expiry, password change, disabled user) is deleted and the request is anonymous. Sets
+    ``request.state.user``, ``request.state.auth`` (``"token"``/``"session"``) and
+    ``request.state.locale``.
     """
     token = bearer_token(request)
     user: User | None = None
     if token is not None:
         user = accounts.user_for_token(session, token)
         if user is None:
-            raise AuthenticationError("invalid or revoked API token")
+            raise AuthenticationError("invalid, expired or revoked API token")
         request.state.auth = "token"
     else:
-        user_id = request.session.get(SESSION_USER_KEY)
-        if user_id is not None:
-            user = session.get(User, user_id)
-            if (
-                user is None
-                or not user.is_active
-                or request.session.get(SESSION_AUTH_KEY)
-                != session_fingerprint(user.username, user.password_hash)
-            ):
-                request.session.pop(SESSION_USER_KEY, None)
-                request.session.pop(SESSION_AUTH_KEY, None)
-                user = None
+        cookie = cookie_session(request)
+        if accounts.is_session_token(cookie.token):
+            user = accounts.session_user(session, cookie.token)
+            if user is None:
+                cookie.clear()
             else:
                 request.state.auth = "session"
     request.state.user = user
@@ -140,7 +133,7 @@ async def csrf_protect(request: Request) -> None:
     """
     if request.method in SAFE_METHODS or bearer_token(request) is not None:
         return
-    expected = request.session.get(SESSION_CSRF_KEY)
+    expected = expected_csrf_token(request)
     given = request.headers.get(CSRF_HEADER)
     if not given:
         content_type = request.headers.get("content-type", "")

@@ -25,8 +25,10 @@ from keepwise.errors import (
     ConflictError,
     KeepwiseError,
     NotFoundError,
+    PasswordPolicyError,
     PermissionDeniedError,
     StoreError,
+    TooManyAttemptsError,
     ValidationError,
 )
 
@@ -51,6 +53,10 @@ def status_for(exc: KeepwiseError) -> int:
     """The HTTP status of a keepwise error."""
     if isinstance(exc, NotFoundError):
         return 404
+    if isinstance(exc, TooManyAttemptsError):
+        return 429
+    if isinstance(exc, PasswordPolicyError):
+        return 422
     if isinstance(exc, AuthenticationError):
         return 401
     if isinstance(exc, PermissionDeniedError):
@@ -132,7 +138,10 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(
                 request, status, exc.summary or "validation failed", [str(p) for p in exc.problems]
             )
-        return error_response(request, status, str(exc))
+        response = error_response(request, status, str(exc))
+        if isinstance(exc, TooManyAttemptsError):
+            response.headers["Retry-After"] = str(exc.retry_after_seconds)
+        return response
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:

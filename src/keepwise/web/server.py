@@ -52,11 +52,17 @@ def serve(
     *,
     workers: int = 1,
     log_level: str = "info",
+    forwarded_allow_ips: str | None = None,
 ) -> None:
     """Serve keepwise over the store at ``db_url`` until interrupted (blocks).
 
     ``workers > 1`` runs that many server processes (each with its own caches); they share
     one session key, so a login works whichever process answers.
+
+    ``forwarded_allow_ips`` (default ``KEEPWISE_FORWARDED_ALLOW_IPS``, ``127.0.0.1,::1``) names
+    the reverse proxies whose ``X-Forwarded-For`` and ``X-Forwarded-Proto`` are believed: the
+    client address then comes from the proxy (audit log, login throttle), and a proxy that
+    says ``https`` makes the session cookie ``Secure`` and adds HSTS. ``""`` trusts no one.
 
     Raises :class:`~keepwise.errors.ConfigError` when the store has no active user or no
     session key can be found (see :func:`keepwise.web.security.resolve_secret_key`).
@@ -69,10 +75,21 @@ def serve(
     url = check_servable(db_url)
     if workers < 1:
         raise ConfigError(f"--workers must be 1 or more, not {workers}")
+    if forwarded_allow_ips is None:
+        forwarded_allow_ips = get_settings().forwarded_allow_ips
     if workers == 1:
         app = create_app(url, demo=demo)
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False)
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level=log_level,
+            access_log=False,
+            proxy_headers=True,
+            forwarded_allow_ips=forwarded_allow_ips,
+        )
         return
+    os.environ["KEEPWISE_FORWARDED_ALLOW_IPS"] = forwarded_allow_ips
     os.environ["KEEPWISE_SECRET_KEY"] = resolve_secret_key(url, demo=demo)
     os.environ[_ENV_URL] = url
     os.environ[_ENV_DEMO] = "1" if demo else "0"
@@ -89,6 +106,8 @@ def serve(
         timeout_worker_healthcheck=300,  # importing the analytics stack takes a while
         log_level=log_level,
         access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=forwarded_allow_ips,
     )
 
 
@@ -126,6 +145,8 @@ def _worker(host: str, port: int, log_level: str) -> None:  # pragma: no cover -
         factory=True,
         log_level=log_level,
         access_log=False,
+        proxy_headers=True,
+        forwarded_allow_ips=get_settings().forwarded_allow_ips,
     )
     uvicorn.Server(config).run(sockets=[_listening_socket(host, port)])
 

@@ -22,7 +22,7 @@ from fastapi import Request
 from fastapi.templating import Jinja2Templates
 from jinja2 import TemplateNotFound
 
-from keepwise.web.security import SESSION_CSRF_KEY, new_csrf_token
+from keepwise.web.security import request_csrf_token
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 
@@ -35,15 +35,8 @@ class CsrfToken(str):
 
 
 def csrf_token(request: Request) -> CsrfToken:
-    """The session's CSRF token, created on first use (anonymous sessions get one too)."""
-    session = request.scope.get("session")
-    if session is None:  # no SessionMiddleware (should not happen in the app)
-        return CsrfToken("")
-    token = session.get(SESSION_CSRF_KEY)
-    if not token:
-        token = new_csrf_token()
-        session[SESSION_CSRF_KEY] = token
-    return CsrfToken(token)
+    """The session's CSRF token, created on first use (anonymous visitors get one too)."""
+    return CsrfToken(request_csrf_token(request))
 
 
 def _web_context(request: Request) -> dict[str, Any]:

@@ -76,7 +76,8 @@ def test_users_roles_passwords_and_sign_in(db_url: str) -> None:
     accounts.set_user_active(db_url, "alice", False)
     with session_scope(db_url) as session:
         assert accounts.authenticate(session, "bob", "changed-pass").username == "bob"
-        with pytest.raises(AuthenticationError, match="disabled"):
+        # a disabled account answers exactly like a wrong password (issue 12)
+        with pytest.raises(AuthenticationError, match="^wrong username or password$"):
             accounts.authenticate(session, "alice", "s3cret-pass")
         actions = session.execute(select(AuditLog.action, AuditLog.entity_id)).all()
     assert {("create", "alice"), ("set_password", "bob"), ("disable", "alice")} <= set(actions)

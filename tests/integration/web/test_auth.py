@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from _webhelp import PASSWORD, csrf_from, login
 from sqlalchemy import select
@@ -120,11 +122,19 @@ def test_tokens_created_listed_and_revoked_over_the_api(web) -> None:
     assert web.client("rep1").delete(f"/api/v1/tokens/{listed[-1]['id']}").status_code == 404
 
 
+def _login_error(resp) -> str:  # type: ignore[no-untyped-def]
+    match = re.search(r'data-testid="login-error">([^<]*)<', resp.text)
+    assert match, resp.text[:300]
+    return match.group(1)
+
+
 def test_disabled_user_cannot_log_in_or_use_tokens(web) -> None:
     set_user_active(web.url, "rep2", False)
-    browser = web.browser()
-    resp = login(browser, "rep2", PASSWORD)
-    assert resp.status_code == 401 and "disabled" in resp.text
+    resp = login(web.browser(), "rep2", PASSWORD)
+    wrong = login(web.browser(), "rep1", "not the password")
+    # a disabled account answers exactly like a wrong password: no account-state oracle
+    assert resp.status_code == wrong.status_code == 401
+    assert _login_error(resp) == _login_error(wrong) and "disabled" not in resp.text
     assert web.client("rep2").get("/api/v1/me").status_code == 401
     with pytest.raises(Exception, match="disabled"):
         create_token(web.url, "rep2")

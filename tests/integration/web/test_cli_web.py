@@ -58,7 +58,7 @@ def test_user_add_rejects_bad_input(sqlite_url: str) -> None:
     short = runner.invoke(
         app, ["user", "add", "carol", "--password-stdin", "--db", sqlite_url], input="short\n"
     )
-    assert short.exit_code != 0 and "8 characters" in short.output
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
     role = runner.invoke(
         app,
         ["user", "add", "carol", "--role", "boss", "--password-stdin", "--db", sqlite_url],

@@ -114,3 +114,42 @@ def test_rep_cannot_open_another_reps_customer_page(web_sqlite) -> None:
     other = browser.get("/customers/C2")
     assert other.status_code == 404
     assert "Beta Foods" not in other.text
+
+
+ACCOUNT_WRITES = (
+    ("POST", "/api/v1/users", {"username": "mallory", "password": "violet-harbour-42"}),
+    ("PATCH", "/api/v1/users/rep2", {"role": "admin"}),
+    ("PATCH", "/api/v1/users/admin", {"is_active": False}),
+    ("PUT", "/api/v1/users/rep2/password", {"password": "violet-harbour-42"}),
+    ("DELETE", "/api/v1/users/admin/sessions", None),
+    ("GET", "/api/v1/users/rep2/tokens", None),
+    ("DELETE", "/api/v1/users/rep2/tokens/1", None),
+)
+
+
+@pytest.mark.parametrize("who", ["rep1", "boss"])
+def test_only_admins_manage_accounts(web, who: str) -> None:  # type: ignore[no-untyped-def]
+    """Sales reps and managers get 403 for every account change, and nothing changes."""
+    client = web.client(who)
+    for method, path, body in ACCOUNT_WRITES:
+        resp = client.request(method, path, json=body)
+        assert resp.status_code == 403, (who, method, path, resp.status_code, resp.text)
+    admin = web.client("admin")
+    users = {u["username"]: u for u in admin.get("/api/v1/users").json()}
+    assert "mallory" not in users and users["rep2"]["role"] == "sales_rep"
+    assert users["admin"]["is_active"] and users["rep2"]["tokens"] == 1
+    assert web.client("rep2").get("/api/v1/me").status_code == 200  # password and token intact
+    # managers read the user list, reps do not
+    assert web.client("boss").get("/api/v1/users/rep2").status_code == 200
+    assert web.client("rep1").get("/api/v1/users/rep2").status_code == 403
+
+
+def test_own_account_endpoints_touch_only_your_own(web) -> None:  # type: ignore[no-untyped-def]
+    rep1 = web.client("rep1")
+    rep2_tokens = web.client("rep2").get("/api/v1/tokens").json()
+    assert rep1.delete(f"/api/v1/tokens/{rep2_tokens[0]['id']}").status_code == 404
+    assert web.client("rep2").get("/api/v1/me").status_code == 200
+    rep2_browser = web.browser("rep2")
+    assert rep1.delete("/api/v1/me/sessions").json()["sessions_ended"] == 0
+    assert rep2_browser.get("/api/v1/me").status_code == 200
+    assert {s["current"] for s in rep1.get("/api/v1/me/sessions").json()} <= {False}

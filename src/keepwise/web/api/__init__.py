@@ -15,6 +15,7 @@ from keepwise.web.api import (
     orders,
     tasks,
     tickets,
+    users,
 )
 
 API_PREFIX = "/api/v1"
@@ -30,6 +31,7 @@ for _module in (
     analytics,
     tasks,
     accounts,
+    users,
     audit,
 ):
     api_router.include_router(_module.router)

@@ -1,25 +1,47 @@
-"""``/api/v1/me``, ``/api/v1/tokens`` and ``/api/v1/users``: the signed-in user, API tokens, accounts."""
+"""``/api/v1/me`` and ``/api/v1/tokens``: the signed-in user, their password, sessions and API
+tokens. Other people's accounts (administrators): :mod:`keepwise.web.api.users`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from keepwise import accounts
+from keepwise.accounts import manage, sessions
 from keepwise.store import users as user_store
 from keepwise.web.api._common import ERRORS
 from keepwise.web.api.schemas import (
     Deleted,
+    ErrorResponse,
     MeUpdate,
+    PasswordChange,
+    PasswordChanged,
+    SessionPublic,
+    SessionsEnded,
     TokenCreate,
     TokenCreated,
     TokenPublic,
     UserPublic,
 )
-from keepwise.web.deps import CurrentUser, SessionDep, require_role
+from keepwise.web.deps import CurrentUser, SessionDep, client_ip
+from keepwise.web.security import cookie_session
 
 router = APIRouter(tags=["accounts"], responses=ERRORS)
+
+THROTTLED: dict[int | str, dict[str, Any]] = {
+    429: {
+        "model": ErrorResponse,
+        "description": "Too many wrong passwords: wait `Retry-After` seconds.",
+    }
+}
+
+
+def _this_session(request: Request) -> str | None:
+    """The session token of a cookie-authenticated request (``None`` for API tokens)."""
+    if getattr(request.state, "auth", None) != "session":
+        return None
+    return cookie_session(request).token
 
 
 @router.get("/me", response_model=UserPublic, summary="The signed-in user")
@@ -37,34 +59,71 @@ def update_me(session: SessionDep, user: CurrentUser, body: MeUpdate) -> Any:
     return user
 
 
+@router.put(
+    "/me/password",
+    response_model=PasswordChanged,
+    summary="Change your password",
+    responses=THROTTLED,
+)
+def change_password(
+    request: Request, session: SessionDep, user: CurrentUser, body: PasswordChange
+) -> Any:
+    """Needs the current password (wrong ones count against the login throttle). Your other
+    sessions end; this one stays. Your API tokens are revoked unless ``keep_tokens``. A new
+    password must pass the policy (length, not a common password): 422 otherwise."""
+    return accounts.change_own_password(
+        session,
+        user,
+        body.current_password,
+        body.new_password,
+        keep_tokens=body.keep_tokens,
+        keep_session=_this_session(request),
+        ip=client_ip(request),
+    )
+
+
+@router.get("/me/sessions", response_model=list[SessionPublic], summary="Your signed-in sessions")
+def list_sessions(request: Request, session: SessionDep, user: CurrentUser) -> Any:
+    current = sessions.session_hash(_this_session(request))
+    return [
+        {**SessionPublic.model_validate(s).model_dump(), "current": s.token_hash == current}
+        for s in sessions.live_sessions(session, user)
+    ]
+
+
+@router.delete("/me/sessions", response_model=SessionsEnded, summary="Sign out everywhere else")
+def end_other_sessions(request: Request, session: SessionDep, user: CurrentUser) -> Any:
+    """End every session of yours but the one this request came with (all of them when the
+    request carries an API token)."""
+    ended = manage.sign_out_everywhere(
+        session, user, user.username, keep_token=_this_session(request), ip=client_ip(request)
+    )
+    session.commit()
+    return {"ok": True, "sessions_ended": ended}
+
+
 @router.get("/tokens", response_model=list[TokenPublic], summary="Your API tokens")
 def list_tokens(session: SessionDep, user: CurrentUser) -> Any:
     return user_store.list_tokens(session, user)
 
 
 @router.post("/tokens", response_model=TokenCreated, status_code=201, summary="Create an API token")
-def create_token(session: SessionDep, user: CurrentUser, body: TokenCreate) -> Any:
-    """Returns the token once; send it as ``Authorization: Bearer kw_...``. Only its SHA-256 is stored."""
-    token = accounts.issue_token(session, user, body.name)
+def create_token(
+    request: Request, session: SessionDep, user: CurrentUser, body: TokenCreate
+) -> Any:
+    """Returns the token once; send it as ``Authorization: Bearer kw_...``. Only its SHA-256 is
+    stored. ``expires_in_days`` makes it stop working by itself."""
+    token, row = manage.issue_token(
+        session, user, body.name, expires_days=body.expires_in_days, ip=client_ip(request)
+    )
     session.commit()
-    created = user_store.list_tokens(session, user)[0]
-    return {**TokenPublic.model_validate(created).model_dump(), "token": token}
+    return {**TokenPublic.model_validate(row).model_dump(), "token": token}
 
 
 @router.delete(
     "/tokens/{token_id}", response_model=Deleted, summary="Revoke one of your API tokens"
 )
-def revoke_token(session: SessionDep, user: CurrentUser, token_id: int) -> Any:
-    user_store.revoke_token(session, user, token_id)
+def revoke_token(request: Request, session: SessionDep, user: CurrentUser, token_id: int) -> Any:
+    manage.revoke_token(session, user, user.username, token_id, ip=client_ip(request))
     session.commit()
     return {"ok": True, "deleted": str(token_id)}
-
-
-@router.get(
-    "/users",
-    response_model=list[UserPublic],
-    summary="All users (admins and managers)",
-    dependencies=[require_role("admin", "manager")],
-)
-def list_users(session: SessionDep) -> Any:
-    return user_store.list_users(session)

@@ -257,8 +257,84 @@ class MeUpdate(BaseModel):
     display_name: str | None = Field(None, max_length=255)
 
 
+class UserAdmin(UserPublic):
+    """A user as administrators see them: when they were last seen and what they hold."""
+
+    created_at: datetime | None = None
+    last_login_at: datetime | None = None
+    sessions: int = Field(0, description="Signed-in sessions that have not ended.")
+    tokens: int = Field(0, description="API tokens in force (not revoked, not expired).")
+
+
+class UserCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    username: str = Field(min_length=1, max_length=128, pattern=r"^[^\s/\\]+$")
+    password: str = Field(min_length=1, max_length=1024)
+    role: Literal["admin", "manager", "sales_rep"] = "sales_rep"
+    display_name: str | None = Field(None, max_length=255)
+    email: str | None = Field(None, max_length=255)
+    locale: Literal["zh_CN", "en"] = "zh_CN"
+
+
+class UserUpdate(BaseModel):
+    """Only the fields sent change; ``is_active: false`` ends the user's sessions and revokes
+    their API tokens (``true`` brings neither back)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    role: Literal["admin", "manager", "sales_rep"] | None = None
+    display_name: str | None = Field(None, max_length=255)
+    email: str | None = Field(None, max_length=255)
+    locale: Literal["zh_CN", "en"] | None = None
+    is_active: bool | None = None
+
+
+class PasswordSet(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    password: str = Field(min_length=1, max_length=1024)
+    keep_tokens: bool = Field(
+        False, description="Keep the user's API tokens (by default a new password revokes them)."
+    )
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(min_length=1, max_length=1024)
+    new_password: str = Field(min_length=1, max_length=1024)
+    keep_tokens: bool = Field(False, description="Keep your API tokens in force.")
+
+
+class PasswordChanged(BaseModel):
+    ok: bool = True
+    sessions_ended: int
+    tokens_revoked: int
+
+
+class SessionPublic(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    created_at: datetime
+    last_seen_at: datetime
+    expires_at: datetime
+    ip: str | None = None
+    user_agent: str | None = None
+    current: bool = Field(False, description="The session this request came with.")
+
+
+class SessionsEnded(BaseModel):
+    ok: bool = True
+    sessions_ended: int
+
+
 class TokenCreate(BaseModel):
     name: str = Field("api", min_length=1, max_length=128)
+    expires_in_days: int | None = Field(
+        None, ge=1, le=3650, description="Days until the token stops working; none: until revoked."
+    )
 
 
 class TokenPublic(BaseModel):
@@ -269,6 +345,7 @@ class TokenPublic(BaseModel):
     prefix: str
     created_at: datetime | None = None
     last_used_at: datetime | None = None
+    expires_at: datetime | None = None
     revoked_at: datetime | None = None
 
 

@@ -20,6 +20,7 @@ from fastapi import APIRouter, FastAPI
 from keepwise.web import analytics
 from keepwise.web.pages import (
     _analytics,  # noqa: F401 - registers the pages' warm-up with the analytics service
+    account,
     analysis,
     at_risk,
     customer,
@@ -27,6 +28,7 @@ from keepwise.web.pages import (
     dashboard,
     importer,
     prefs,
+    users,
 )
 
 WARM_UP_ENV = "KEEPWISE_WARM_UP"
@@ -61,7 +63,7 @@ def _warm_up(url: str, engine: Any) -> None:
 
 
 router = APIRouter(tags=["pages"], include_in_schema=False, lifespan=_lifespan)
-for _module in (dashboard, at_risk, customers, customer, analysis, importer, prefs):
+for _module in (dashboard, at_risk, customers, customer, analysis, importer, prefs, account, users):
     router.include_router(_module.router)
 
 __all__ = ["router"]

@@ -162,6 +162,16 @@
 
   document.addEventListener("htmx:afterSettle", function (ev) { drawAll(ev.target); });
 
+  // A plain form marked data-busy-on-submit shows its spinner while the next page loads
+  // (no inline on* handlers: the Content-Security-Policy allows scripts from files only).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form && form.matches && form.matches("form[data-busy-on-submit]")) {
+      form.classList.add("htmx-request");
+    }
+  });
+
+
   // Send the CSRF token with every htmx request (read from the page's meta tag).
   document.addEventListener("htmx:configRequest", function (ev) {
     var meta = document.querySelector('meta[name="csrf-token"]');
